@@ -1,0 +1,206 @@
+package trace
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+// Severity ranks a finding. Medium and High are reserved for findings an
+// analyst would stand behind: legitimate mail rarely raises them.
+type Severity uint8
+
+// Severities, lowest first.
+const (
+	SeverityInfo Severity = iota
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high"}
+
+// String returns "info", "low", "medium" or "high".
+func (s Severity) String() string {
+	if int(s) < len(severityNames) {
+		return severityNames[s]
+	}
+	return "high"
+}
+
+// ParseSeverity parses "info", "low", "medium" or "high".
+func ParseSeverity(s string) (Severity, bool) {
+	for i, n := range severityNames {
+		if n == s {
+			return Severity(i), true
+		}
+	}
+	return 0, false
+}
+
+// Category groups findings. It is string-backed: the names are part of the
+// JSON contract.
+type Category string
+
+// Categories.
+const (
+	CategoryBrokenChain      Category = "broken-chain"
+	CategoryTimezoneMismatch Category = "timezone-mismatch"
+	CategoryQueueIDTime      Category = "queue-id-time"
+	CategoryInvalidIP        Category = "invalid-ip"
+	CategoryReservedIP       Category = "reserved-ip"
+	CategoryEncodedIP        Category = "encoded-ip"
+	CategoryTimeTravel       Category = "time-travel"
+	CategoryHELOIPMismatch   Category = "helo-ip-mismatch"
+	CategoryDynamicHost      Category = "dynamic-host"
+	CategoryDateSkew         Category = "date-skew"
+	CategoryFutureDate       Category = "future-date"
+	CategoryForgedHELO       Category = "forged-helo"
+	CategoryUnparseableHop   Category = "unparseable-hop"
+	CategorySpamware         Category = "spamware"
+	CategoryRDNSMismatch     Category = "rdns-mismatch"
+	CategoryDNSBL            Category = "dnsbl"
+)
+
+// Finding is one piece of evidence about the message's path.
+type Finding struct {
+	Rule     string   // stable rule id, e.g. "tz-name-offset"
+	Category Category // one of the Category constants
+	Severity Severity
+	Hop      int    // index of the hop (0 = topmost Received header); -1 for the message as a whole
+	Message  string // one sentence for a person
+	Evidence string // the header text the finding rests on
+}
+
+// Trust says what the trace concluded about one hop.
+type Trust uint8
+
+// Trust levels.
+const (
+	// TrustTrusted: written by the recipient's own or trusted
+	// infrastructure; what it says about its client can be believed.
+	TrustTrusted Trust = iota + 1
+	// TrustOrigin: the first hop no trusted server vouches for the
+	// sender of; its connecting IP is the origin.
+	TrustOrigin
+	// TrustUnverifiable: below the origin; anything may be forged.
+	TrustUnverifiable
+)
+
+// String returns "trusted", "origin", "unverifiable", or "unknown".
+func (t Trust) String() string {
+	switch t {
+	case TrustTrusted:
+		return "trusted"
+	case TrustOrigin:
+		return "origin"
+	case TrustUnverifiable:
+		return "unverifiable"
+	}
+	return "unknown"
+}
+
+// Hop is one Received header with what the trace worked out about it.
+type Hop struct {
+	Index    int          // 0 = topmost Received header (the newest hop)
+	Received received.Hop // the parsed header; Received.Raw is the text
+	ParseErr error        // what the parser did not understand; nil if all
+	Trust    Trust
+	// Delay is the time between the hop below (older) and this one; zero
+	// when either date is missing. Negative when the clocks disagree.
+	Delay time.Duration
+	// Lookup holds what resolvers found about the hop's sending IP; nil
+	// when no lookups were made.
+	Lookup *Lookup
+}
+
+// Match says how the by side of the upper hop meets the from side of the
+// hop below it.
+type Match string
+
+// Edge matches, strongest first.
+const (
+	MatchIP     Match = "ip"     // by-IP equals the connecting IP, or by-host is that IP literal
+	MatchHost   Match = "host"   // by-host equals the HELO or rDNS name
+	MatchDomain Match = "domain" // same registered domain (public suffix + 1)
+	MatchNone   Match = "none"   // no connection: a break in the chain
+	MatchNoData Match = "nodata" // one side lacks what is needed to compare
+)
+
+// Edge joins two adjacent hops: Upper is the newer hop (smaller index),
+// Lower the older one (Upper+1).
+type Edge struct {
+	Upper, Lower int
+	Match        Match
+	Detail       string // what matched or what failed to, for a person
+	Broken       bool   // Match == MatchNone
+}
+
+// Origin is where the message entered the part of the chain that can be
+// believed.
+type Origin struct {
+	Hop    int        // index of the origin hop; -1 when none was found
+	IP     netip.Addr // the connecting IP recorded by the trusted hop
+	Host   string     // the rDNS or HELO name recorded with it
+	Reason string     // a sentence saying why this hop
+}
+
+// ClientIP is a client address a webmail or submission service recorded in
+// its own header (X-Originating-IP, X-Sender-IP, ...).
+type ClientIP struct {
+	Header string // header field name
+	IP     netip.Addr
+	Text   string // the value as written
+}
+
+// Header holds the summary fields of the message header.
+type Header struct {
+	From, To, Cc, Subject, Date, MessageID, ReturnPath, ReplyTo string
+	DeliveredTo                                                 string
+	// DateTime is Date parsed; zero if absent or unparseable.
+	DateTime time.Time
+}
+
+// Trace is the result of tracing one message.
+type Trace struct {
+	Header Header
+	// Hops in header order: Hops[0] is the topmost Received header (the
+	// newest hop); the last is the oldest. Path returns them origin first.
+	Hops []Hop
+	// Edges joins Hops[i] and Hops[i+1]; len(Edges) == len(Hops)-1.
+	Edges []Edge
+	// Origin is the hop the message really came from, as far as trust goes.
+	Origin Origin
+	// ClientIPs are webmail client addresses the message carries.
+	ClientIPs []ClientIP
+	// Findings, in hop order then severity.
+	Findings []Finding
+	// HeaderErrors are problems reading the header block (malformed lines,
+	// caps reached); the trace is still made from what could be read.
+	HeaderErrors []string
+}
+
+// Lookup is what resolvers found about one hop's sending IP. Claimed values
+// come from the header; observed values come from lookups made now.
+type Lookup struct {
+	PTR      []string // observed reverse DNS names, without the trailing dot
+	FCrDNS   bool     // a PTR name resolves back to the IP
+	Country  string   // ISO 3166-1 alpha-2
+	City     string
+	ASN      uint
+	ASOrg    string
+	Registry string // RIR from IANA's allocations ("arin", "ripe", ...)
+	Special  string // IANA special-purpose registry name, if the IP is special
+	Netblock any    // *netblock.Netblock once issue 5 wires it; see lookup.go
+	DNSBL    []DNSBLListing
+	Errors   []string // each failed lookup, "ptr: ...", "geoip: ..."
+}
+
+// DNSBLListing is one blocklist that lists the hop's IP.
+type DNSBLListing struct {
+	Zone    string
+	Codes   []netip.Addr // the A records returned, e.g. 127.0.0.2
+	Meaning []string     // interpreted return codes, e.g. "SBL"
+	Text    string       // TXT record when fetched
+}
