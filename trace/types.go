@@ -124,6 +124,7 @@ const (
 	MatchIP     Match = "ip"     // by-IP equals the connecting IP, or by-host is that IP literal
 	MatchHost   Match = "host"   // by-host equals the HELO or rDNS name
 	MatchDomain Match = "domain" // same registered domain (public suffix + 1)
+	MatchLocal  Match = "local"  // the same server handed the message to itself (content filter, local relay)
 	MatchNone   Match = "none"   // no connection: a break in the chain
 	MatchNoData Match = "nodata" // one side lacks what is needed to compare
 )

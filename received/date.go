@@ -1,0 +1,412 @@
+package received
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors returned by ParseDate. They are fixed values so a failed parse on
+// the hot path does not allocate.
+var (
+	errDateEmpty  = errors.New("received: empty date")
+	errDateNoDay  = errors.New("received: date has no day, month and year")
+	errDateNoTime = errors.New("received: date has no time of day")
+	errDateRange  = errors.New("received: date field out of range")
+)
+
+// maxDateLen bounds the text ParseDate looks at: real dates are under 80
+// bytes, and a hostile 20 MB "date" must not cost 20 MB of scanning.
+const maxDateLen = 256
+
+// ParseDate parses the date of a Received header (the text after its ';')
+// or of a Date header. It accepts RFC 5322 section 3.3 dates and their
+// obsolete forms (section 4.3), and what real MTAs write besides: no
+// weekday, no seconds, two- and three-digit years, named zones (UT, GMT,
+// EST, CEST…), a numeric offset followed by a zone name in parentheses,
+// unsigned offsets ("0530"), "+05:30", fractional seconds, AM/PM, asctime
+// order ("Thu Aug 22 10:00:00 2002"), "Aug, 22 2002", ISO dates
+// ("2026-04-29 19:12:16.1 +0000 UTC m=+7.8" as Go prints a time.Time) and
+// trailing comments or junk.
+//
+// zone is the zone name as written ("EST" in "-0500 (EST)", "GMT" in
+// "12:00:00 GMT"), or "". A date with no offset and no known zone name is
+// taken as UTC. The returned time keeps the written offset.
+func ParseDate(s string) (t time.Time, zone string, err error) {
+	if len(s) > maxDateLen {
+		s = s[:maxDateLen]
+	}
+	var (
+		year, month, day      = -1, -1, -1
+		hour, min, sec, nsec  = -1, 0, 0, 0
+		offset                = 0
+		haveOffset, pm, am    bool
+		zoneOffset, zoneKnown = 0, false
+		yearDigits            int
+	)
+	i := 0
+	n := len(s)
+	for i < n {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == ',' || c == '\r' || c == '\n' || c == ';':
+			i++
+		case c == '(':
+			// A comment: the first one holding a bare name is the zone name.
+			j, depth := i+1, 1
+			for j < n && depth > 0 {
+				switch s[j] {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				case '\\':
+					j++
+				}
+				j++
+			}
+			end := j - 1
+			if depth > 0 {
+				end = n
+			}
+			if zone == "" && i+1 < end {
+				inner := trimSpace(s[i+1 : end])
+				if isZoneWord(inner) {
+					zone = inner
+					if !haveOffset {
+						zoneOffset, zoneKnown = namedZoneOffset(inner)
+					}
+				}
+			}
+			i = j
+		case (c == '+' || c == '-') && i+1 < n && isDigit(s[i+1]):
+			j := i + 1
+			for j < n && (isDigit(s[j]) || s[j] == ':') {
+				j++
+			}
+			if hour >= 0 && !haveOffset {
+				if off, ok := parseOffset(s[i+1 : j]); ok {
+					offset = off
+					if c == '-' {
+						offset = -off
+					}
+					haveOffset = true
+				}
+			}
+			i = j
+		case isDigit(c):
+			j := i
+			for j < n && isDigit(s[j]) {
+				j++
+			}
+			num := s[i:j]
+			if j < n && s[j] == ':' && len(num) <= 2 {
+				// hh:mm[:ss[.frac]]
+				h := atoi(num)
+				k := j + 1
+				m, k2 := readDigits(s, k, 2)
+				if k2 == k {
+					i = j + 1
+					continue
+				}
+				k = k2
+				sc := 0
+				if k < n && s[k] == ':' {
+					var k3 int
+					sc, k3 = readDigits(s, k+1, 2)
+					if k3 == k+1 {
+						sc = 0
+					}
+					k = k3
+					if k < n && (s[k] == '.' || s[k] == ',') && k+1 < n && isDigit(s[k+1]) {
+						k++
+						scale := 100000000
+						for k < n && isDigit(s[k]) {
+							nsec += int(s[k]-'0') * scale
+							scale /= 10
+							k++
+						}
+					}
+				}
+				if hour < 0 {
+					hour, min, sec = h, m, sc
+				}
+				i = k
+				continue
+			}
+			if j < n && s[j] == '-' && len(num) == 4 && year < 0 {
+				// ISO 8601: yyyy-mm-dd
+				mo, k := readDigits(s, j+1, 2)
+				if k < n && s[k] == '-' {
+					d, k2 := readDigits(s, k+1, 2)
+					if k2 > k+1 {
+						year, yearDigits, month, day = atoi(num), 4, mo-1, d
+						i = k2
+						if i < n && (s[i] == 'T' || s[i] == 't') {
+							i++
+						}
+						continue
+					}
+				}
+			}
+			switch {
+			case hour >= 0 && !haveOffset && len(num) == 4 && year >= 0 && day >= 0:
+				// An unsigned offset: "10:00:00 0530".
+				if off, ok := parseOffset(num); ok {
+					offset, haveOffset = off, true
+				}
+			case day < 0 && len(num) <= 2 && (month >= 0 || year < 0):
+				day = atoi(num)
+			case year < 0 && (len(num) == 4 || (len(num) <= 3 && day >= 0 && month >= 0)):
+				year, yearDigits = atoi(num), len(num)
+			case day < 0 && len(num) <= 2:
+				day = atoi(num)
+			}
+			i = j
+		case isLetter(c):
+			j := i
+			for j < n && isLetter(s[j]) {
+				j++
+			}
+			w := s[i:j]
+			if j < n && s[j] == '=' {
+				// Go's monotonic clock reading "m=+7.8": the end.
+				i = n
+				continue
+			}
+			if mo := monthIndex(w); mo >= 0 && month < 0 {
+				month = mo
+			} else if isWeekday(w) {
+				// ignored: the date decides the weekday
+			} else if equalFold(w, "AM") {
+				am = true
+			} else if equalFold(w, "PM") {
+				pm = true
+			} else if hour >= 0 && zone == "" && len(w) <= 5 {
+				if off, ok := namedZoneOffset(w); ok {
+					zone = w
+					if !haveOffset {
+						zoneOffset, zoneKnown = off, true
+					}
+				} else if year >= 0 && isUpperWord(w) && len(w) >= 2 {
+					zone = w
+				}
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	if year < 0 && month < 0 && day < 0 && hour < 0 {
+		return time.Time{}, zone, errDateEmpty
+	}
+	if year < 0 || month < 0 || day < 0 {
+		return time.Time{}, zone, errDateNoDay
+	}
+	if hour < 0 {
+		return time.Time{}, zone, errDateNoTime
+	}
+	switch {
+	case yearDigits <= 2 && year < 50:
+		year += 2000
+	case yearDigits <= 3:
+		year += 1900
+	}
+	if pm && hour < 12 {
+		hour += 12
+	} else if am && hour == 12 {
+		hour = 0
+	}
+	if month > 11 || day < 1 || day > 31 || hour > 24 || min > 59 || sec > 60 || year > 9999 {
+		return time.Time{}, zone, errDateRange
+	}
+	if !haveOffset && zoneKnown {
+		offset = zoneOffset
+	}
+	return time.Date(year, time.Month(month+1), day, hour, min, sec, nsec, fixedZone(offset)), zone, nil
+}
+
+// parseOffset reads "hhmm", "hh:mm" or "hh" as seconds east of UTC.
+func parseOffset(s string) (int, bool) {
+	var h, m int
+	switch {
+	case len(s) == 4 && allDigits(s):
+		h, m = atoi(s[:2]), atoi(s[2:])
+	case len(s) == 5 && s[2] == ':' && allDigits(s[:2]) && allDigits(s[3:]):
+		h, m = atoi(s[:2]), atoi(s[3:])
+	case len(s) <= 2 && allDigits(s):
+		h = atoi(s)
+	default:
+		return 0, false
+	}
+	if h > 14 || m > 59 {
+		return 0, false
+	}
+	return h*3600 + m*60, true
+}
+
+// zoneTable lists zone abbreviations with one common meaning, for dates
+// that give a name and no numeric offset (RFC 5322 section 4.3 names the
+// US ones; the rest are what real MTAs write).
+var zoneTable = [...]struct {
+	name   string
+	offset int // minutes east of UTC
+}{
+	{"UT", 0}, {"UTC", 0}, {"GMT", 0}, {"Z", 0}, {"WET", 0},
+	{"EST", -300}, {"EDT", -240}, {"CST", -360}, {"CDT", -300},
+	{"MST", -420}, {"MDT", -360}, {"PST", -480}, {"PDT", -420},
+	{"AKST", -540}, {"AKDT", -480}, {"HST", -600}, {"AST", -240}, {"ADT", -180},
+	{"NST", -210}, {"NDT", -150},
+	{"BST", 60}, {"IST", 330}, {"WEST", 60}, {"CET", 60}, {"CEST", 120}, {"MET", 60},
+	{"MEST", 120}, {"MEZ", 60}, {"MESZ", 120}, {"EET", 120}, {"EEST", 180},
+	{"MSK", 180}, {"JST", 540}, {"KST", 540}, {"HKT", 480}, {"SGT", 480},
+	{"AWST", 480}, {"ACST", 570}, {"ACDT", 630}, {"AEST", 600}, {"AEDT", 660},
+	{"NZST", 720}, {"NZDT", 780}, {"SAST", 120},
+}
+
+func namedZoneOffset(w string) (int, bool) {
+	for _, z := range zoneTable {
+		if equalFold(w, z.name) {
+			return z.offset * 60, true
+		}
+	}
+	return 0, false
+}
+
+// isZoneWord reports whether a comment's text is a zone name: letters
+// only, short ("EST", "CEST"), as written beside a numeric offset.
+func isZoneWord(s string) bool {
+	if len(s) == 0 || len(s) > 6 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isUpperWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+var monthNames = [12]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// monthIndex returns 0–11 for a month name or its three-letter
+// abbreviation (any case; "Sept" too), else -1.
+func monthIndex(w string) int {
+	if len(w) < 3 {
+		return -1
+	}
+	for i, m := range monthNames {
+		if equalFold(w[:3], m) {
+			if len(w) == 3 || len(w) == 4 && (w[3] == 't' || w[3] == 'T') && i == 8 || isFullMonth(w, i) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+var fullMonths = [12]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+
+func isFullMonth(w string, i int) bool { return equalFold(w, fullMonths[i]) }
+
+var weekdays = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+var fullWeekdays = [7]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+func isWeekday(w string) bool {
+	for i, d := range weekdays {
+		if equalFold(w, d) || equalFold(w, fullWeekdays[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// fixedZones caches a *time.Location for every offset that is a multiple
+// of 15 minutes from -14:00 to +14:00, so parsing does not allocate.
+var fixedZones [113]*time.Location
+
+func init() {
+	for i := range fixedZones {
+		off := (i - 56) * 15 * 60
+		fixedZones[i] = time.FixedZone("", off)
+	}
+	fixedZones[56] = time.UTC
+}
+
+func fixedZone(offset int) *time.Location {
+	if offset%(15*60) == 0 {
+		if i := offset/(15*60) + 56; i >= 0 && i < len(fixedZones) {
+			return fixedZones[i]
+		}
+	}
+	return time.FixedZone("", offset)
+}
+
+func readDigits(s string, i, max int) (int, int) {
+	v, k := 0, i
+	for k < len(s) && k-i < max && isDigit(s[k]) {
+		v = v*10 + int(s[k]-'0')
+		k++
+	}
+	return v, k
+}
+
+func atoi(s string) int {
+	v := 0
+	for i := 0; i < len(s) && i < 9; i++ {
+		v = v*10 + int(s[i]-'0')
+	}
+	return v
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

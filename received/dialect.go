@@ -1,0 +1,206 @@
+package received
+
+import "strings"
+
+// classifyProtocol maps a with clause to a Protocol (RFC 3848 and the IANA
+// "Mail Transmission Types" registry, plus what MTAs write besides).
+func classifyProtocol(with string) Protocol {
+	if with == "" {
+		return ProtocolUnknown
+	}
+	w := firstWord(with)
+	if k := strings.IndexAny(w, "(,"); k > 0 {
+		w = w[:k]
+	}
+	switch {
+	case equalFold(w, "SMTP"), equalFold(w, "SMTPD"):
+		return ProtocolSMTP
+	case equalFold(w, "ESMTP"):
+		return ProtocolESMTP
+	case equalFold(w, "ESMTPS"), equalFold(w, "SMTPS"):
+		return ProtocolESMTPS
+	case equalFold(w, "ESMTPA"), equalFold(w, "ASMTP"):
+		return ProtocolESMTPA
+	case equalFold(w, "ESMTPSA"):
+		return ProtocolESMTPSA
+	case equalFold(w, "LMTP"):
+		return ProtocolLMTP
+	case equalFold(w, "LMTPS"):
+		return ProtocolLMTPS
+	case equalFold(w, "LMTPA"):
+		return ProtocolLMTPA
+	case equalFold(w, "LMTPSA"):
+		return ProtocolLMTPSA
+	case equalFold(w, "UTF8SMTP"), equalFold(w, "UTF8ESMTP"):
+		return ProtocolUTF8SMTP
+	case equalFold(w, "UTF8SMTPS"), equalFold(w, "UTF8ESMTPS"):
+		return ProtocolUTF8SMTPS
+	case equalFold(w, "UTF8SMTPA"), equalFold(w, "UTF8ESMTPA"):
+		return ProtocolUTF8SMTPA
+	case equalFold(w, "UTF8SMTPSA"), equalFold(w, "UTF8ESMTPSA"):
+		return ProtocolUTF8SMTPSA
+	case equalFold(w, "HTTP"), equalFold(w, "WebMail"):
+		return ProtocolHTTP
+	case equalFold(w, "HTTPS"):
+		return ProtocolHTTPS
+	case equalFold(w, "IMAP"), equalFold(w, "IMAP4"), equalFold(w, "IMAPS"):
+		return ProtocolIMAP
+	case equalFold(w, "POP3"), equalFold(w, "POP"), equalFold(w, "POP3S"), equalFold(w, "pop3-ssl"):
+		return ProtocolPOP3
+	case equalFold(w, "MAPI"):
+		return ProtocolMAPI
+	case equalFold(w, "local"), equalFold(w, "local-esmtp"), equalFold(w, "local-smtp"), equalFold(w, "local-bsmtp"), equalFold(w, "LOCAL"), equalFold(w, "stdin"):
+		return ProtocolLocal
+	case equalFold(w, "UUCP"), equalFold(w, "rmail"):
+		return ProtocolUUCP
+	case equalFold(w, "QMQP"):
+		return ProtocolQMQP
+	case equalFold(w, "Microsoft"):
+		// "Microsoft SMTP Server" (Exchange) and "Microsoft SMTPSVC" (IIS)
+		if containsFold(with, "SMTPSVC") {
+			return ProtocolSMTP
+		}
+		return ProtocolESMTP
+	}
+	return ProtocolUnknown
+}
+
+// dialectMarkers map text found in the software comment, the with clause
+// or any comment to an MTA family. Order matters: the first match wins.
+var dialectMarkers = [...]struct{ marker, dialect string }{
+	{"Postfix", "postfix"},
+	{"Exim", "exim"},
+	{"qmail", "qmail"},
+	{"Microsoft SMTP Server", "exchange"},
+	{"Microsoft SMTPSVC", "smtpsvc"},
+	{"Microsoft Exchange", "exchange"},
+	{"fetchmail", "fetchmail"},
+	{"getmail", "getmail"},
+	{"amavis", "amavis"},
+	{"Zimbra", "zimbra"},
+	{"Lotus Domino", "domino"},
+	{"Domino", "domino"},
+	{"CommuniGate", "communigate"},
+	{"Stalker", "communigate"},
+	{"MDaemon", "mdaemon"},
+	{"IMail", "imail"},
+	{"Cyrus", "cyrus"},
+	{"OpenSMTPD", "opensmtpd"},
+	{"Haraka", "haraka"},
+	{"Courier", "courier"},
+	{"Kerio", "kerio"},
+	{"SmarterMail", "smartermail"},
+	{"GroupWise", "groupwise"},
+	{"Mimecast", "mimecast"},
+	{"Proofpoint", "proofpoint"},
+	{"Barracuda", "barracuda"},
+	{"Sendmail", "sendmail"},
+	{"Smail", "smail"},
+	{"ZMailer", "zmailer"},
+	{"Sun Java", "sun-messaging"},
+	{"Oracle Communications", "sun-messaging"},
+	{"MailEnable", "mailenable"},
+	{"hMailServer", "hmailserver"},
+	{"Merak", "icewarp"},
+	{"IceWarp", "icewarp"},
+	{"ArGoSoft", "argosoft"},
+	{"NTMail", "ntmail"},
+	{"Mirapoint", "mirapoint"},
+	{"InterScan", "interscan"},
+	{"Momentum", "sparkpost"},
+	{"SparkPost", "sparkpost"},
+	{"Halon", "halon"},
+}
+
+func (p *parser) finish() {
+	h := p.h
+	f := &h.From
+	// Protocol-level authentication.
+	if h.Auth.Method == "" {
+		switch h.Protocol {
+		case ProtocolESMTPA, ProtocolESMTPSA, ProtocolLMTPA, ProtocolLMTPSA, ProtocolUTF8SMTPA, ProtocolUTF8SMTPSA:
+			h.Auth.Method = string(h.Protocol)
+		}
+	}
+	// Exchange writes "with Microsoft SMTP Server (version=TLS1_2, ...)":
+	// that is ESMTP over TLS.
+	if h.Protocol == ProtocolESMTP && h.TLS.Version != "" && hasPrefixFold(h.With, "Microsoft SMTP Server") {
+		h.Protocol = ProtocolESMTPS
+	}
+	if h.Dialect == "" {
+		h.Dialect = p.detectDialect()
+	}
+	// Exim writes the verified host name after "from" and "helo=" only when
+	// the HELO differs: "from host ([ip])" means both are host.
+	if h.Dialect == "exim" && !p.heloBy && f.HELO != "" && f.RDNS == "" && f.HELO[0] != '[' {
+		if _, form := ParseIPLiteral(f.HELO); form == IPFormNone {
+			f.RDNS = trimDot(f.HELO)
+		}
+	}
+	// qmail "from host (ip)" without "(HELO x)": host is the reverse DNS
+	// name and the HELO matched it.
+	if h.Dialect == "qmail" && !p.heloBy && f.HELO != "" && f.RDNS == "" && !f.RDNSUnknown && f.HELO[0] != '[' {
+		if _, form := ParseIPLiteral(f.HELO); form == IPFormNone {
+			f.RDNS = trimDot(f.HELO)
+		}
+	}
+	if f.IPText == "" && f.IP.IsValid() {
+		f.IPText = f.IP.String()
+	}
+}
+
+func (p *parser) detectDialect() string {
+	h := p.h
+	for _, m := range dialectMarkers {
+		if containsFold(h.By.Software, m.marker) || containsFold(h.With, m.marker) {
+			return m.dialect
+		}
+	}
+	for _, c := range h.Comments {
+		for _, m := range dialectMarkers {
+			if containsFold(c, m.marker) {
+				return m.dialect
+			}
+		}
+	}
+	sw := h.By.Software
+	// sendmail's version comment: "8.12.5/8.12.5", "8.9.3", "8.14.4/Submit"
+	if len(sw) >= 3 && sw[0] == '8' && sw[1] == '.' && isDigit(sw[2]) {
+		return "sendmail"
+	}
+	if strings.Contains(sw, "/8.") && isDigit(sw[0]) {
+		return "sendmail"
+	}
+	by := h.By.Host
+	switch {
+	case strings.HasSuffix(by, ".google.com") || strings.HasPrefix(by, "2002:") && h.From.HELO == "":
+		return "gmail"
+	case strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com"):
+		return "exchange"
+	case strings.Contains(by, ".yahoo.com") || strings.Contains(by, ".yahoodns.net"):
+		return "yahoo"
+	case strings.HasSuffix(by, "amazonses.com") || strings.HasSuffix(by, ".smtp-out.amazonses.com"):
+		return "ses"
+	case strings.HasSuffix(by, ".sendgrid.net") || strings.HasSuffix(by, "sendgrid.net"):
+		return "sendgrid"
+	case strings.HasSuffix(by, ".mailgun.net") || strings.Contains(by, "mailgun"):
+		return "mailgun"
+	case strings.Contains(by, "pphosted.com") || strings.Contains(by, "ppops.net"):
+		return "proofpoint"
+	case strings.Contains(by, "mimecast"):
+		return "mimecast"
+	case strings.Contains(by, "barracuda"):
+		return "barracuda"
+	case strings.Contains(by, "vger.kernel.org"):
+		return "zmailer"
+	}
+	for _, c := range h.Comments {
+		if strings.Contains(c, "rhost-flags") {
+			return "zmailer"
+		}
+	}
+	if h.From.HELO != "" && p.heloBy && containsFold(p.s, "helo=") {
+		return "exim"
+	}
+	return ""
+}

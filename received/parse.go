@@ -1,0 +1,961 @@
+package received
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// clause identifies a Received header clause (RFC 5321 section 4.4).
+type clause uint8
+
+const (
+	clNone clause = iota
+	clFrom
+	clBy
+	clVia
+	clWith
+	clID
+	clFor
+	numClauses
+)
+
+func keyword(w string) clause {
+	switch len(w) {
+	case 2:
+		if equalFold(w, "by") {
+			return clBy
+		}
+		if equalFold(w, "id") {
+			return clID
+		}
+	case 3:
+		if equalFold(w, "via") {
+			return clVia
+		}
+		if equalFold(w, "for") {
+			return clFor
+		}
+	case 4:
+		if equalFold(w, "from") {
+			return clFrom
+		}
+		if equalFold(w, "with") {
+			return clWith
+		}
+	}
+	return clNone
+}
+
+// span is a run of tokens [first, end).
+type span struct{ first, end int }
+
+// parser holds the state of one Parse call. It lives on the stack.
+type parser struct {
+	s      string
+	sc     scanner
+	spans  [numClauses]span
+	seen   [numClauses]bool
+	h      *Hop
+	errs   [4]string
+	nerr   int
+	ipSet  bool
+	heloBy bool // HELO came from an explicit marker (HELO x, helo=x)
+}
+
+func (p *parser) fail(msg string) {
+	if p.nerr < len(p.errs) {
+		p.errs[p.nerr] = msg
+		p.nerr++
+	}
+}
+
+// Parse parses the value of one Received header field. It is best effort:
+// it returns every part it understood, and a non-nil error naming what it
+// did not understand (the Hop is still useful then). Raw is always set.
+// Parse never panics, and its time is linear in len(value).
+//
+// See the package documentation for the dialects recognised and every
+// departure from RFC 5321 and RFC 5322.
+func Parse(value string) (Hop, error) {
+	var h Hop
+	h.Raw = value
+	p := &parser{s: value, h: &h}
+	p.run()
+	if p.nerr == 0 {
+		return h, nil
+	}
+	return h, p.err()
+}
+
+func (p *parser) err() error {
+	if p.nerr == 1 {
+		return errors.New("received: " + p.errs[0])
+	}
+	return errors.New("received: " + strings.Join(p.errs[:p.nerr], "; "))
+}
+
+func (p *parser) run() {
+	h := p.h
+	var lastSemi int
+	p.sc.scan(p.s, &lastSemi)
+	toks := p.sc.toks[:p.sc.n]
+	if p.sc.overflow {
+		p.fail("too many tokens; the rest was not read")
+	}
+	if p.sc.unterminated {
+		p.fail("unterminated comment, literal or quoted string")
+	}
+
+	// The date follows the last top-level ';'.
+	clauseEnd := len(toks)
+	if lastSemi >= 0 {
+		h.DateText = trimSpace(trimCRLF(p.s[lastSemi+1:]))
+		for i, t := range toks {
+			if t.kind == tokSemi && t.start == lastSemi {
+				clauseEnd = i
+				break
+			}
+		}
+	} else if i := p.findBareDate(toks); i >= 0 {
+		// SendGrid and others leave out the ';'.
+		clauseEnd = i
+		h.DateText = trimSpace(trimCRLF(p.s[toks[i].start:]))
+	}
+	if p.sc.overflow && lastSemi < 0 {
+		clauseEnd = len(toks)
+	}
+
+	// Assign tokens to clauses. A keyword opens a clause only once, and
+	// "from" only at the start.
+	cur := clNone
+	pre := span{0, 0}
+	for i := 0; i < clauseEnd; i++ {
+		t := toks[i]
+		if t.kind == tokWord {
+			if k := keyword(t.text); k != clNone && !p.seen[k] && (k != clFrom || cur == clNone) && p.hasValueAfter(toks, i, clauseEnd) {
+				if cur != clNone {
+					p.spans[cur].end = i
+				} else {
+					pre.end = i
+				}
+				cur = k
+				p.seen[k] = true
+				p.spans[k] = span{i + 1, clauseEnd}
+				continue
+			}
+		}
+		if cur == clNone {
+			pre.end = i + 1
+		}
+	}
+
+	// Comments, wherever they are.
+	ncom := 0
+	for _, t := range toks[:clauseEnd] {
+		if t.kind == tokComment {
+			ncom++
+		}
+	}
+	if ncom > 0 {
+		if ncom > 32 {
+			ncom = 32
+		}
+		h.Comments = make([]string, 0, ncom)
+		for _, t := range toks[:clauseEnd] {
+			if t.kind == tokComment && len(h.Comments) < cap(h.Comments) {
+				h.Comments = append(h.Comments, t.text)
+			}
+		}
+	}
+
+	for _, t := range toks[pre.first:pre.end] {
+		switch t.kind {
+		case tokComment:
+			p.comment(t.text, clNone)
+		case tokWord:
+			// Leading junk is tolerated but reported.
+			p.fail(fmt.Sprintf("unexpected %q before the first clause", clip(t.text)))
+		}
+	}
+	if p.seen[clFrom] {
+		p.fromClause(toks[p.spans[clFrom].first:p.spans[clFrom].end])
+	}
+	if p.seen[clBy] {
+		p.byClause(toks[p.spans[clBy].first:p.spans[clBy].end])
+	}
+	if p.seen[clVia] {
+		h.Via = p.words(toks[p.spans[clVia].first:p.spans[clVia].end], clVia)
+	}
+	if p.seen[clWith] {
+		p.withClause(toks[p.spans[clWith].first:p.spans[clWith].end])
+	}
+	if p.seen[clID] {
+		p.idClause(toks[p.spans[clID].first:p.spans[clID].end])
+	}
+	if p.seen[clFor] {
+		p.forClause(toks[p.spans[clFor].first:p.spans[clFor].end])
+	}
+
+	if h.DateText != "" {
+		t, zone, err := ParseDate(h.DateText)
+		h.ZoneName = zone
+		if err == nil {
+			h.Date = t
+		} else {
+			p.fail("date " + fmt.Sprintf("%q", clip(h.DateText)) + ": " + strings.TrimPrefix(err.Error(), "received: "))
+		}
+	}
+	p.finish()
+	if !p.seen[clFrom] && !p.seen[clBy] && !p.seen[clWith] && !p.seen[clID] && !p.seen[clFor] && h.Dialect == "" && h.From.Ident == "" {
+		p.fail("no from, by, with, id or for clause")
+	}
+}
+
+// hasValueAfter reports whether the keyword at i is followed by a value:
+// "from" at the very end, or directly before ';', is a stray word.
+func (p *parser) hasValueAfter(toks []token, i, end int) bool {
+	for j := i + 1; j < end; j++ {
+		if toks[j].kind != tokComment {
+			return true
+		}
+	}
+	return keyword(toks[i].text) == clID || false
+}
+
+// findBareDate finds where a date starts in a header with no ';': a weekday
+// followed by a day, or a day followed by a month name, after at least
+// one clause. It returns the token index or -1.
+func (p *parser) findBareDate(toks []token) int {
+	sawClause := false
+	for i, t := range toks {
+		if t.kind != tokWord {
+			continue
+		}
+		if keyword(t.text) != clNone {
+			sawClause = true
+			continue
+		}
+		if !sawClause {
+			continue
+		}
+		w := t.text
+		if isWeekday(w) && i+1 < len(toks) && toks[i+1].kind == tokWord && len(toks[i+1].text) > 0 && isDigit(toks[i+1].text[0]) {
+			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
+				return i
+			}
+		}
+		if allDigits(w) && len(w) <= 2 && i+2 < len(toks) && toks[i+1].kind == tokWord && monthIndex(toks[i+1].text) >= 0 &&
+			toks[i+2].kind == tokWord && allDigits(toks[i+2].text) && len(toks[i+2].text) == 4 {
+			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// words returns the text from the first to the last word of a clause that
+// comes before its first comment, as a substring.
+func (p *parser) words(toks []token, c clause) string {
+	start, end := -1, -1
+	for _, t := range toks {
+		if t.kind == tokComment {
+			p.comment(t.text, c)
+			if start >= 0 {
+				break
+			}
+			continue
+		}
+		if start < 0 {
+			start = t.start
+		}
+		end = t.end
+	}
+	if start < 0 {
+		return ""
+	}
+	return p.s[start:end]
+}
+
+func (p *parser) fromClause(toks []token) {
+	h := p.h
+	f := &h.From
+	name := ""
+	for i, t := range toks {
+		switch t.kind {
+		case tokComment:
+			p.fromComment(t.text)
+		case tokLiteral:
+			if name == "" && i == 0 {
+				name = p.s[t.start:t.end]
+			}
+			p.setIP(t, true)
+		case tokWord, tokQuoted:
+			if name == "" {
+				name = t.text
+				continue
+			}
+			// "from jalapeno 127.0.0.1", qmail-ish bare addresses
+			if a, form := ParseIPLiteral(t.text); form.Canonical() {
+				p.setAddr(a, form, t.text, 0)
+			} else if equalFold(t.text, "HELO") || equalFold(t.text, "EHLO") {
+				// "from x HELO y" is rare but real
+				if i+1 < len(toks) && toks[i+1].kind == tokWord {
+					f.HELO, f.HELOVerb, p.heloBy = toks[i+1].text, t.text, true
+				}
+			}
+		case tokAngle:
+			// "from <user@host>": a local submission naming the sender
+			if f.Ident == "" {
+				f.Ident = t.text
+			}
+		}
+	}
+	p.fromName(name)
+}
+
+// fromName interprets the word after "from" once the comments are read:
+// it is the HELO name unless an explicit HELO marker was given, in which
+// case it is the name the receiving MTA looked up (qmail, Exim).
+func (p *parser) fromName(name string) {
+	f := &p.h.From
+	if name == "" {
+		return
+	}
+	lit := len(name) > 1 && name[0] == '['
+	if equalFold(name, "unknown") {
+		if f.RDNS == "" {
+			f.RDNSUnknown = true
+		}
+		if !p.heloBy {
+			// "from unknown (HELO x)" gives x; plain "from unknown" is the
+			// name the MTA recorded, not a HELO.
+		}
+		return
+	}
+	if p.heloBy {
+		if f.RDNS == "" && !lit && !f.RDNSUnknown {
+			if _, form := ParseIPLiteral(name); form == IPFormNone {
+				f.RDNS = trimDot(name)
+			}
+		}
+		if !p.ipSet {
+			p.maybeIPName(name)
+		}
+		return
+	}
+	f.HELO = name
+	if !p.ipSet {
+		p.maybeIPName(name)
+	}
+}
+
+// maybeIPName takes an address from the from-name when no other address
+// was recorded: "from [192.0.2.1]", "from 192.0.2.1", "from 3735928559".
+func (p *parser) maybeIPName(name string) {
+	lit := len(name) > 1 && name[0] == '['
+	s := name
+	port := uint16(0)
+	if lit {
+		if k := strings.LastIndexByte(s, ']'); k > 0 {
+			if k+1 < len(s) && s[k+1] == ':' {
+				port = parsePort(s[k+2:])
+			}
+			s = s[1:k]
+		}
+	}
+	a, form := ParseIPLiteral(s)
+	if form == IPFormNone {
+		return
+	}
+	if !lit && !plausibleBareIP(s, form) {
+		return
+	}
+	p.setAddr(a, form, s, port)
+}
+
+// plausibleBareIP decides whether an unbracketed token is an address: a
+// dotted quad (even a bad one), an IPv6 address, or a long number or hex
+// number (a host name of "12345" is not an address).
+func plausibleBareIP(s string, form IPForm) bool {
+	switch form {
+	case IPFormIPv4, IPFormIPv6, IPFormIPv4Mapped, IPFormBadOctet, IPFormLeadingZero, IPFormDottedHex, IPFormDottedOctal:
+		return true
+	case IPFormDecimal:
+		return len(s) >= 8
+	case IPFormHex:
+		return len(s) >= 9
+	case IPFormOctal:
+		return len(s) >= 11
+	}
+	return false
+}
+
+func (p *parser) setIP(t token, fromSide bool) {
+	s := t.text
+	port := uint16(0)
+	if t.end-t.start > len(s)+2 { // ":port" after the bracket
+		rest := p.s[t.start+len(s)+2 : t.end]
+		if len(rest) > 1 && rest[0] == ':' {
+			port = parsePort(rest[1:])
+		}
+	}
+	a, form := ParseIPLiteral(s)
+	if form == IPFormNone {
+		if strings.IndexByte(s, '.') >= 0 || strings.IndexByte(s, ':') >= 0 {
+			form = IPFormInvalid
+		} else {
+			return
+		}
+	}
+	if fromSide {
+		p.setAddr(a, form, trimIPv6Tag(s), port)
+	}
+}
+
+func trimIPv6Tag(s string) string {
+	if len(s) > 5 && equalFold(s[:5], "IPv6:") {
+		return s[5:]
+	}
+	return s
+}
+
+func (p *parser) setAddr(a netip.Addr, form IPForm, text string, port uint16) {
+	f := &p.h.From
+	if p.ipSet {
+		// Keep the first canonical address; a later one only replaces a
+		// non-canonical first guess.
+		if f.IPForm.Canonical() || !form.Canonical() {
+			return
+		}
+	}
+	p.ipSet = true
+	f.IP, f.IPForm, f.IPText = a, form, trimIPv6Tag(text)
+	if port != 0 {
+		f.Port = port
+	}
+}
+
+func parsePort(s string) uint16 {
+	v := 0
+	for i := 0; i < len(s) && i < 6; i++ {
+		if !isDigit(s[i]) {
+			break
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	if v > 65535 {
+		return 0
+	}
+	return uint16(v)
+}
+
+// fromComment reads a comment of the from clause: "rdns [ip]",
+// "[ip] helo=x", "HELO x", "user@rdns [ip]", "ip", "may be forged",
+// "rdns [ip]:port \"EHLO x\" rhost-flags-OK-OK-OK-OK", port=N, ident=x.
+func (p *parser) fromComment(text string) {
+	f := &p.h.From
+	var sc scanner
+	var semi int
+	sc.scan(text, &semi)
+	toks := sc.toks[:sc.n]
+	prevWord := ""
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch t.kind {
+		case tokLiteral:
+			before := f.IPText
+			p.setIPSub(text, t)
+			if prevWord != "" && f.RDNS == "" && !f.RDNSUnknown {
+				p.setRDNS(prevWord)
+			}
+			_ = before
+			prevWord = ""
+		case tokComment:
+			lc := t.text
+			if containsFold(lc, "may be forged") {
+				f.MayBeForged = true
+			}
+			p.comment(lc, clFrom)
+		case tokQuoted:
+			// zmailer: "EHLO x"
+			q := t.text
+			if len(q) > 5 && (hasPrefixFold(q, "EHLO ") || hasPrefixFold(q, "HELO ") || hasPrefixFold(q, "LHLO ")) {
+				f.HELOVerb, f.HELO, p.heloBy = q[:4], trimSpace(q[5:]), true
+			}
+		case tokWord:
+			w := t.text
+			switch {
+			case equalFold(w, "HELO") || equalFold(w, "EHLO") || equalFold(w, "LHLO"):
+				if i+1 < len(toks) && (toks[i+1].kind == tokWord || toks[i+1].kind == tokLiteral) {
+					i++
+					f.HELOVerb, f.HELO, p.heloBy = w, text[toks[i].start:toks[i].end], true
+				}
+				prevWord = ""
+				continue
+			case hasPrefixFold(w, "helo="):
+				v := w[5:]
+				if v == "" && i+1 < len(toks) && toks[i+1].kind != tokComment && toks[i+1].start == t.end {
+					i++
+					v = text[toks[i].start:toks[i].end]
+				}
+				f.HELO, p.heloBy = v, true
+				prevWord = ""
+				continue
+			case hasPrefixFold(w, "port="):
+				f.Port = parsePort(w[5:])
+			case hasPrefixFold(w, "ident="):
+				f.Ident = w[6:]
+			case hasPrefixFold(w, "IDENT:"):
+				p.identAt(w[6:], toks, i)
+				prevWord = ""
+				continue
+			case equalFold(w, "may") || equalFold(w, "be") || equalFold(w, "forged"):
+				if equalFold(w, "forged") {
+					f.MayBeForged = true
+				}
+			case equalFold(w, "unknown"):
+				f.RDNSUnknown = f.RDNS == ""
+			case strings.IndexByte(w, '@') > 0 && i+1 < len(toks) && toks[i+1].kind == tokLiteral:
+				// sendmail ident: "user@rdns [ip]"
+				p.identAt(w, toks, i)
+				prevWord = ""
+				continue
+			default:
+				if a, form := ParseIPLiteral(w); form.Canonical() {
+					p.setAddr(a, form, w, 0)
+				} else if ap, err := netip.ParseAddrPort(w); err == nil {
+					p.setAddr(ap.Addr(), IPFormIPv4, w[:strings.LastIndexByte(w, ':')], ap.Port())
+				} else if form == IPFormBadOctet && !p.ipSet {
+					p.setAddr(netip.Addr{}, form, w, 0)
+				} else if looksHost(w) {
+					prevWord = w
+					continue
+				}
+			}
+			prevWord = ""
+		}
+	}
+	if containsFold(text, "may be forged") {
+		f.MayBeForged = true
+	}
+	p.comment(text, clFrom)
+}
+
+func (p *parser) identAt(w string, toks []token, i int) {
+	f := &p.h.From
+	at := strings.IndexByte(w, '@')
+	if at < 0 {
+		f.Ident = w
+		return
+	}
+	f.Ident = w[:at]
+	if host := w[at+1:]; host != "" && f.RDNS == "" {
+		p.setRDNS(host)
+	}
+}
+
+func (p *parser) setRDNS(name string) {
+	f := &p.h.From
+	if equalFold(name, "unknown") {
+		f.RDNSUnknown = true
+		return
+	}
+	f.RDNS = trimDot(name)
+}
+
+func (p *parser) setIPSub(text string, t token) {
+	s := t.text
+	port := uint16(0)
+	if t.end-t.start > len(s)+2 {
+		rest := text[t.start+len(s)+2 : t.end]
+		if len(rest) > 1 && rest[0] == ':' {
+			port = parsePort(rest[1:])
+		}
+	}
+	a, form := ParseIPLiteral(s)
+	if form == IPFormNone {
+		if s == "" {
+			return
+		}
+		form = IPFormInvalid
+	}
+	p.setAddr(a, form, s, port)
+}
+
+// looksHost reports whether w can be a host name (for "rdns [ip]").
+func looksHost(w string) bool {
+	if w == "" || len(w) > 255 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !(isLetter(c) || isDigit(c) || c == '.' || c == '-' || c == '_') && c < 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) byClause(toks []token) {
+	b := &p.h.By
+	for i, t := range toks {
+		switch t.kind {
+		case tokWord, tokLiteral:
+			if b.Host == "" && i == 0 {
+				if t.kind == tokLiteral {
+					b.Host = p.s[t.start:t.end]
+				} else {
+					b.Host = t.text
+				}
+				p.byAddr(t.text)
+				continue
+			}
+			if !b.IP.IsValid() && b.IPText == "" {
+				if a, form := ParseIPLiteral(t.text); form.Canonical() || t.kind == tokLiteral && form != IPFormNone {
+					b.IP, b.IPForm, b.IPText = a.WithZone(a.Zone()), form, trimIPv6Tag(t.text)
+					continue
+				}
+			}
+			if b.Host == "" {
+				b.Host = t.text
+			}
+		case tokComment:
+			c := trimSpace(t.text)
+			if !b.IP.IsValid() && b.IPText == "" {
+				s := c
+				if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
+					s = s[1 : len(s)-1]
+				}
+				if a, form := ParseIPLiteral(s); form.Canonical() {
+					b.IP, b.IPForm, b.IPText = a, form, trimIPv6Tag(s)
+					continue
+				}
+			}
+			if b.Software == "" {
+				p.software(c)
+			}
+			p.comment(c, clBy)
+		}
+	}
+}
+
+func (p *parser) byAddr(s string) {
+	b := &p.h.By
+	a, form := ParseIPLiteral(s)
+	if form == IPFormNone {
+		return
+	}
+	if form == IPFormDecimal && len(s) < 8 {
+		return
+	}
+	b.IP, b.IPForm, b.IPText = a, form, trimIPv6Tag(strings.Trim(s, "[]"))
+}
+
+// software records the by clause's software comment: "Postfix",
+// "8.12.5/8.12.5", "Postfix, from userid 1000", "amavisd-new, port 10024".
+func (p *parser) software(c string) {
+	if c == "" {
+		return
+	}
+	sw := c
+	if k := strings.IndexByte(sw, ','); k > 0 {
+		rest := trimSpace(sw[k+1:])
+		sw = sw[:k]
+		if hasPrefixFold(rest, "from userid ") {
+			p.h.From.Ident = rest[5:]
+		}
+	}
+	if containsFold(sw, "version=") || containsFold(sw, "cipher") || hasPrefixFold(sw, "using ") {
+		return
+	}
+	p.h.By.Software = trimSpace(sw)
+}
+
+func (p *parser) withClause(toks []token) {
+	h := p.h
+	start, end := -1, -1
+	sawComment := false
+	for i, t := range toks {
+		switch t.kind {
+		case tokComment:
+			sawComment = true
+			p.comment(t.text, clWith)
+		case tokWord:
+			if sawComment {
+				// Exim 4.9x: "with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384"
+				if equalFold(t.text, "tls") && i+1 < len(toks) && toks[i+1].kind == tokWord {
+					h.TLS.Cipher = toks[i+1].text
+				}
+				continue
+			}
+			if start < 0 {
+				start = t.start
+			}
+			end = t.end
+		default:
+			if !sawComment && start >= 0 {
+				end = t.end
+			}
+		}
+	}
+	if start >= 0 {
+		h.With = p.s[start:end]
+	}
+	h.Protocol = classifyProtocol(h.With)
+}
+
+func (p *parser) idClause(toks []token) {
+	for _, t := range toks {
+		switch t.kind {
+		case tokComment:
+			p.comment(t.text, clID)
+		default:
+			if p.h.ID == "" {
+				p.h.ID = t.text
+			}
+		}
+	}
+}
+
+func (p *parser) forClause(toks []token) {
+	for _, t := range toks {
+		switch t.kind {
+		case tokComment:
+			p.comment(t.text, clFor)
+		case tokAngle, tokWord, tokQuoted:
+			if p.h.For == "" {
+				p.h.For = t.text
+			}
+		}
+	}
+}
+
+// comment reads markers that may stand in any comment: TLS parameters,
+// authentication, the envelope sender, local submission and software.
+func (p *parser) comment(c string, where clause) {
+	h := p.h
+	if len(c) < 3 {
+		return
+	}
+	// TLS: Postfix "using TLSv1.3 with cipher X (256/256 bits)".
+	if k := indexFold(c, "using "); k >= 0 && indexFold(c, "cipher") > k {
+		v := firstWord(c[k+6:])
+		if h.TLS.Version == "" {
+			h.TLS.Version = v
+		}
+		if j := indexFold(c, "with cipher "); j >= 0 && h.TLS.Cipher == "" {
+			h.TLS.Cipher = firstWord(c[j+12:])
+		}
+		if j := strings.Index(c, " bits)"); j > 0 && h.TLS.Bits == 0 {
+			h.TLS.Bits = bitsBefore(c[:j])
+		}
+	}
+	// sendmail, Gmail, Exchange, Haraka: version=... cipher=... bits=...
+	if k := indexFold(c, "version="); k >= 0 && (indexFold(c, "cipher=") >= 0 || indexFold(c, "cipher =") >= 0) {
+		if h.TLS.Version == "" {
+			h.TLS.Version = valueAfter(c[k+8:])
+		}
+		if j := indexFold(c, "cipher="); j >= 0 && h.TLS.Cipher == "" {
+			h.TLS.Cipher = valueAfter(c[j+7:])
+		}
+		if j := indexFold(c, "bits="); j >= 0 && h.TLS.Bits == 0 {
+			h.TLS.Bits = atoiPrefix(c[j+5:])
+		}
+	}
+	// Exim "TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256", OpenSMTPD
+	// "TLSv1.3:TLS_AES_256_GCM_SHA384:256:NO", or Exim 4.9x "(TLS1.3)".
+	if (hasPrefixFold(c, "TLS") || hasPrefixFold(c, "SSL")) && strings.IndexByte(c, ' ') < 0 {
+		parts := c
+		k := strings.IndexByte(parts, ':')
+		if k < 0 {
+			if h.TLS.Version == "" {
+				h.TLS.Version = c
+			}
+		} else {
+			if h.TLS.Version == "" {
+				h.TLS.Version = parts[:k]
+			}
+			rest := parts[k+1:]
+			j := strings.IndexByte(rest, ':')
+			if j < 0 {
+				if h.TLS.Cipher == "" {
+					h.TLS.Cipher = rest
+				}
+			} else {
+				if h.TLS.Cipher == "" {
+					h.TLS.Cipher = rest[:j]
+				}
+				if h.TLS.Bits == 0 {
+					h.TLS.Bits = atoiPrefix(rest[j+1:])
+				}
+			}
+		}
+	}
+	// Courier: "TLS: TLSv1/SSLv3,256bits,AES256-SHA"
+	if k := indexFold(c, "TLS: "); k >= 0 {
+		v := c[k+5:]
+		if e := strings.IndexByte(v, ')'); e >= 0 {
+			v = v[:e]
+		}
+		parts := v
+		if i := strings.IndexByte(parts, ','); i > 0 {
+			if h.TLS.Version == "" {
+				h.TLS.Version = parts[:i]
+			}
+			rest := parts[i+1:]
+			if j := strings.IndexByte(rest, ','); j > 0 {
+				if h.TLS.Bits == 0 {
+					h.TLS.Bits = atoiPrefix(rest)
+				}
+				if h.TLS.Cipher == "" {
+					h.TLS.Cipher = trimSpace(rest[j+1:])
+				}
+			}
+		}
+	}
+	// Authentication.
+	if k := indexFold(c, "Authenticated sender:"); k >= 0 {
+		h.Auth.Method = "Authenticated sender"
+		h.Auth.User = trimAngle(firstWord(trimSpace(c[k+21:])))
+	} else if k := indexFold(c, "authenticated"); k >= 0 && h.Auth.Method == "" && !containsFold(c, "not authenticated") && !containsFold(c, "unauthenticated") {
+		h.Auth.Method = "authenticated"
+		rest := trimSpace(c[k+13:])
+		if hasPrefixFold(rest, "as ") {
+			h.Auth.User = trimAngle(firstWord(trimSpace(rest[3:])))
+		} else if hasPrefixFold(rest, "user ") {
+			h.Auth.User = trimAngle(firstWord(trimSpace(rest[5:])))
+		}
+	}
+	if k := indexFold(c, "AUTH: "); k >= 0 && h.Auth.Method == "" {
+		rest := c[k+6:]
+		h.Auth.Method = firstWord(rest)
+		if sp := strings.IndexByte(rest, ' '); sp > 0 {
+			u := firstWord(trimSpace(rest[sp+1:]))
+			h.Auth.User = strings.TrimRight(u, ",")
+		}
+	}
+	// Envelope sender: Exim "(envelope-from <x>)", sendmail "(envelope-from x)".
+	if k := indexFold(c, "envelope-from"); k >= 0 && h.EnvelopeFrom == "" {
+		h.EnvelopeFrom = trimAngle(firstWord(trimSpace(strings.TrimLeft(c[k+13:], " =:"))))
+	} else if k := indexFold(c, "envelope-sender"); k >= 0 && h.EnvelopeFrom == "" {
+		h.EnvelopeFrom = trimAngle(firstWord(trimSpace(strings.TrimLeft(c[k+15:], " =:"))))
+	}
+	// Local submission: sendmail "(from user@localhost)", qmail
+	// "(qmail 123 invoked by uid 500)", Postfix "(Postfix, from userid 0)".
+	if where == clNone || where == clBy {
+		switch {
+		case hasPrefixFold(c, "from ") && where == clNone:
+			w := firstWord(c[5:])
+			if at := strings.IndexByte(w, '@'); at > 0 {
+				h.From.Ident = w[:at]
+			} else {
+				h.From.Ident = w
+			}
+		case containsFold(c, "invoked by uid "):
+			k := indexFold(c, "invoked by uid ")
+			h.From.Ident = "uid " + firstWord(c[k+15:])
+			h.Dialect = "qmail"
+		case containsFold(c, "invoked from network"), containsFold(c, "invoked by alias"), containsFold(c, "invoked for bounce"):
+			h.Dialect = "qmail"
+		}
+	}
+	if k := indexFold(c, "from userid "); k >= 0 && h.From.Ident == "" {
+		h.From.Ident = "userid " + firstWord(c[k+12:])
+	}
+	if where == clWith && h.By.Software == "" {
+		if hasPrefixFold(c, "Exim ") || hasPrefixFold(c, "fetchmail") || hasPrefixFold(c, "getmail") || hasPrefixFold(c, "Smail") {
+			h.By.Software = c
+		}
+	}
+}
+
+func firstWord(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', ')', ';', '\r', '\n':
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// valueAfter returns a key=value value: up to a space, comma or ')'.
+func valueAfter(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', ',', ')', ';':
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func atoiPrefix(s string) int {
+	v := 0
+	for i := 0; i < len(s) && i < 6 && isDigit(s[i]); i++ {
+		v = v*10 + int(s[i]-'0')
+	}
+	return v
+}
+
+// bitsBefore reads "256/256" or "128" at the end of s (before " bits)").
+func bitsBefore(s string) int {
+	k := strings.LastIndexByte(s, '(')
+	if k < 0 {
+		return 0
+	}
+	return atoiPrefix(s[k+1:])
+}
+
+func trimAngle(s string) string {
+	s = strings.TrimSuffix(s, ",")
+	if len(s) >= 2 && s[0] == '<' && s[len(s)-1] == '>' {
+		return s[1 : len(s)-1]
+	}
+	return strings.Trim(s, "<>")
+}
+
+func trimDot(s string) string {
+	if len(s) > 1 && s[len(s)-1] == '.' {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
+func trimCRLF(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
+}
+
+// indexFold is strings.Index ignoring ASCII case, without allocating.
+func indexFold(s, sub string) int {
+	n := len(sub)
+	if n == 0 {
+		return 0
+	}
+	first := lower(sub[0])
+	for i := 0; i+n <= len(s); i++ {
+		if lower(s[i]) == first && equalFold(s[i:i+n], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsFold(s, sub string) bool { return indexFold(s, sub) >= 0 }

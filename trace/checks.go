@@ -1,0 +1,447 @@
+package trace
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+func runChecks(c *config, tr *Trace) {
+	add := func(f Finding) { tr.Findings = append(tr.Findings, f) }
+	for i := range tr.Hops {
+		h := &tr.Hops[i]
+		checkParse(h, add)
+		checkIPForms(h, add)
+		checkReserved(h, add)
+		checkZone(h, add)
+		checkQueueID(h, add)
+		checkHELO(c, tr, h, add)
+		checkDynamic(h, add)
+		checkSpamware(h, add)
+		checkFuture(c, h, add)
+	}
+	checkChain(tr, add)
+	checkTimeTravel(c, tr, add)
+	checkDateHeader(c, tr, add)
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Hop != fs[j].Hop {
+			// message-level findings (-1) first, then hop order
+			return fs[i].Hop < fs[j].Hop
+		}
+		return fs[i].Severity > fs[j].Severity
+	})
+}
+
+// belowTrust reports whether the hop is the origin hop or below it: what it
+// says about its client was not recorded by trusted infrastructure (for
+// the origin hop, only the client's own claims, such as HELO).
+func belowTrust(h *Hop) bool { return h.Trust == TrustUnverifiable }
+
+func checkParse(h *Hop, add func(Finding)) {
+	if h.ParseErr == nil {
+		return
+	}
+	r := &h.Received
+	sev := SeverityInfo
+	if r.From.IPText == "" && r.By.Host == "" && r.DateText == "" {
+		sev = SeverityLow
+	}
+	add(Finding{Rule: "unparseable-hop", Category: CategoryUnparseableHop, Severity: sev, Hop: h.Index,
+		Message: "part of this Received header could not be understood: " + h.ParseErr.Error(), Evidence: r.Raw})
+}
+
+func checkIPForms(h *Hop, add func(Finding)) {
+	f := &h.Received.From
+	switch {
+	case f.IPForm == received.IPFormBadOctet || f.IPForm == received.IPFormInvalid:
+		add(Finding{Rule: "invalid-client-ip", Category: CategoryInvalidIP, Severity: SeverityHigh, Hop: h.Index,
+			Message: "the connecting address " + f.IPText + " is not a valid IP address; no MTA records one", Evidence: f.IPText})
+	case f.IPForm.Encoded() || f.IPForm == received.IPFormLeadingZero:
+		add(Finding{Rule: "encoded-client-ip", Category: CategoryEncodedIP, Severity: SeverityHigh, Hop: h.Index,
+			Message: fmt.Sprintf("the connecting address is written in %s form (%s = %s); MTAs write dotted decimal", f.IPForm, f.IPText, f.IP), Evidence: f.IPText})
+	}
+	// Names written as numbers: "from 3735928559 (3735928559 [...])".
+	for _, n := range [...]struct{ what, s string }{{"HELO", f.HELO}, {"reverse DNS name", f.RDNS}, {"receiving host", h.Received.By.Host}} {
+		s := stripBrackets(n.s)
+		if s == "" || s == f.IPText {
+			continue
+		}
+		a, form := received.ParseIPLiteral(s)
+		switch {
+		case form.Encoded() && form != received.IPFormShort && a.IsValid() && a.Unmap().As4()[0] != 0:
+			add(Finding{Rule: "encoded-ip-name", Category: CategoryEncodedIP, Severity: SeverityHigh, Hop: h.Index,
+				Message: fmt.Sprintf("the %s %s is an IP address in %s form (%s)", n.what, s, form, a), Evidence: n.s})
+		case form == received.IPFormBadOctet:
+			sev := SeverityMedium
+			if n.what == "HELO" {
+				sev = SeverityLow
+			}
+			add(Finding{Rule: "invalid-ip-name", Category: CategoryInvalidIP, Severity: sev, Hop: h.Index,
+				Message: fmt.Sprintf("the %s %s is an IP literal with an octet over 255", n.what, s), Evidence: n.s})
+		}
+	}
+}
+
+// Special-purpose ranges (RFC 6890 and its updates) from which no real
+// client can connect.
+var impossibleNets = []struct {
+	p    netip.Prefix
+	name string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\" (RFC 791)"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "documentation TEST-NET-1 (RFC 5737)"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "documentation TEST-NET-2 (RFC 5737)"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "documentation TEST-NET-3 (RFC 5737)"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking (RFC 2544)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "class D multicast (RFC 5771)"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "class E reserved (RFC 1112)"},
+	{netip.MustParsePrefix("::/128"), "the unspecified address (RFC 4291)"},
+	{netip.MustParsePrefix("100::/64"), "discard-only (RFC 6666)"},
+	{netip.MustParsePrefix("2001:db8::/32"), "documentation (RFC 3849)"},
+	{netip.MustParsePrefix("3fff::/20"), "documentation (RFC 9637)"},
+	{netip.MustParsePrefix("ff00::/8"), "IPv6 multicast (RFC 4291)"},
+}
+
+// internalNets are private and local-use ranges: normal on internal hops.
+var internalNets = []struct {
+	p    netip.Prefix
+	name string
+}{
+	{netip.MustParsePrefix("10.0.0.0/8"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("172.16.0.0/12"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("192.168.0.0/16"), "private (RFC 1918)"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (RFC 6598)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback (RFC 1122)"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local (RFC 3927)"},
+	{netip.MustParsePrefix("::1/128"), "loopback (RFC 4291)"},
+	{netip.MustParsePrefix("fc00::/7"), "unique local (RFC 4193)"},
+	{netip.MustParsePrefix("fe80::/10"), "link-local (RFC 4291)"},
+}
+
+func specialName(a netip.Addr) (name string, impossible bool) {
+	a = a.Unmap().WithZone("")
+	for _, n := range impossibleNets {
+		if n.p.Contains(a) {
+			return n.name, true
+		}
+	}
+	for _, n := range internalNets {
+		if n.p.Contains(a) {
+			return n.name, false
+		}
+	}
+	return "", false
+}
+
+func checkReserved(h *Hop, add func(Finding)) {
+	f := &h.Received.From
+	if !f.IP.IsValid() {
+		return
+	}
+	name, impossible := specialName(f.IP)
+	if name == "" {
+		return
+	}
+	if impossible {
+		add(Finding{Rule: "reserved-client-ip", Category: CategoryReservedIP, Severity: SeverityHigh, Hop: h.Index,
+			Message: "the connecting address " + f.IPText + " is in a " + name + " range; no real client connects from there", Evidence: f.IPText})
+		return
+	}
+	sev := SeverityInfo
+	if belowTrust(h) {
+		sev = SeverityLow
+	}
+	add(Finding{Rule: "internal-client-ip", Category: CategoryReservedIP, Severity: sev, Hop: h.Index,
+		Message: "the connecting address " + f.IPText + " is " + name + "; normal inside an organisation", Evidence: f.IPText})
+}
+
+func checkZone(h *Hop, add func(Finding)) {
+	r := &h.Received
+	if r.Date.IsZero() || r.ZoneName == "" {
+		return
+	}
+	zoneMismatch(r.ZoneName, r.Date, h.Index, r.DateText, add)
+}
+
+func zoneMismatch(zoneName string, t time.Time, hop int, evidence string, add func(Finding)) {
+	name := normZone(zoneName)
+	z, ok := zoneOffsets[name]
+	if !ok {
+		return
+	}
+	_, off := t.Zone()
+	off /= 60
+	for _, o := range z.offsets {
+		if o == off {
+			return
+		}
+	}
+	sev := SeverityMedium
+	if z.strict {
+		sev = SeverityHigh
+	}
+	where := "this hop's date"
+	if hop < 0 {
+		where = "the Date header"
+	}
+	add(Finding{Rule: "tz-name-offset", Category: CategoryTimezoneMismatch, Severity: sev, Hop: hop,
+		Message:  fmt.Sprintf("%s gives offset %s but zone name %s, which is never that offset", where, fmtOffset(off), name),
+		Evidence: evidence})
+}
+
+func fmtOffset(min int) string {
+	sign := byte('+')
+	if min < 0 {
+		sign = '-'
+		min = -min
+	}
+	return fmt.Sprintf("%c%02d%02d", sign, min/60, min%60)
+}
+
+func checkQueueID(h *Hop, add func(Finding)) {
+	r := &h.Received
+	d, skew, ok := queueIDSkew(r)
+	if !ok || skew <= 15*time.Minute {
+		return
+	}
+	sev := SeverityLow
+	switch {
+	case d.kind == qidSendmailOld && skew >= 2*time.Hour:
+		sev = SeverityHigh
+	case skew >= 2*time.Hour:
+		sev = SeverityHigh
+	case skew >= time.Hour:
+		sev = SeverityMedium
+	}
+	add(Finding{Rule: "queue-id-time", Category: CategoryQueueIDTime, Severity: sev, Hop: h.Index,
+		Message:  fmt.Sprintf("the %s %s encodes a time %s away from the hop's own date", d.kind, r.ID, roundDur(skew)),
+		Evidence: "id " + r.ID + "; " + r.DateText})
+}
+
+func roundDur(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%.1f days", d.Hours()/24)
+	case d >= time.Hour:
+		return fmt.Sprintf("%.1f hours", d.Hours())
+	}
+	return d.Round(time.Second).String()
+}
+
+// bigProviders are domains whose names spamware likes to claim in HELO.
+var bigProviders = []string{
+	"gmail.com", "google.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "hotmail.com", "outlook.com",
+	"live.com", "msn.com", "microsoft.com", "aol.com", "apple.com", "icloud.com", "me.com", "amazon.com",
+	"amazonses.com", "paypal.com", "ebay.com", "facebook.com", "protonmail.com", "proton.me", "yandex.ru",
+	"mail.ru", "gmx.net", "gmx.de", "web.de", "comcast.net", "att.net", "verizon.net",
+}
+
+func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
+	f := &h.Received.From
+	helo := stripBrackets(f.HELO)
+	if helo == "" {
+		return
+	}
+	// An IP literal in HELO that is not the connecting address.
+	if a, form := received.ParseIPLiteral(strings.TrimPrefix(strings.TrimPrefix(helo, "IPv6:"), "ipv6:")); form.Canonical() && a.IsValid() && f.IP.IsValid() {
+		a = a.Unmap().WithZone("")
+		ip := f.IP.Unmap().WithZone("")
+		if a.Is4() == ip.Is4() && !samePrefix(a, ip) {
+			sev := SeverityMedium
+			msg := "HELO " + f.HELO + " is an address other than the connecting " + ip.String()
+			if _, impossible := specialName(a); a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || (!impossible && isInternal(a)) {
+				// A client behind NAT announcing its own LAN address.
+				sev = SeverityInfo
+				msg += " (a private address: a client behind NAT)"
+			}
+			add(Finding{Rule: "helo-ip-literal", Category: CategoryHELOIPMismatch, Severity: sev, Hop: h.Index, Message: msg, Evidence: f.HELO})
+		}
+		return
+	}
+	name := normName(helo)
+	ip := f.IP
+	trustedClient := inNets(ip, c.trustedNets) || (ip.IsValid() && (ip.Unmap().IsPrivate() || ip.Unmap().IsLoopback()))
+	if trustedClient {
+		return
+	}
+	// HELO claiming the recipient's own domain from outside.
+	if inDomains(name, c.localDomains) && !inDomains(f.RDNS, c.localDomains) {
+		add(Finding{Rule: "helo-local-domain", Category: CategoryForgedHELO, Severity: SeverityHigh, Hop: h.Index,
+			Message: "HELO " + f.HELO + " claims the recipient's own domain, from an outside address", Evidence: f.HELO})
+		return
+	}
+	// HELO claiming to be the receiving server itself.
+	if by := normName(h.Received.By.Host); by != "" && by == name && strings.Contains(name, ".") && ip.IsValid() && !isInternal(ip) {
+		if rd := normName(f.RDNS); rd != name && registeredDomain(rd) != registeredDomain(name) {
+			add(Finding{Rule: "helo-is-receiver", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
+				Message: "the client announced itself as the receiving server " + f.HELO, Evidence: f.HELO})
+			return
+		}
+	}
+	// HELO claiming a big provider while the recorded reverse DNS is elsewhere.
+	if d := registeredDomain(name); d != "" && f.RDNS != "" {
+		for _, p := range bigProviders {
+			if d == p && registeredDomain(f.RDNS) != d && !relatedProvider(d, registeredDomain(f.RDNS)) {
+				add(Finding{Rule: "helo-big-provider", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
+					Message: "HELO " + f.HELO + " claims " + d + " but the connecting host's reverse DNS is " + f.RDNS, Evidence: f.HELO})
+				return
+			}
+		}
+	}
+}
+
+// relatedProvider reports whether two registered domains belong to one
+// provider (Google's and Microsoft's mail hosts reverse-resolve to sibling
+// domains).
+func relatedProvider(a, b string) bool {
+	groups := [][]string{
+		{"gmail.com", "google.com", "googlemail.com", "1e100.net"},
+		{"hotmail.com", "outlook.com", "live.com", "msn.com", "microsoft.com"},
+		{"yahoo.com", "yahoo.co.uk", "yahoodns.net", "yahoo.net"},
+		{"amazon.com", "amazonses.com", "amazonaws.com"},
+		{"aol.com", "aol.net", "aim.com"},
+		{"apple.com", "icloud.com", "me.com"},
+	}
+	for _, g := range groups {
+		var ina, inb bool
+		for _, d := range g {
+			ina = ina || d == a
+			inb = inb || d == b
+		}
+		if ina && inb {
+			return true
+		}
+	}
+	return false
+}
+
+func isInternal(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	for _, n := range internalNets {
+		if n.p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// samePrefix reports whether a and b share a /24 (IPv4) or /64 (IPv6).
+func samePrefix(a, b netip.Addr) bool {
+	bits := 24
+	if a.Is6() {
+		bits = 64
+	}
+	pa, err1 := a.Prefix(bits)
+	pb, err2 := b.Prefix(bits)
+	return err1 == nil && err2 == nil && pa == pb
+}
+
+func checkChain(tr *Trace, add func(Finding)) {
+	for _, e := range tr.Edges {
+		if !e.Broken {
+			continue
+		}
+		lower := &tr.Hops[e.Lower].Received
+		add(Finding{Rule: "broken-chain", Category: CategoryBrokenChain, Severity: SeverityMedium, Hop: e.Lower,
+			Message:  fmt.Sprintf("hop %d does not connect to hop %d: %s", e.Lower, e.Upper, e.Detail),
+			Evidence: lower.Raw})
+	}
+}
+
+func checkTimeTravel(c *config, tr *Trace, add func(Finding)) {
+	// Compare each dated hop with the nearest dated hop above it.
+	above := -1
+	for i := range tr.Hops {
+		d := tr.Hops[i].Received.Date
+		if d.IsZero() {
+			continue
+		}
+		if above >= 0 {
+			ahead := d.Sub(tr.Hops[above].Received.Date)
+			if ahead > c.tolerance {
+				sev := SeverityLow
+				switch {
+				case ahead >= 24*time.Hour:
+					sev = SeverityHigh
+				case ahead >= 13*time.Hour:
+					sev = SeverityMedium
+				}
+				add(Finding{Rule: "time-travel", Category: CategoryTimeTravel, Severity: sev, Hop: i,
+					Message:  fmt.Sprintf("hop %d is dated %s after hop %d, which received the message from it", i, roundDur(ahead), above),
+					Evidence: tr.Hops[i].Received.DateText})
+			}
+		}
+		above = i
+	}
+}
+
+func checkFuture(c *config, h *Hop, add func(Finding)) {
+	d := h.Received.Date
+	if d.IsZero() {
+		return
+	}
+	if ahead := d.Sub(c.now); ahead > 24*time.Hour {
+		add(Finding{Rule: "future-hop-date", Category: CategoryFutureDate, Severity: SeverityMedium, Hop: h.Index,
+			Message: "the hop is dated " + roundDur(ahead) + " in the future", Evidence: h.Received.DateText})
+	}
+}
+
+func checkDateHeader(c *config, tr *Trace, add func(Finding)) {
+	hd := tr.Header.DateTime
+	if hd.IsZero() {
+		return
+	}
+	if ahead := hd.Sub(c.now); ahead > 24*time.Hour {
+		add(Finding{Rule: "future-date-header", Category: CategoryFutureDate, Severity: SeverityMedium, Hop: -1,
+			Message: "the Date header is " + roundDur(ahead) + " in the future", Evidence: tr.Header.Date})
+	}
+	// A zone name in the Date header contradicting its offset.
+	if i := strings.LastIndexByte(tr.Header.Date, '('); i >= 0 {
+		if j := strings.IndexByte(tr.Header.Date[i:], ')'); j > 0 {
+			zoneMismatch(strings.TrimSpace(tr.Header.Date[i+1:i+j]), hd, -1, tr.Header.Date, add)
+		}
+	}
+	// Date compared with the first hop the message took.
+	var first time.Time
+	for i := len(tr.Hops) - 1; i >= 0; i-- {
+		if d := tr.Hops[i].Received.Date; !d.IsZero() {
+			first = d
+			break
+		}
+	}
+	if first.IsZero() {
+		return
+	}
+	skew := hd.Sub(first)
+	if absDur(skew) <= 24*time.Hour {
+		return
+	}
+	sev := SeverityLow
+	if absDur(skew) > 7*24*time.Hour {
+		sev = SeverityMedium
+	}
+	dir := "after"
+	if skew < 0 {
+		dir = "before"
+	}
+	add(Finding{Rule: "date-skew", Category: CategoryDateSkew, Severity: sev, Hop: -1,
+		Message: "the Date header is " + roundDur(absDur(skew)) + " " + dir + " the earliest Received date", Evidence: tr.Header.Date})
+}
+
+func checkSpamware(h *Hop, add func(Finding)) {
+	f := &h.Received.From
+	for _, s := range []string{f.HELO, h.Received.By.Host} {
+		if strings.EqualFold(s, "alt1") {
+			add(Finding{Rule: "spamware-alt1", Category: CategorySpamware, Severity: SeverityMedium, Hop: h.Index,
+				Message: "a host named \"alt1\" is a known signature of bulk-mailing software's forged headers", Evidence: s})
+			return
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package trace
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// dynamicWords are labels (or label prefixes) ISPs use for dial-up, DSL,
+// cable and address-pool hosts.
+var dynamicWords = []string{
+	"ppp", "pppoe", "dsl", "adsl", "xdsl", "vdsl", "sdsl", "dialup", "dial-up", "dial", "dip", "dyn", "dynamic",
+	"dynip", "pool", "cable", "cpe", "dhcp", "client", "clients", "cust", "customer", "modem", "broadband",
+	"res", "resnet", "home", "user", "users", "ftth", "fttx", "wireless", "mobile", "nat",
+}
+
+// isDynamicName reports whether host looks like an ISP's dynamic or
+// residential host name, and says why. ip, when valid, is the address the
+// name belongs to: its octets spelled inside the name are the surest sign.
+func isDynamicName(host string, ip netip.Addr) (bool, string) {
+	host = normName(host)
+	if host == "" || !strings.Contains(host, ".") {
+		return false, ""
+	}
+	if ip.IsValid() && ip.Unmap().Is4() && encodesIP(host, ip.Unmap()) {
+		return true, "the name spells out its IP address"
+	}
+	// Only the labels left of the registered domain count: "dsl.example"
+	// as a company name is not a dial-up pool.
+	d := registeredDomain(host)
+	sub := host
+	if d != "" && len(host) > len(d) {
+		sub = host[:len(host)-len(d)-1]
+	} else if d != "" {
+		return false, ""
+	}
+	for _, label := range strings.FieldsFunc(sub, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		w := strings.TrimRight(label, "0123456789")
+		for _, dw := range dynamicWords {
+			if w == dw {
+				return true, "the name contains \"" + label + "\""
+			}
+		}
+	}
+	return false, ""
+}
+
+// encodesIP reports whether the four octets of ip appear in host as numbers
+// in order or reversed (1-2-3-4, 4.3.2.1, 001002003004), or as 8 hex digits.
+func encodesIP(host string, ip netip.Addr) bool {
+	b := ip.As4()
+	var nums []int
+	n, digits := 0, 0
+	flush := func() {
+		if digits > 0 && digits <= 3 {
+			nums = append(nums, n)
+		} else if digits == 12 {
+			// 001002003004
+			nums = append(nums, n/1e9, n/1e6%1000, n/1e3%1000, n%1000)
+		}
+		n, digits = 0, 0
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c >= '0' && c <= '9' {
+			if digits < 12 {
+				n = n*10 + int(c-'0')
+			}
+			digits++
+			continue
+		}
+		flush()
+	}
+	flush()
+	match := func(order [4]int) bool {
+		for s := 0; s+4 <= len(nums); s++ {
+			if nums[s] == order[0] && nums[s+1] == order[1] && nums[s+2] == order[2] && nums[s+3] == order[3] {
+				return true
+			}
+		}
+		return false
+	}
+	fwd := [4]int{int(b[0]), int(b[1]), int(b[2]), int(b[3])}
+	rev := [4]int{int(b[3]), int(b[2]), int(b[1]), int(b[0])}
+	if match(fwd) || match(rev) {
+		return true
+	}
+	hex := strconv.FormatUint(uint64(b[0])<<24|uint64(b[1])<<16|uint64(b[2])<<8|uint64(b[3]), 16)
+	for len(hex) < 8 {
+		hex = "0" + hex
+	}
+	return strings.Contains(host, hex)
+}
+
+func checkDynamic(h *Hop, add func(Finding)) {
+	r := &h.Received
+	f := &r.From
+	name := f.RDNS
+	what := "reverse DNS name"
+	if name == "" {
+		name, what = stripBrackets(f.HELO), "HELO name"
+	}
+	ok, why := isDynamicName(name, f.IP)
+	if !ok {
+		return
+	}
+	sev := SeverityInfo
+	switch {
+	case h.Trust == TrustTrusted:
+		// an internal relay: not the sending system
+	case !r.Auth.IsZero():
+		// an authenticated user on a home connection: normal
+	case registeredDomain(name) != "" && registeredDomain(name) == registeredDomain(r.By.Host):
+		// submitting to its own ISP's server: normal
+		sev = SeverityLow
+	default:
+		sev = SeverityMedium
+	}
+	add(Finding{Rule: "dynamic-sender", Category: CategoryDynamicHost, Severity: sev, Hop: h.Index,
+		Message:  "the sending system's " + what + " " + name + " looks like a dial-up, DSL or pool address: " + why,
+		Evidence: name})
+}

@@ -1,0 +1,195 @@
+package trace
+
+import (
+	"strings"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+// buildEdges joins each hop to the one below it. Hop i says "from B by A";
+// hop i+1, written by B, says "from C by B". The edge holds when what hop i
+// recorded about its client (B's HELO, rDNS or IP) names the server that
+// wrote hop i+1 (its by host or by IP).
+func buildEdges(hops []Hop) []Edge {
+	if len(hops) < 2 {
+		return nil
+	}
+	edges := make([]Edge, len(hops)-1)
+	for i := range edges {
+		m, detail := matchHops(&hops[i].Received, &hops[i+1].Received)
+		edges[i] = Edge{Upper: i, Lower: i + 1, Match: m, Detail: detail, Broken: m == MatchNone}
+	}
+	return edges
+}
+
+func matchHops(upper, lower *received.Hop) (Match, string) {
+	from, by := &upper.From, &lower.By
+	byHost := normName(by.Host)
+	byIP := by.IP
+	if !byIP.IsValid() && byHost != "" {
+		if a, form := received.ParseIPLiteral(strings.Trim(byHost, "[]")); form.Canonical() {
+			byIP = a
+		}
+	}
+	fromIP := from.IP
+	if fromIP.IsValid() && byIP.IsValid() {
+		if fromIP.Unmap().WithZone("") == byIP.Unmap().WithZone("") {
+			return MatchIP, "the server below is " + byIP.String() + ", the address the hop above recorded"
+		}
+	}
+	helo, rdns := normName(stripBrackets(from.HELO)), normName(from.RDNS)
+	if byHost != "" {
+		if rdns != "" && rdns == byHost {
+			return MatchHost, "reverse DNS " + rdns + " names the server below"
+		}
+		if helo != "" && helo == byHost {
+			return MatchHost, "HELO " + helo + " names the server below"
+		}
+	}
+	// The same server handing the message to itself: a content filter or
+	// local re-injection ("from localhost by mx", above "... by mx").
+	upperBy := normName(upper.By.Host)
+	if upperBy != "" && upperBy == byHost && (isLocalName(helo) || isLocalName(rdns) || (fromIP.IsValid() && fromIP.IsLoopback()) || (!fromIP.IsValid() && helo == "" && rdns == "")) {
+		return MatchLocal, "the same server " + byHost + " handed the message to itself"
+	}
+	if byHost != "" {
+		bd := registeredDomain(byHost)
+		if bd != "" {
+			if rdns != "" && registeredDomain(rdns) == bd {
+				return MatchDomain, "reverse DNS " + rdns + " and the server below " + byHost + " share " + bd
+			}
+			if helo != "" && registeredDomain(helo) == bd {
+				return MatchDomain, "HELO " + helo + " and the server below " + byHost + " share " + bd
+			}
+		}
+	}
+	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
+	haveBy := byHost != "" || byIP.IsValid()
+	if !haveFrom || !haveBy {
+		switch {
+		case !haveFrom && !haveBy:
+			return MatchNoData, "neither the hop above's client nor the server below is named"
+		case !haveFrom:
+			return MatchNoData, "the hop above does not name its client"
+		default:
+			return MatchNoData, "the hop below does not name its server"
+		}
+	}
+	// Both sides named but one side only by a bare internal name (no dot):
+	// too little to call a break.
+	if (byHost != "" && !strings.Contains(byHost, ".") && !byIP.IsValid()) ||
+		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
+		return MatchNoData, "only a bare internal name to compare (" + byHost + ")"
+	}
+	var b strings.Builder
+	b.WriteString("the hop above received from ")
+	b.WriteString(describeFrom(from))
+	b.WriteString(" but the hop below was written by ")
+	b.WriteString(describeBy(by))
+	return MatchNone, b.String()
+}
+
+func describeFrom(f *received.From) string {
+	var parts []string
+	if f.HELO != "" {
+		parts = append(parts, "HELO "+f.HELO)
+	}
+	if f.RDNS != "" {
+		parts = append(parts, "rDNS "+f.RDNS)
+	}
+	if f.IPText != "" {
+		parts = append(parts, "IP "+f.IPText)
+	}
+	if len(parts) == 0 {
+		return "an unnamed client"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeBy(b *received.By) string {
+	s := b.Host
+	if b.IPText != "" && b.IPText != b.Host {
+		if s != "" {
+			s += " "
+		}
+		s += "[" + b.IPText + "]"
+	}
+	if s == "" {
+		return "an unnamed server"
+	}
+	return s
+}
+
+func stripBrackets(s string) string {
+	if len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func isLocalName(s string) bool {
+	return s == "localhost" || s == "localhost.localdomain" || strings.HasPrefix(s, "localhost.")
+}
+
+// registeredDomain returns the public suffix plus one label of host, or ""
+// when host has none (a bare name, an IP literal, a public suffix itself).
+func registeredDomain(host string) string {
+	host = normName(host)
+	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
+		return ""
+	}
+	if isASCII(host) {
+		if !validHostChars(host) {
+			return ""
+		}
+	} else {
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return ""
+		}
+		host = a
+	}
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if last == "" || isAllDigits(last) {
+		return "" // an IP address or a trailing dot
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return ""
+	}
+	return d
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func validHostChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isAllDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,190 @@
+package trace
+
+import (
+	"context"
+	"io"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+// Tracer traces messages. Its zero value works: no trusted networks beyond
+// what the headers let it infer, the default clock tolerance and limits, and
+// no network I/O. A Tracer is safe for concurrent use once configured; do
+// not change its fields while traces are running.
+type Tracer struct {
+	// TrustedNetworks are the recipient's own and trusted relays' networks.
+	// A hop whose sending IP is inside one is trusted. Nil means only what
+	// can be inferred (private and loopback addresses, fetch hops, same
+	// registered domain as the receiving server).
+	TrustedNetworks []netip.Prefix
+
+	// TrustedHosts are host names (or domains: "example.com" covers
+	// "mx1.example.com") of trusted relays. Nil means none beyond inference.
+	TrustedHosts []string
+
+	// LocalDomains are the recipient's own domains. Servers in them are
+	// trusted, and a HELO claiming one from outside is a forgery.
+	LocalDomains []string
+
+	// ClockTolerance is how far a hop may be dated after the hop above it
+	// before time-travel is reported at all. Zero means 15 minutes.
+	// Medium severity starts at 6 hours and high at a day whatever this is.
+	ClockTolerance time.Duration
+
+	// Limits caps what reading a message may cost. Nil means
+	// received's defaults.
+	Limits *received.Limits
+
+	// Now returns the current time, for future-date. Nil means time.Now.
+	Now func() time.Time
+}
+
+// TraceMessage traces one raw message (RFC 5322; an mbox "From " line is
+// allowed) with the zero Tracer: offline, inferring trust from the headers.
+func TraceMessage(ctx context.Context, raw io.Reader) (*Trace, error) {
+	var t Tracer
+	return t.Trace(ctx, raw)
+}
+
+// Trace reads the header block of raw and traces it. The error is non-nil
+// only when no header could be read at all; problems with single fields or
+// hops are recorded in the result.
+func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
+	msg, err := received.ReadMessage(raw, t.Limits)
+	if err != nil {
+		return nil, err
+	}
+	tr := t.TraceHeader(msg.Header, msg.Hops, msg.HopErrs)
+	for _, e := range msg.Errors {
+		tr.HeaderErrors = append(tr.HeaderErrors, e.Error())
+	}
+	if msg.Truncated {
+		tr.Findings = append(tr.Findings, Finding{
+			Rule: "header-truncated", Category: CategoryUnparseableHop, Severity: SeverityLow, Hop: -1,
+			Message: "the header block exceeded a reading limit; the trace covers what was read",
+		})
+	}
+	return tr, nil
+}
+
+// TraceHeader traces an already-read header. hops are its parsed Received
+// fields, topmost first; hopErrs[i], when present, is the parse error of
+// hops[i]. It does no I/O.
+func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []error) *Trace {
+	tr := &Trace{Hops: make([]Hop, len(hops))}
+	for i := range hops {
+		tr.Hops[i] = Hop{Index: i, Received: hops[i]}
+		if i < len(hopErrs) {
+			tr.Hops[i].ParseErr = hopErrs[i]
+		}
+	}
+	tr.Header = readSummary(h)
+	tr.ClientIPs = clientIPs(h)
+	t.build(tr)
+	return tr
+}
+
+// TraceHops traces a bare list of parsed hops, topmost first, with no other
+// header fields.
+func (t *Tracer) TraceHops(hops []received.Hop) *Trace {
+	return t.TraceHeader(textproto.Header{}, hops, nil)
+}
+
+func (t *Tracer) build(tr *Trace) {
+	c := t.config()
+	computeDelays(tr)
+	tr.Edges = buildEdges(tr.Hops)
+	tr.Origin = findOrigin(&c, tr)
+	runChecks(&c, tr)
+	sortFindings(tr.Findings)
+}
+
+// config is a Tracer with defaults filled and names normalised.
+type config struct {
+	trustedNets  []netip.Prefix
+	trustedHosts []string
+	localDomains []string
+	tolerance    time.Duration
+	now          time.Time
+}
+
+func (t *Tracer) config() config {
+	c := config{trustedNets: t.TrustedNetworks, tolerance: t.ClockTolerance}
+	if c.tolerance <= 0 {
+		c.tolerance = 15 * time.Minute
+	}
+	if t.Now != nil {
+		c.now = t.Now()
+	} else {
+		c.now = time.Now()
+	}
+	for _, h := range t.TrustedHosts {
+		c.trustedHosts = append(c.trustedHosts, normName(h))
+	}
+	for _, h := range t.LocalDomains {
+		c.localDomains = append(c.localDomains, normName(h))
+	}
+	return c
+}
+
+func computeDelays(tr *Trace) {
+	for i := 0; i+1 < len(tr.Hops); i++ {
+		a, b := tr.Hops[i].Received.Date, tr.Hops[i+1].Received.Date
+		if !a.IsZero() && !b.IsZero() {
+			tr.Hops[i].Delay = a.Sub(b)
+		}
+	}
+}
+
+// Path returns the hops from the origin side to the recipient: the reverse
+// of header order.
+func (tr *Trace) Path() []Hop {
+	p := make([]Hop, len(tr.Hops))
+	for i, h := range tr.Hops {
+		p[len(tr.Hops)-1-i] = h
+	}
+	return p
+}
+
+// normName lower-cases a host name and strips a trailing dot and brackets.
+func normName(s string) string {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// inDomains reports whether host is one of domains or below one.
+func inDomains(host string, domains []string) bool {
+	if host == "" {
+		return false
+	}
+	host = normName(host)
+	for _, d := range domains {
+		if host == d || (strings.HasSuffix(host, d) && len(host) > len(d) && host[len(host)-len(d)-1] == '.') {
+			return true
+		}
+	}
+	return false
+}
+
+func inNets(a netip.Addr, nets []netip.Prefix) bool {
+	if !a.IsValid() {
+		return false
+	}
+	a = a.Unmap().WithZone("")
+	for _, p := range nets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,136 @@
+package trace
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+// findOrigin walks the chain from the top the way SpamCop does. The topmost
+// hop was written by the recipient's own server, so it is trusted. A trusted
+// hop vouches for its client; when that client is itself trusted
+// infrastructure, the hop below (which the client wrote) is trusted too.
+// The first trusted hop whose client is not trusted is the origin hop, and
+// its recorded client IP is the origin. Everything below is unverifiable.
+func findOrigin(c *config, tr *Trace) Origin {
+	hops := tr.Hops
+	if len(hops) == 0 {
+		return Origin{Hop: -1, Reason: "the message has no Received header fields"}
+	}
+	i := 0
+	reason := ""
+	for {
+		hops[i].Trust = TrustTrusted
+		ok, why := c.clientTrusted(tr, i)
+		if !ok {
+			reason = why
+			break
+		}
+		if i+1 >= len(hops) {
+			reason = "every hop was handed on by trusted infrastructure (" + why + "); the message began there"
+			break
+		}
+		i++
+	}
+	// When the chain ran out inside trusted infrastructure, the origin is
+	// the lowest hop that recorded a client address.
+	o := i
+	if !hops[o].Received.From.IP.IsValid() {
+		for j := o; j >= 0; j-- {
+			if hops[j].Received.From.IP.IsValid() {
+				o = j
+				break
+			}
+		}
+	}
+	hops[o].Trust = TrustOrigin
+	for j := o + 1; j < len(hops); j++ {
+		hops[j].Trust = TrustUnverifiable
+	}
+	f := &hops[o].Received.From
+	host := f.RDNS
+	if host == "" {
+		host = f.HELO
+	}
+	org := Origin{Hop: o, IP: f.IP.WithZone(""), Host: host, Reason: reason}
+	if !f.IP.IsValid() {
+		org.Reason += "; the hop records no usable client address"
+	}
+	return org
+}
+
+// clientTrusted reports whether the client of hop i is trusted
+// infrastructure, and why (or why not).
+func (c *config) clientTrusted(tr *Trace, i int) (bool, string) {
+	h := &tr.Hops[i].Received
+	f := &h.From
+	broken := i < len(tr.Edges) && tr.Edges[i].Broken
+	if !h.Auth.IsZero() || h.Protocol == received.ProtocolESMTPA || h.Protocol == received.ProtocolESMTPSA ||
+		h.Protocol == received.ProtocolLMTPA || h.Protocol == received.ProtocolLMTPSA || h.Protocol == received.ProtocolUTF8SMTPA || h.Protocol == received.ProtocolUTF8SMTPSA {
+		return false, "hop " + itoa(i) + " records an authenticated submission: its client is the sender"
+	}
+	if broken {
+		return false, "the hop below hop " + itoa(i) + " does not connect to it, so nothing below is vouched for"
+	}
+	if inNets(f.IP, c.trustedNets) {
+		return true, "client " + f.IP.String() + " is in a trusted network"
+	}
+	if f.RDNS != "" && (inDomains(f.RDNS, c.trustedHosts) || inDomains(f.RDNS, c.localDomains)) {
+		return true, "client " + f.RDNS + " is a trusted host"
+	}
+	if isFetch(h) {
+		return true, "hop " + itoa(i) + " fetched the message from the recipient's mailbox provider"
+	}
+	if f.IP.IsValid() {
+		a := f.IP.Unmap()
+		if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
+			return true, "client " + a.WithZone("").String() + " is an internal address"
+		}
+		// A client in the receiving server's own registered domain, by the
+		// reverse DNS that server looked up, is an internal relay.
+		if f.RDNS != "" {
+			if d := registeredDomain(f.RDNS); d != "" && d == registeredDomain(h.By.Host) {
+				return true, "client " + f.RDNS + " is in the receiving server's domain " + d
+			}
+		}
+		return false, "hop " + itoa(i) + " received the message from " + describeFrom(f) + ", which no trusted server vouches for"
+	}
+	// No client address: a local pickup or an internal hand-off such as
+	// Gmail's "by 2002:...". Follow the chain when it connects.
+	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
+		return true, "hop " + itoa(i) + " is an internal hand-off"
+	}
+	if isLocalName(normName(f.HELO)) || isLocalName(normName(f.RDNS)) {
+		return true, "client of hop " + itoa(i) + " is the local host"
+	}
+	return false, "hop " + itoa(i) + " received the message from " + describeFrom(f) + " and records no address for it"
+}
+
+// isFetch reports whether the hop is a mailbox retrieval (fetchmail,
+// getmail, POP3 or IMAP), which hands on mail the recipient's own provider
+// already accepted.
+func isFetch(h *received.Hop) bool {
+	if h.Protocol == received.ProtocolPOP3 || h.Protocol == received.ProtocolIMAP {
+		return true
+	}
+	w := strings.ToLower(h.With)
+	if strings.Contains(w, "pop3") || strings.Contains(w, "imap") {
+		return true
+	}
+	for _, s := range []string{h.By.Software, h.With} {
+		ls := strings.ToLower(s)
+		if strings.Contains(ls, "fetchmail") || strings.Contains(ls, "getmail") {
+			return true
+		}
+	}
+	for _, cm := range h.Comments {
+		lc := strings.ToLower(cm)
+		if strings.Contains(lc, "fetchmail") || strings.Contains(lc, "getmail") {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
