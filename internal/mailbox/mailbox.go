@@ -1,0 +1,266 @@
+// Package mailbox walks the inputs of a bulk run: single message files,
+// directories (recursively), mbox files (mboxo and mboxrd) and Maildir
+// folders, yielding each message's bytes with where it came from.
+package mailbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Message is one message found in the inputs.
+type Message struct {
+	File     string // the file it came from ("-" for standard input)
+	Position int    // 1-based position inside an mbox; 0 for a one-message file
+	Data     []byte // the raw message (for mbox: with ">From " unquoted, without the "From " line)
+	Err      error  // reading failed; Data may be partial
+}
+
+// Options caps what a walk may read.
+type Options struct {
+	// MaxMessageBytes caps one message; the rest is dropped and Err set.
+	// Zero means 64 MiB.
+	MaxMessageBytes int
+	// HeaderOnly keeps only the header block of each message (up to the
+	// first empty line), which is all a trace needs.
+	HeaderOnly bool
+}
+
+func (o *Options) max() int {
+	if o == nil || o.MaxMessageBytes <= 0 {
+		return 64 << 20
+	}
+	return o.MaxMessageBytes
+}
+
+// Walk calls fn for every message in paths, in order: directories in
+// lexical order of their entries. "-" reads standard input (stdin). A path
+// that cannot be read yields one Message with Err set; the walk goes on.
+// fn returning false stops the walk.
+func Walk(paths []string, stdin io.Reader, opt *Options, fn func(Message) bool) {
+	for _, p := range paths {
+		if p == "-" {
+			if !readStream("-", stdin, opt, fn) {
+				return
+			}
+			continue
+		}
+		if !walkPath(p, opt, fn) {
+			return
+		}
+	}
+}
+
+func walkPath(p string, opt *Options, fn func(Message) bool) bool {
+	st, err := os.Stat(p)
+	if err != nil {
+		return fn(Message{File: p, Err: err})
+	}
+	if !st.IsDir() {
+		return readFile(p, opt, fn)
+	}
+	if isMaildir(p) {
+		for _, sub := range []string{"new", "cur"} {
+			if !walkFlat(filepath.Join(p, sub), opt, fn) {
+				return false
+			}
+		}
+		return true
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			files = append(files, path) // reported when read
+			return nil
+		}
+		if d.IsDir() {
+			if path != p && (d.Name() == "tmp" && isMaildir(filepath.Dir(path))) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return fn(Message{File: p, Err: err})
+	}
+	for _, f := range files {
+		if !readFile(f, opt, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// isMaildir reports whether dir has the cur, new and tmp folders of a
+// Maildir.
+func isMaildir(dir string) bool {
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		st, err := os.Stat(filepath.Join(dir, sub))
+		if err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+func walkFlat(dir string, opt *Options, fn func(Message) bool) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fn(Message{File: dir, Err: err})
+	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			if !readFile(filepath.Join(dir, e.Name()), opt, fn) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func readFile(path string, opt *Options, fn func(Message) bool) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return fn(Message{File: path, Err: err})
+	}
+	defer f.Close()
+	return readStream(path, f, opt, fn)
+}
+
+// readStream reads one message, or every message of an mbox (a stream that
+// starts with "From ").
+func readStream(name string, r io.Reader, opt *Options, fn func(Message) bool) bool {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(5)
+	if string(head) == "From " {
+		return readMbox(name, br, opt, fn)
+	}
+	data, err := readMessage(br, opt)
+	return fn(Message{File: name, Data: data, Err: err})
+}
+
+var errTooLarge = errors.New("mailbox: message larger than the limit; truncated")
+
+func readMessage(br *bufio.Reader, opt *Options) ([]byte, error) {
+	max := opt.max()
+	var buf bytes.Buffer
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// a very long line: keep reading it in pieces
+			err = nil
+		}
+		if buf.Len()+len(line) > max {
+			buf.Write(line[:max-buf.Len()])
+			return buf.Bytes(), errTooLarge
+		}
+		buf.Write(line)
+		if opt != nil && opt.HeaderOnly && isBlank(line) && !endsMidLine(buf.Bytes(), line) {
+			return buf.Bytes(), nil
+		}
+		if err == io.EOF {
+			return buf.Bytes(), nil
+		}
+		if err != nil {
+			return buf.Bytes(), err
+		}
+	}
+}
+
+func endsMidLine(all, line []byte) bool {
+	// line is the whole line only when what precedes it ended in '\n'.
+	n := len(all) - len(line)
+	return n > 0 && all[n-1] != '\n'
+}
+
+func isBlank(line []byte) bool {
+	return len(line) == 1 && line[0] == '\n' || len(line) == 2 && line[0] == '\r' && line[1] == '\n'
+}
+
+// readMbox splits an mbox at lines starting "From " and unquotes ">From "
+// lines. mboxo quotes only "From " and mboxrd also ">From ", ">>From "…;
+// removing one '>' from any line matching ^>+From  reads both (an mboxo
+// file's genuine ">From " line inside a body loses its '>', the known
+// ambiguity of that format).
+func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool) bool {
+	max := opt.max()
+	var buf bytes.Buffer
+	pos := 0
+	inHeader := true
+	truncated := false
+	emit := func() bool {
+		if pos == 0 {
+			return true
+		}
+		var err error
+		if truncated {
+			err = errTooLarge
+		}
+		data := bytes.Clone(buf.Bytes())
+		// The blank line before the next "From " belongs to the mbox.
+		data = bytes.TrimSuffix(data, []byte("\n"))
+		data = append(data, '\n')
+		return fn(Message{File: name, Position: pos, Data: data, Err: err})
+	}
+	startOfLine := true
+	for {
+		line, err := br.ReadSlice('\n')
+		long := err == bufio.ErrBufferFull
+		if long {
+			err = nil
+		}
+		if startOfLine && bytes.HasPrefix(line, []byte("From ")) {
+			if !emit() {
+				return false
+			}
+			pos++
+			buf.Reset()
+			inHeader, truncated = true, false
+		} else if pos > 0 {
+			if startOfLine && quotedFrom(line) {
+				line = line[1:]
+			}
+			skip := truncated || (opt != nil && opt.HeaderOnly && !inHeader)
+			if !skip {
+				if buf.Len()+len(line) > max {
+					truncated = true
+				} else {
+					buf.Write(line)
+				}
+			}
+			if startOfLine && !long && isBlank(line) {
+				inHeader = false
+			}
+		}
+		startOfLine = !long
+		if err == io.EOF {
+			return emit()
+		}
+		if err != nil {
+			if pos == 0 {
+				pos = 1
+			}
+			return fn(Message{File: name, Position: pos, Data: buf.Bytes(), Err: fmt.Errorf("mailbox: %w", err)})
+		}
+	}
+}
+
+func quotedFrom(line []byte) bool {
+	i := 0
+	for i < len(line) && line[i] == '>' {
+		i++
+	}
+	return i > 0 && bytes.HasPrefix(line[i:], []byte("From "))
+}
