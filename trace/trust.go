@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,9 @@ func (c *config) clientTrusted(tr *Trace, i int) (bool, string) {
 		if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
 			return true, "client " + a.WithZone("").String() + " is an internal address"
 		}
+		if knownInfra(h) {
+			return true, "client " + f.HELO + " is " + knownInfraName(h) + " infrastructure handing the message on"
+		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
 		if f.RDNS != "" {
@@ -134,3 +138,47 @@ func isFetch(h *received.Hop) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Large providers relay internally between hosts that record no reverse
+// DNS. A hop between two of their hosts, from an address in the provider's
+// own network, is a hand-off inside trusted infrastructure.
+var infraNets = []struct {
+	name    string
+	domains []string
+	nets    []netip.Prefix
+}{
+	{"Microsoft 365", []string{"outlook.com", "office365.com"}, []netip.Prefix{
+		netip.MustParsePrefix("2603:1000::/24"),
+		netip.MustParsePrefix("2a01:111::/32"),
+		netip.MustParsePrefix("40.92.0.0/15"),
+		netip.MustParsePrefix("40.107.0.0/16"),
+		netip.MustParsePrefix("52.100.0.0/14"),
+		netip.MustParsePrefix("104.47.0.0/17"),
+	}},
+}
+
+func knownInfraEntry(h *received.Hop) int {
+	f := &h.From
+	fd, bd := registeredDomain(f.HELO), registeredDomain(h.By.Host)
+	if fd == "" || bd == "" {
+		return -1
+	}
+	for i, e := range infraNets {
+		if !inDomains(fd, e.domains) || !inDomains(bd, e.domains) {
+			continue
+		}
+		if inNets(f.IP, e.nets) {
+			return i
+		}
+	}
+	return -1
+}
+
+func knownInfra(h *received.Hop) bool { return knownInfraEntry(h) >= 0 }
+
+func knownInfraName(h *received.Hop) string {
+	if i := knownInfraEntry(h); i >= 0 {
+		return infraNets[i].name
+	}
+	return ""
+}

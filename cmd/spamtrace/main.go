@@ -1,0 +1,284 @@
+// Command spamtrace traces where e-mail really came from: it parses the
+// Received headers of each message, finds the origin and the forged hops,
+// and prints a report.
+//
+// Usage:
+//
+//	spamtrace [flags] PATH...
+//
+// PATH is a message file, a directory (searched recursively), an mbox file,
+// a Maildir folder, or "-" for standard input.
+//
+// Exit status: 0 when the run is done; 1 when -fail-on is set and some
+// finding reaches that severity; 2 on a usage error or when an input could
+// not be read.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+
+	"golang.org/x/term"
+
+	"github.com/spamtrace/spamtrace/internal/mailbox"
+	"github.com/spamtrace/spamtrace/trace"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+type options struct {
+	format   string
+	summary  bool
+	failOn   trace.Severity
+	failSet  bool
+	workers  int
+	color    bool
+	progress bool
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, `usage: spamtrace [flags] PATH...
+
+PATH is a message file, a directory (recursive), an mbox file, a Maildir
+folder, or - for standard input.
+
+Exit status: 0 done; 1 a finding reached -fail-on; 2 usage or I/O error.
+
+Flags:
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("spamtrace", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		jsonOut  = fs.Bool("json", false, "print JSON Lines, one object per message (same as -format json)")
+		format   = fs.String("format", "", "output format: text, json, dot or arf (default text)")
+		summary  = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
+		failOn   = fs.String("fail-on", "", "exit 1 when a finding reaches this severity: info, low, medium or high")
+		workers  = fs.Int("workers", runtime.NumCPU(), "messages traced in parallel")
+		trusted  listFlag
+		local    listFlag
+		trustedH listFlag
+	)
+	fs.Var(&trusted, "trusted", "a trusted network (CIDR or address); repeatable")
+	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
+	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
+	lookups := addLookupFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
+			return 0
+		}
+		fmt.Fprintln(stderr, "spamtrace:", err)
+		usage(fs, stderr)
+		return 2
+	}
+	opt := options{format: *format, summary: *summary, workers: *workers}
+	if *jsonOut {
+		if opt.format != "" && opt.format != "json" {
+			fmt.Fprintln(stderr, "spamtrace: -json conflicts with -format", opt.format)
+			return 2
+		}
+		opt.format = "json"
+	}
+	switch opt.format {
+	case "":
+		opt.format = "text"
+	case "text", "json", "dot", "arf":
+	default:
+		fmt.Fprintf(stderr, "spamtrace: unknown -format %q (want text, json, dot or arf)\n", opt.format)
+		return 2
+	}
+	if *failOn != "" {
+		s, ok := trace.ParseSeverity(*failOn)
+		if !ok {
+			fmt.Fprintf(stderr, "spamtrace: unknown -fail-on severity %q (want info, low, medium or high)\n", *failOn)
+			return 2
+		}
+		opt.failOn, opt.failSet = s, true
+	}
+	if opt.workers < 1 {
+		opt.workers = 1
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "spamtrace: no input: give message files, directories, mboxes, Maildirs or -")
+		usage(fs, stderr)
+		return 2
+	}
+	tracer := &trace.Tracer{LocalDomains: local, TrustedHosts: trustedH}
+	for _, t := range trusted {
+		p, err := parsePrefix(t)
+		if err != nil {
+			fmt.Fprintf(stderr, "spamtrace: -trusted %q: %v\n", t, err)
+			return 2
+		}
+		tracer.TrustedNetworks = append(tracer.TrustedNetworks, p)
+	}
+	closeLookups, err := lookups.apply(tracer)
+	if err != nil {
+		fmt.Fprintln(stderr, "spamtrace:", err)
+		return 2
+	}
+	defer closeLookups()
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
+		opt.color = true
+	}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opt.progress = true
+	}
+	return bulk(ctx, tracer, paths, stdin, stdout, stderr, &opt, lookups)
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.IndexByte(s, '/') >= 0 {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// job is one message on its way through the worker pool.
+type job struct {
+	msg  mailbox.Message
+	rec  record
+	done chan struct{}
+}
+
+// bulk traces every message of the inputs with a pool of workers and
+// prints the results in input order.
+func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Reader, stdout, stderr io.Writer, opt *options, lk *lookupFlags) int {
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	defer out.Flush()
+	jobs := make(chan *job, opt.workers*4)
+	ordered := make(chan *job, opt.workers*16)
+	var wg sync.WaitGroup
+	for w := 0; w < opt.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.rec = traceOne(ctx, tracer, &j.msg)
+				close(j.done)
+			}
+		}()
+	}
+	readErr := false
+	go func() {
+		mopt := &mailbox.Options{HeaderOnly: opt.format != "arf"}
+		mailbox.Walk(paths, stdin, mopt, func(m mailbox.Message) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			j := &job{msg: m, done: make(chan struct{})}
+			ordered <- j
+			jobs <- j
+			return true
+		})
+		close(jobs)
+		close(ordered)
+	}()
+	var (
+		sum      summary
+		failed   bool
+		buf      []byte
+		progress = newProgress(stderr, opt.progress)
+	)
+	for j := range ordered {
+		<-j.done
+		r := &j.rec
+		if r.err != nil && r.tr == nil && j.msg.Data == nil {
+			readErr = true
+		}
+		sum.add(r)
+		if opt.failSet && r.tr != nil {
+			for _, f := range r.tr.Findings {
+				if f.Severity >= opt.failOn {
+					failed = true
+				}
+			}
+		}
+		buf = buf[:0]
+		switch opt.format {
+		case "json":
+			buf = appendRecord(buf, r, lk.lookupJSON())
+			buf = append(buf, '\n')
+		case "text":
+			var b bytes.Buffer
+			writeText(&b, r, opt.color)
+			buf = append(buf, b.Bytes()...)
+		case "dot":
+			var b bytes.Buffer
+			writeDOT(&b, r)
+			buf = append(buf, b.Bytes()...)
+		case "arf":
+			var b bytes.Buffer
+			writeARF(&b, r, j.msg.Data)
+			buf = append(buf, b.Bytes()...)
+		}
+		out.Write(buf)
+		progress.tick(sum.messages)
+	}
+	wg.Wait()
+	progress.done()
+	if opt.summary {
+		w := io.Writer(out)
+		if opt.format == "json" {
+			out.Flush()
+			w = stderr
+		}
+		sum.write(w)
+	}
+	out.Flush()
+	switch {
+	case readErr:
+		return 2
+	case failed:
+		return 1
+	}
+	return 0
+}
+
+func traceOne(ctx context.Context, tracer *trace.Tracer, m *mailbox.Message) record {
+	r := record{file: m.File, position: m.Position}
+	if m.Err != nil && m.Data == nil {
+		r.err = m.Err
+		return r
+	}
+	tr, err := tracer.Trace(ctx, bytes.NewReader(m.Data))
+	r.tr = tr
+	if err != nil {
+		r.err = err
+	} else if m.Err != nil {
+		r.err = m.Err
+	}
+	return r
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spamtrace/spamtrace/trace"
+)
+
+// summary counts what a bulk run saw.
+type summary struct {
+	messages, errors, withOrigin int
+	origins                      map[string]int // origin /24 or /48 network
+	countries, asns              map[string]int
+	findings                     map[string]int // "category severity"
+}
+
+func (s *summary) add(r *record) {
+	s.messages++
+	if r.err != nil {
+		s.errors++
+	}
+	if r.tr == nil {
+		return
+	}
+	if s.origins == nil {
+		s.origins, s.countries, s.asns, s.findings = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	}
+	o := r.tr.Origin
+	if o.IP.IsValid() {
+		s.withOrigin++
+		bits := 24
+		if o.IP.Is6() && !o.IP.Is4In6() {
+			bits = 48
+		}
+		if p, err := o.IP.Unmap().Prefix(bits); err == nil {
+			s.origins[p.String()]++
+		}
+		if o.Hop >= 0 && o.Hop < len(r.tr.Hops) {
+			if l := r.tr.Hops[o.Hop].Lookup; l != nil {
+				if l.Country != "" {
+					s.countries[l.Country]++
+				}
+				if l.ASN != 0 {
+					key := fmt.Sprintf("AS%d", l.ASN)
+					if l.ASOrg != "" {
+						key += " " + l.ASOrg
+					}
+					s.asns[key]++
+				}
+			}
+		}
+	}
+	for _, f := range r.tr.Findings {
+		s.findings[string(f.Category)+" "+f.Severity.String()]++
+	}
+}
+
+func top(m map[string]int, n int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	if len(keys) > n {
+		keys = keys[:n]
+	}
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = fmt.Sprintf("%7d  %s", m[k], k)
+	}
+	return out
+}
+
+func (s *summary) write(w io.Writer) {
+	fmt.Fprintf(w, "== summary\nmessages: %d  with an origin: %d  with errors: %d\n", s.messages, s.withOrigin, s.errors)
+	section := func(title string, m map[string]int) {
+		if len(m) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s:\n%s\n", title, strings.Join(top(m, 10), "\n"))
+	}
+	section("top origin networks", s.origins)
+	section("top origin countries", s.countries)
+	section("top origin ASNs", s.asns)
+	if len(s.findings) > 0 {
+		keys := make([]string, 0, len(s.findings))
+		for k := range s.findings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintln(w, "findings (category severity):")
+		for _, k := range keys {
+			fmt.Fprintf(w, "%7d  %s\n", s.findings[k], k)
+		}
+	}
+}
+
+// progress draws a one-line counter on a terminal's stderr.
+type progress struct {
+	w  io.Writer
+	on bool
+	n  int
+}
+
+func newProgress(w io.Writer, on bool) *progress { return &progress{w: w, on: on} }
+
+func (p *progress) tick(n int) {
+	if !p.on || n%50 != 0 {
+		return
+	}
+	p.n = n
+	fmt.Fprintf(p.w, "\r%d messages traced", n)
+}
+
+func (p *progress) done() {
+	if p.on && p.n > 0 {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+var _ = trace.SeverityHigh
