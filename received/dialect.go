@@ -112,8 +112,33 @@ var dialectMarkers = [...]struct{ marker, dialect string }{
 	{"Halon", "halon"},
 }
 
+// dialectByFirst lists, for each lower-case first byte, the indexes of the
+// dialect markers starting with it, so a text is searched for all markers
+// in one pass.
+var dialectByFirst [256][]uint8
+
+func init() {
+	for i, m := range dialectMarkers {
+		c := lowerTab[m.marker[0]]
+		dialectByFirst[c] = append(dialectByFirst[c], uint8(i))
+	}
+}
+
+// minMarker returns the smallest index of a dialect marker found in s
+// (ignoring ASCII case), or best when none with a smaller index is found.
+func minMarker(s string, best int) int {
+	for i := 0; i < len(s); i++ {
+		for _, k := range dialectByFirst[lowerTab[s[i]]] {
+			if int(k) < best && hasPrefixFoldFast(s[i:], dialectMarkers[k].marker) {
+				best = int(k)
+			}
+		}
+	}
+	return best
+}
+
 func (p *parser) finish() {
-	h := p.h
+	h := &p.hop
 	f := &h.From
 	// Protocol-level authentication.
 	if h.Auth.Method == "" {
@@ -150,17 +175,16 @@ func (p *parser) finish() {
 }
 
 func (p *parser) detectDialect() string {
-	h := p.h
-	for _, m := range dialectMarkers {
-		if containsFold(h.By.Software, m.marker) || containsFold(h.With, m.marker) {
-			return m.dialect
-		}
+	h := &p.hop
+	best := len(dialectMarkers)
+	best = minMarker(h.By.Software, best)
+	best = minMarker(h.With, best)
+	if best < len(dialectMarkers) {
+		return dialectMarkers[best].dialect
 	}
 	for _, c := range h.Comments {
-		for _, m := range dialectMarkers {
-			if containsFold(c, m.marker) {
-				return m.dialect
-			}
+		if k := minMarker(c, len(dialectMarkers)); k < len(dialectMarkers) {
+			return dialectMarkers[k].dialect
 		}
 	}
 	sw := h.By.Software

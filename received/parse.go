@@ -57,7 +57,7 @@ type parser struct {
 	sc     scanner
 	spans  [numClauses]span
 	seen   [numClauses]bool
-	h      *Hop
+	hop    Hop
 	errs   [4]string
 	nerr   int
 	ipSet  bool
@@ -79,14 +79,14 @@ func (p *parser) fail(msg string) {
 // See the package documentation for the dialects recognised and every
 // departure from RFC 5321 and RFC 5322.
 func Parse(value string) (Hop, error) {
-	var h Hop
-	h.Raw = value
-	p := &parser{s: value, h: &h}
+	var p parser
+	p.s = value
+	p.hop.Raw = value
 	p.run()
 	if p.nerr == 0 {
-		return h, nil
+		return p.hop, nil
 	}
-	return h, p.err()
+	return p.hop, p.err()
 }
 
 func (p *parser) err() error {
@@ -97,7 +97,7 @@ func (p *parser) err() error {
 }
 
 func (p *parser) run() {
-	h := p.h
+	h := &p.hop
 	var lastSemi int
 	p.sc.scan(p.s, &lastSemi)
 	toks := p.sc.toks[:p.sc.n]
@@ -280,7 +280,7 @@ func (p *parser) words(toks []token, c clause) string {
 }
 
 func (p *parser) fromClause(toks []token) {
-	h := p.h
+	h := &p.hop
 	f := &h.From
 	name := ""
 	for i, t := range toks {
@@ -320,7 +320,7 @@ func (p *parser) fromClause(toks []token) {
 // it is the HELO name unless an explicit HELO marker was given, in which
 // case it is the name the receiving MTA looked up (qmail, Exim).
 func (p *parser) fromName(name string) {
-	f := &p.h.From
+	f := &p.hop.From
 	if name == "" {
 		return
 	}
@@ -423,7 +423,7 @@ func trimIPv6Tag(s string) string {
 }
 
 func (p *parser) setAddr(a netip.Addr, form IPForm, text string, port uint16) {
-	f := &p.h.From
+	f := &p.hop.From
 	if p.ipSet {
 		// Keep the first canonical address; a later one only replaces a
 		// non-canonical first guess.
@@ -456,7 +456,7 @@ func parsePort(s string) uint16 {
 // "[ip] helo=x", "HELO x", "user@rdns [ip]", "ip", "may be forged",
 // "rdns [ip]:port \"EHLO x\" rhost-flags-OK-OK-OK-OK", port=N, ident=x.
 func (p *parser) fromComment(text string) {
-	f := &p.h.From
+	f := &p.hop.From
 	var sc scanner
 	var semi int
 	sc.scan(text, &semi)
@@ -538,14 +538,11 @@ func (p *parser) fromComment(text string) {
 			prevWord = ""
 		}
 	}
-	if containsFold(text, "may be forged") {
-		f.MayBeForged = true
-	}
 	p.comment(text, clFrom)
 }
 
 func (p *parser) identAt(w string, toks []token, i int) {
-	f := &p.h.From
+	f := &p.hop.From
 	at := strings.IndexByte(w, '@')
 	if at < 0 {
 		f.Ident = w
@@ -558,7 +555,7 @@ func (p *parser) identAt(w string, toks []token, i int) {
 }
 
 func (p *parser) setRDNS(name string) {
-	f := &p.h.From
+	f := &p.hop.From
 	if equalFold(name, "unknown") {
 		f.RDNSUnknown = true
 		return
@@ -600,7 +597,7 @@ func looksHost(w string) bool {
 }
 
 func (p *parser) byClause(toks []token) {
-	b := &p.h.By
+	b := &p.hop.By
 	for i, t := range toks {
 		switch t.kind {
 		case tokWord, tokLiteral:
@@ -643,7 +640,7 @@ func (p *parser) byClause(toks []token) {
 }
 
 func (p *parser) byAddr(s string) {
-	b := &p.h.By
+	b := &p.hop.By
 	a, form := ParseIPLiteral(s)
 	if form == IPFormNone {
 		return
@@ -665,17 +662,17 @@ func (p *parser) software(c string) {
 		rest := trimSpace(sw[k+1:])
 		sw = sw[:k]
 		if hasPrefixFold(rest, "from userid ") {
-			p.h.From.Ident = rest[5:]
+			p.hop.From.Ident = rest[5:]
 		}
 	}
 	if containsFold(sw, "version=") || containsFold(sw, "cipher") || hasPrefixFold(sw, "using ") {
 		return
 	}
-	p.h.By.Software = trimSpace(sw)
+	p.hop.By.Software = trimSpace(sw)
 }
 
 func (p *parser) withClause(toks []token) {
-	h := p.h
+	h := &p.hop
 	start, end := -1, -1
 	sawComment := false
 	for i, t := range toks {
@@ -713,8 +710,8 @@ func (p *parser) idClause(toks []token) {
 		case tokComment:
 			p.comment(t.text, clID)
 		default:
-			if p.h.ID == "" {
-				p.h.ID = t.text
+			if p.hop.ID == "" {
+				p.hop.ID = t.text
 			}
 		}
 	}
@@ -726,8 +723,8 @@ func (p *parser) forClause(toks []token) {
 		case tokComment:
 			p.comment(t.text, clFor)
 		case tokAngle, tokWord, tokQuoted:
-			if p.h.For == "" {
-				p.h.For = t.text
+			if p.hop.For == "" {
+				p.hop.For = t.text
 			}
 		}
 	}
@@ -736,49 +733,50 @@ func (p *parser) forClause(toks []token) {
 // comment reads markers that may stand in any comment: TLS parameters,
 // authentication, the envelope sender, local submission and software.
 func (p *parser) comment(c string, where clause) {
-	h := p.h
+	h := &p.hop
 	if len(c) < 3 {
 		return
 	}
+	var m markerPos
+	findMarkers(c, &m)
 	// TLS: Postfix "using TLSv1.3 with cipher X (256/256 bits)".
-	if k := indexFold(c, "using "); k >= 0 && indexFold(c, "cipher") > k {
-		v := firstWord(c[k+6:])
+	if m.has(mUsing) && m.has(mCipher) && m.at(mCipher) > m.at(mUsing) {
+		k := m.at(mUsing)
 		if h.TLS.Version == "" {
-			h.TLS.Version = v
+			h.TLS.Version = firstWord(c[k+6:])
 		}
-		if j := indexFold(c, "with cipher "); j >= 0 && h.TLS.Cipher == "" {
-			h.TLS.Cipher = firstWord(c[j+12:])
+		if m.has(mWithCipher) && h.TLS.Cipher == "" {
+			h.TLS.Cipher = firstWord(c[m.at(mWithCipher)+12:])
 		}
 		if j := strings.Index(c, " bits)"); j > 0 && h.TLS.Bits == 0 {
 			h.TLS.Bits = bitsBefore(c[:j])
 		}
 	}
 	// sendmail, Gmail, Exchange, Haraka: version=... cipher=... bits=...
-	if k := indexFold(c, "version="); k >= 0 && (indexFold(c, "cipher=") >= 0 || indexFold(c, "cipher =") >= 0) {
+	if m.has(mVersionEq) && (m.has(mCipherEq) || m.has(mCipherSpEq)) {
 		if h.TLS.Version == "" {
-			h.TLS.Version = valueAfter(c[k+8:])
+			h.TLS.Version = valueAfter(c[m.at(mVersionEq)+8:])
 		}
-		if j := indexFold(c, "cipher="); j >= 0 && h.TLS.Cipher == "" {
-			h.TLS.Cipher = valueAfter(c[j+7:])
+		if m.has(mCipherEq) && h.TLS.Cipher == "" {
+			h.TLS.Cipher = valueAfter(c[m.at(mCipherEq)+7:])
 		}
-		if j := indexFold(c, "bits="); j >= 0 && h.TLS.Bits == 0 {
-			h.TLS.Bits = atoiPrefix(c[j+5:])
+		if m.has(mBitsEq) && h.TLS.Bits == 0 {
+			h.TLS.Bits = atoiPrefix(c[m.at(mBitsEq)+5:])
 		}
 	}
 	// Exim "TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256", OpenSMTPD
 	// "TLSv1.3:TLS_AES_256_GCM_SHA384:256:NO", or Exim 4.9x "(TLS1.3)".
 	if (hasPrefixFold(c, "TLS") || hasPrefixFold(c, "SSL")) && strings.IndexByte(c, ' ') < 0 {
-		parts := c
-		k := strings.IndexByte(parts, ':')
+		k := strings.IndexByte(c, ':')
 		if k < 0 {
 			if h.TLS.Version == "" {
 				h.TLS.Version = c
 			}
 		} else {
 			if h.TLS.Version == "" {
-				h.TLS.Version = parts[:k]
+				h.TLS.Version = c[:k]
 			}
-			rest := parts[k+1:]
+			rest := c[k+1:]
 			j := strings.IndexByte(rest, ':')
 			if j < 0 {
 				if h.TLS.Cipher == "" {
@@ -795,17 +793,16 @@ func (p *parser) comment(c string, where clause) {
 		}
 	}
 	// Courier: "TLS: TLSv1/SSLv3,256bits,AES256-SHA"
-	if k := indexFold(c, "TLS: "); k >= 0 {
-		v := c[k+5:]
+	if m.has(mTLSColon) {
+		v := c[m.at(mTLSColon)+5:]
 		if e := strings.IndexByte(v, ')'); e >= 0 {
 			v = v[:e]
 		}
-		parts := v
-		if i := strings.IndexByte(parts, ','); i > 0 {
+		if i := strings.IndexByte(v, ','); i > 0 {
 			if h.TLS.Version == "" {
-				h.TLS.Version = parts[:i]
+				h.TLS.Version = v[:i]
 			}
-			rest := parts[i+1:]
+			rest := v[i+1:]
 			if j := strings.IndexByte(rest, ','); j > 0 {
 				if h.TLS.Bits == 0 {
 					h.TLS.Bits = atoiPrefix(rest)
@@ -817,20 +814,23 @@ func (p *parser) comment(c string, where clause) {
 		}
 	}
 	// Authentication.
-	if k := indexFold(c, "Authenticated sender:"); k >= 0 {
-		h.Auth.Method = "Authenticated sender"
-		h.Auth.User = trimAngle(firstWord(trimSpace(c[k+21:])))
-	} else if k := indexFold(c, "authenticated"); k >= 0 && h.Auth.Method == "" && !containsFold(c, "not authenticated") && !containsFold(c, "unauthenticated") {
-		h.Auth.Method = "authenticated"
+	if m.has(mAuthSender) {
+		h.Auth.Method = c[m.at(mAuthSender) : m.at(mAuthSender)+20]
+		h.Auth.User = trimAngle(firstWord(trimSpace(c[m.at(mAuthSender)+21:])))
+	} else if m.has(mAuthenticated) && h.Auth.Method == "" && !m.has(mNotAuthenticated) && !m.has(mUnauthenticated) {
+		k := m.at(mAuthenticated)
+		h.Auth.Method = c[k : k+13]
 		rest := trimSpace(c[k+13:])
 		if hasPrefixFold(rest, "as ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[3:])))
 		} else if hasPrefixFold(rest, "user ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[5:])))
+		} else if hasPrefixFold(rest, "sender ") {
+			h.Auth.User = trimAngle(firstWord(trimSpace(rest[7:])))
 		}
 	}
-	if k := indexFold(c, "AUTH: "); k >= 0 && h.Auth.Method == "" {
-		rest := c[k+6:]
+	if m.has(mAuthColon) && h.Auth.Method == "" {
+		rest := c[m.at(mAuthColon)+6:]
 		h.Auth.Method = firstWord(rest)
 		if sp := strings.IndexByte(rest, ' '); sp > 0 {
 			u := firstWord(trimSpace(rest[sp+1:]))
@@ -838,32 +838,36 @@ func (p *parser) comment(c string, where clause) {
 		}
 	}
 	// Envelope sender: Exim "(envelope-from <x>)", sendmail "(envelope-from x)".
-	if k := indexFold(c, "envelope-from"); k >= 0 && h.EnvelopeFrom == "" {
-		h.EnvelopeFrom = trimAngle(firstWord(trimSpace(strings.TrimLeft(c[k+13:], " =:"))))
-	} else if k := indexFold(c, "envelope-sender"); k >= 0 && h.EnvelopeFrom == "" {
-		h.EnvelopeFrom = trimAngle(firstWord(trimSpace(strings.TrimLeft(c[k+15:], " =:"))))
+	if m.has(mEnvelopeFrom) && h.EnvelopeFrom == "" {
+		h.EnvelopeFrom = trimAngle(firstWord(trimSpace(strings.TrimLeft(c[m.at(mEnvelopeFrom)+13:], " =:"))))
+	} else if m.has(mEnvelopeSender) && h.EnvelopeFrom == "" {
+		h.EnvelopeFrom = trimAngle(firstWord(trimSpace(strings.TrimLeft(c[m.at(mEnvelopeSender)+15:], " =:"))))
 	}
 	// Local submission: sendmail "(from user@localhost)", qmail
 	// "(qmail 123 invoked by uid 500)", Postfix "(Postfix, from userid 0)".
 	if where == clNone || where == clBy {
 		switch {
-		case hasPrefixFold(c, "from ") && where == clNone:
+		case hasPrefixFold(c, "from ") && where == clNone && !m.has(mFromUserid):
 			w := firstWord(c[5:])
 			if at := strings.IndexByte(w, '@'); at > 0 {
 				h.From.Ident = w[:at]
 			} else {
 				h.From.Ident = w
 			}
-		case containsFold(c, "invoked by uid "):
-			k := indexFold(c, "invoked by uid ")
-			h.From.Ident = "uid " + firstWord(c[k+15:])
+		case m.has(mInvokedByUID):
+			k := m.at(mInvokedByUID) + 11 // "uid N", a substring of the input
+			h.From.Ident = c[k : k+4+len(firstWord(c[k+4:]))]
 			h.Dialect = "qmail"
-		case containsFold(c, "invoked from network"), containsFold(c, "invoked by alias"), containsFold(c, "invoked for bounce"):
+		case m.has(mInvokedFromNetwork), m.has(mInvokedByAlias), m.has(mInvokedForBounce):
 			h.Dialect = "qmail"
 		}
 	}
-	if k := indexFold(c, "from userid "); k >= 0 && h.From.Ident == "" {
-		h.From.Ident = "userid " + firstWord(c[k+12:])
+	if m.has(mFromUserid) && h.From.Ident == "" {
+		k := m.at(mFromUserid) + 5 // "userid N"
+		h.From.Ident = c[k : k+7+len(firstWord(c[k+7:]))]
+	}
+	if m.has(mMayBeForged) && where == clFrom {
+		h.From.MayBeForged = true
 	}
 	if where == clWith && h.By.Software == "" {
 		if hasPrefixFold(c, "Exim ") || hasPrefixFold(c, "fetchmail") || hasPrefixFold(c, "getmail") || hasPrefixFold(c, "Smail") {
