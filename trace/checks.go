@@ -346,6 +346,13 @@ func samePrefix(a, b netip.Addr) bool {
 func checkChain(tr *Trace, add func(Finding)) {
 	for _, e := range tr.Edges {
 		if !e.Broken {
+			if e.Match == MatchNoData && isLocalSubmission(&tr.Hops[e.Upper].Received) {
+				// Mail re-injected by a list manager or filter legitimately
+				// has hops below a local submission; forged mail too.
+				add(Finding{Rule: "below-local-submission", Category: CategoryBrokenChain, Severity: SeverityLow, Hop: e.Lower,
+					Message:  fmt.Sprintf("hop %d records a local submission on %s; hop %d below it can only belong to an earlier message (list or filter re-injection) or be forged", e.Upper, tr.Hops[e.Upper].Received.By.Host, e.Lower),
+					Evidence: tr.Hops[e.Lower].Received.Raw})
+			}
 			continue
 		}
 		lower := &tr.Hops[e.Lower].Received
@@ -437,11 +444,23 @@ func checkDateHeader(c *config, tr *Trace, add func(Finding)) {
 
 func checkSpamware(h *Hop, add func(Finding)) {
 	f := &h.Received.From
-	for _, s := range []string{f.HELO, h.Received.By.Host} {
-		if strings.EqualFold(s, "alt1") {
-			add(Finding{Rule: "spamware-alt1", Category: CategorySpamware, Severity: SeverityMedium, Hop: h.Index,
-				Message: "a host named \"alt1\" is a known signature of bulk-mailing software's forged headers", Evidence: s})
-			return
-		}
+	by := normName(h.Received.By.Host)
+	switch {
+	case strings.EqualFold(f.HELO, "alt1") || by == "alt1":
+	case strings.HasPrefix(by, "alt1.") && h.Trust == TrustUnverifiable && registeredDomain(by) != "google.com":
+	default:
+		return
 	}
+	add(Finding{Rule: "spamware-alt1", Category: CategorySpamware, Severity: SeverityMedium, Hop: h.Index,
+		Message: "a host named \"alt1\" in a forged-looking hop is a known signature of bulk-mailing software", Evidence: h.Received.Raw})
+}
+
+// isLocalSubmission reports whether a hop records mail handed to the MTA
+// on its own host (sendmail "from user@localhost", qmail "invoked by uid",
+// Postfix "from userid", "with local") rather than over the network.
+func isLocalSubmission(h *received.Hop) bool {
+	if h.From.IP.IsValid() || h.From.HELO != "" || h.From.RDNS != "" {
+		return false
+	}
+	return h.Protocol == received.ProtocolLocal || h.From.Ident != ""
 }

@@ -2,6 +2,8 @@ package trace
 
 import (
 	"net/netip"
+
+	"github.com/spamtrace/spamtrace/received"
 	"strconv"
 	"strings"
 )
@@ -98,7 +100,16 @@ func checkDynamic(h *Hop, add func(Finding)) {
 	name := f.RDNS
 	what := "reverse DNS name"
 	if name == "" {
-		name, what = stripBrackets(f.HELO), "HELO name"
+		name, what = f.HELO, "HELO name"
+	}
+	if name == "" || name[0] == '[' {
+		return
+	}
+	if _, form := received.ParseIPLiteral(name); form != received.IPFormNone {
+		return // an address, not a name
+	}
+	if r.Protocol == received.ProtocolHTTP || r.Protocol == received.ProtocolHTTPS {
+		return // a webmail user's browser, not a mail server
 	}
 	ok, why := isDynamicName(name, f.IP)
 	if !ok {
@@ -113,10 +124,37 @@ func checkDynamic(h *Hop, add func(Finding)) {
 	case registeredDomain(name) != "" && registeredDomain(name) == registeredDomain(r.By.Host):
 		// submitting to its own ISP's server: normal
 		sev = SeverityLow
-	default:
+	case h.Trust == TrustOrigin:
+		// delivered straight from a home connection to the recipient's
+		// own servers: the classic botnet pattern
 		sev = SeverityMedium
+	case endUserReceiver(r):
+		// a dial-up host relaying to another end-user machine: no mail
+		// server records such a hop
+		sev = SeverityMedium
+	default:
+		// below the trust boundary, a home user's machine handing mail to
+		// a mail server is how much legitimate mail starts
+		sev = SeverityLow
 	}
 	add(Finding{Rule: "dynamic-sender", Category: CategoryDynamicHost, Severity: sev, Hop: h.Index,
 		Message:  "the sending system's " + what + " " + name + " looks like a dial-up, DSL or pool address: " + why,
 		Evidence: name})
+}
+
+// endUserReceiver reports whether the server that wrote the hop is itself
+// a dynamic, local or bare-named host rather than a mail server.
+func endUserReceiver(r *received.Hop) bool {
+	by := normName(stripBrackets(r.By.Host))
+	if by == "" {
+		return false
+	}
+	if isLocalName(by) || !strings.Contains(by, ".") {
+		return true
+	}
+	if a, form := received.ParseIPLiteral(by); form.Canonical() {
+		return isInternal(a)
+	}
+	ok, _ := isDynamicName(by, netip.Addr{})
+	return ok
 }

@@ -41,6 +41,12 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		}
 	}
 	helo, rdns := normName(stripBrackets(from.HELO)), normName(from.RDNS)
+	if strings.IndexByte(helo, '@') >= 0 {
+		helo = "" // qmail-scanner writes the envelope sender there
+	}
+	if strings.IndexByte(rdns, '@') >= 0 {
+		rdns = ""
+	}
 	if byHost != "" {
 		if rdns != "" && rdns == byHost {
 			return MatchHost, "reverse DNS " + rdns + " names the server below"
@@ -66,6 +72,16 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 			}
 		}
 	}
+	// Both hops written by one organisation: its internal names need not
+	// match what the outside world sees.
+	if upperBy != "" && byHost != "" {
+		if upperBy == byHost {
+			return MatchLocal, "both hops were written by " + byHost
+		}
+		if d := registeredDomain(upperBy); d != "" && d == registeredDomain(byHost) {
+			return MatchDomain, "both hops were written by servers of " + d
+		}
+	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
 	if !haveFrom || !haveBy {
@@ -78,11 +94,32 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 			return MatchNoData, "the hop below does not name its server"
 		}
 	}
+	if isLocalName(byHost) {
+		return MatchNoData, "the hop below names its server only as " + byHost
+	}
+	if isLocalName(upperBy) {
+		return MatchNoData, "the hop above was written by a local filter (" + upperBy + ")"
+	}
+	if lf := lower.From.IP; lf.IsValid() && (lf.Unmap().IsLoopback() || lf.Unmap().IsPrivate()) {
+		// An internal hop (content filter, list manager, a home or office
+		// gateway) on a host whose own name for itself is not its public
+		// name.
+		return MatchNoData, "the hop below is internal to " + byHost + ", whose own name need not be its public one"
+	}
+	if !lower.From.IP.IsValid() && lower.From.HELO == "" && lower.From.RDNS == "" {
+		// A local submission: the host names itself as it likes.
+		return MatchNoData, "the hop below is a local submission on " + byHost
+	}
 	// Both sides named but one side only by a bare internal name (no dot):
 	// too little to call a break.
 	if (byHost != "" && !strings.Contains(byHost, ".") && !byIP.IsValid()) ||
 		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
 		return MatchNoData, "only a bare internal name to compare (" + byHost + ")"
+	}
+	if isFetch(upper) {
+		// A mailbox retrieval names the mailbox server, which is rarely the
+		// host that accepted the mail from outside.
+		return MatchNoData, "the hop above fetched the message from a mailbox (" + describeFrom(from) + ")"
 	}
 	var b strings.Builder
 	b.WriteString("the hop above received from ")
@@ -193,3 +230,5 @@ func isAllDigits(s string) bool {
 	}
 	return true
 }
+
+func haveBy(b *received.By) bool { return b.Host != "" || b.IP.IsValid() }

@@ -16,7 +16,8 @@ import (
 //   - sendmail 8.10 and later: "f7DHV1l01943": year mod 60, month (0-based),
 //     day, hour, minute, second, each one character of
 //     "0-9A-Za-x", then one or two envelope characters and the process id.
-//     Local wall-clock time.
+//     The time is UTC (seen on the SpamAssassin corpus: ids written during
+//     British Summer Time are an hour behind the local date).
 //   - Postfix long queue ids (enable_long_queue_ids): seconds since the epoch
 //     in base 52 (digits, consonants upper then lower case), four characters
 //     of microseconds, a 'z', the inode number.
@@ -243,11 +244,13 @@ func queueIDSkew(h *received.Hop) (decodedID, time.Duration, bool) {
 		}
 		return d, time.Duration(diff) * time.Hour, true
 	case qidSendmail:
-		if (t.Year()-1900)%60 != d.year60 {
+		// sendmail 8.10+ encodes the time in UTC (gmtime).
+		u := t.UTC()
+		if (u.Year()-1900)%60 != d.year60 {
 			return d, 365 * 24 * time.Hour, true
 		}
-		enc := time.Date(t.Year(), time.Month(d.month+1), d.day, d.hour, d.min, d.sec, 0, t.Location())
-		return d, absDur(t.Sub(enc)), true
+		enc := time.Date(u.Year(), time.Month(d.month+1), d.day, d.hour, d.min, d.sec, 0, time.UTC)
+		return d, absDur(u.Sub(enc)), true
 	case qidPostfixLong:
 		return d, absDur(t.Sub(d.abs)), true
 	case qidExim:

@@ -1,0 +1,333 @@
+// Command forgeeval measures the trace package's forgery checks on real
+// legitimate mail: it takes each ham message of the SpamAssassin public
+// corpus, adds one forged Received header below the real ones (one
+// category at a time), traces it, and reports how often the forged hop is
+// flagged at medium or high, against how often the untouched messages
+// raise that category. It also reports, for ham and spam, the share of
+// messages with a medium or high finding per category, and the single-core
+// speed of TraceMessage on the corpus.
+//
+// Usage: go run ./internal/cmd/forgeeval /path/to/package/data
+//
+// It is a measurement, not a test: CI does not run it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"net/netip"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spamtrace/spamtrace/internal/corpus"
+	"github.com/spamtrace/spamtrace/received"
+	"github.com/spamtrace/spamtrace/trace"
+)
+
+type forgery struct {
+	cat  trace.Category
+	make func(f *forgeCtx) string
+}
+
+// forgeCtx describes the real bottom hop a forged hop is added below.
+type forgeCtx struct {
+	rnd    *rand.Rand
+	by     string    // the name the forged hop must claim as its receiver to connect
+	date   time.Time // the bottom real hop's date
+	rcpt   string
+	n      int
+	ip     netip.Addr
+	ipText string
+}
+
+func publicIP(r *rand.Rand) netip.Addr {
+	for {
+		a := netip.AddrFrom4([4]byte{byte(1 + r.Intn(222)), byte(r.Intn(256)), byte(r.Intn(256)), byte(1 + r.Intn(254))})
+		if a.IsGlobalUnicast() && !a.IsPrivate() && a.As4()[0] != 100 && a.As4()[0] != 127 && a.As4()[0] != 198 && a.As4()[0] != 192 && a.As4()[0] != 203 {
+			return a
+		}
+	}
+}
+
+const sendmailChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+
+// sendmailID encodes t the way sendmail 8.12 does (UTC).
+func sendmailID(t time.Time, r *rand.Rand) string {
+	u := t.UTC()
+	b := []byte{sendmailChars[(u.Year()-1900)%60], sendmailChars[int(u.Month())-1], sendmailChars[u.Day()],
+		sendmailChars[u.Hour()], sendmailChars[u.Minute()], sendmailChars[u.Second()], sendmailChars[r.Intn(60)]}
+	return string(b) + fmt.Sprintf("%05d", r.Intn(99999))
+}
+
+func dateText(t time.Time) string { return t.Format("Mon, 2 Jan 2006 15:04:05 -0700") }
+
+// hop writes a forged hop; the zero arguments take plausible defaults.
+func (f *forgeCtx) hop(helo, rdns, lit, by, id, date string) string {
+	if helo == "" {
+		helo = fmt.Sprintf("mail%d.sender%d.example.com", f.n%7, f.n)
+	}
+	if rdns == "" {
+		rdns = helo
+	}
+	if lit == "" {
+		lit = f.ipText
+	}
+	if by == "" {
+		by = f.by
+	}
+	if date == "" {
+		date = dateText(f.date.Add(-2 * time.Minute))
+	}
+	if id == "" {
+		id = sendmailID(f.date.Add(-2*time.Minute), f.rnd)
+	}
+	return fmt.Sprintf("from %s (%s [%s]) by %s (8.12.11/8.12.11) with ESMTP id %s for <%s>; %s", helo, rdns, lit, by, id, f.rcpt, date)
+}
+
+var forgeries = []forgery{
+	{trace.CategoryBrokenChain, func(f *forgeCtx) string {
+		return f.hop("", "", "", fmt.Sprintf("relay%d.unrelated%d.example.net", f.n%5, f.n), "", "")
+	}},
+	{trace.CategoryTimezoneMismatch, func(f *forgeCtx) string {
+		t := f.date.Add(-2 * time.Minute).In(time.FixedZone("", -6*3600))
+		return f.hop("", "", "", "", "", t.Format("Mon, 2 Jan 2006 15:04:05 -0600")+" (EST)")
+	}},
+	{trace.CategoryQueueIDTime, func(f *forgeCtx) string {
+		t := f.date.Add(-2 * time.Minute)
+		if f.n%2 == 0 {
+			return f.hop("", "", "", "", sendmailID(t.Add(-5*time.Hour), f.rnd), "")
+		}
+		// old sendmail: the hour letter of a different hour
+		h := (t.Hour() + 7) % 24
+		return strings.Replace(f.hop("", "", "", "", fmt.Sprintf("%cAA%05d", 'A'+h, f.rnd.Intn(99999)), ""), "8.12.11/8.12.11", "8.9.3/8.9.3", 1)
+	}},
+	{trace.CategoryInvalidIP, func(f *forgeCtx) string {
+		b := f.ip.As4()
+		return f.hop("", "", fmt.Sprintf("%d.%d.%d.%d", 256+f.rnd.Intn(700), b[1], b[2], b[3]), "", "", "")
+	}},
+	{trace.CategoryReservedIP, func(f *forgeCtx) string {
+		first := []int{0, 224, 239, 240, 250, 255}[f.n%6]
+		b := f.ip.As4()
+		return f.hop("", "", fmt.Sprintf("%d.%d.%d.%d", first, b[1], b[2], b[3]), "", "", "")
+	}},
+	{trace.CategoryEncodedIP, func(f *forgeCtx) string {
+		b := f.ip.As4()
+		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		lit := fmt.Sprint(v)
+		switch f.n % 3 {
+		case 1:
+			lit = fmt.Sprintf("0x%x", v)
+		case 2:
+			lit = fmt.Sprintf("0%o.0%o.0%o.0%o", b[0], b[1], b[2], b[3])
+		}
+		return f.hop("", "", lit, "", "", "")
+	}},
+	{trace.CategoryTimeTravel, func(f *forgeCtx) string {
+		t := f.date.Add(time.Duration(26+f.n%48) * time.Hour)
+		return f.hop("", "", "", "", sendmailID(t, f.rnd), dateText(t))
+	}},
+	{trace.CategoryHELOIPMismatch, func(f *forgeCtx) string {
+		return f.hop("["+publicIP(f.rnd).String()+"]", fmt.Sprintf("host%d.example.com", f.n), "", "", "", "")
+	}},
+	{trace.CategoryDynamicHost, func(f *forgeCtx) string {
+		b := f.ip.As4()
+		name := []string{"ppp-%d-%d-%d-%d.dialup.isp%d.example.net", "dsl%d-%d-%d-%d.pool.isp%d.example.net", "%d-%d-%d-%d.dyn.isp%d.example.net", "cpe-%d-%d-%d-%d.cable.isp%d.example.net"}[f.n%4]
+		rd := fmt.Sprintf(name, b[0], b[1], b[2], b[3], f.n)
+		return f.hop(rd, rd, "", "", "", "")
+	}},
+	{trace.CategoryForgedHELO, func(f *forgeCtx) string {
+		helo := []string{"mail.yahoo.com", "smtp.gmail.com", "mx.hotmail.com", "mail.aol.com"}[f.n%4]
+		return f.hop(helo, fmt.Sprintf("host%d.spamhost%d.example.net", f.n, f.n), "", "", "", "")
+	}},
+	{trace.CategorySpamware, func(f *forgeCtx) string {
+		return f.hop("alt1", fmt.Sprintf("host%d.example.net", f.n), "", "", "", "")
+	}},
+}
+
+// insertBelow adds a Received field after the last one of raw's header.
+func insertBelow(raw, field string) string {
+	end := strings.Index(raw, "\n\n")
+	if end < 0 {
+		end = len(raw)
+	}
+	head := raw[:end]
+	lines := strings.SplitAfter(head, "\n")
+	last := -1
+	for i, l := range lines {
+		if len(l) >= 9 && strings.EqualFold(l[:9], "received:") {
+			last = i
+		}
+	}
+	if last < 0 {
+		return ""
+	}
+	j := last + 1
+	for j < len(lines) && len(lines[j]) > 0 && (lines[j][0] == ' ' || lines[j][0] == '\t') {
+		j++
+	}
+	if j == len(lines) && !strings.HasSuffix(head, "\n") {
+		return head + "\nReceived: " + field + raw[end:]
+	}
+	return strings.Join(lines[:j], "") + "Received: " + field + "\n" + strings.Join(lines[j:], "") + raw[end:]
+}
+
+func traceText(s string) *trace.Trace {
+	tr, err := trace.TraceMessage(context.Background(), strings.NewReader(s))
+	if err != nil {
+		return nil
+	}
+	return tr
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: forgeeval CORPUS-DATA-DIR")
+		os.Exit(2)
+	}
+	msgs, err := corpus.Load(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var ham, spam []corpus.Message
+	for _, m := range msgs {
+		if m.IsHam() {
+			ham = append(ham, m)
+		} else {
+			spam = append(spam, m)
+		}
+	}
+	fmt.Printf("corpus: %d ham, %d spam\n\n", len(ham), len(spam))
+
+	// Speed, one core, in memory.
+	runtime.GOMAXPROCS(1)
+	start := time.Now()
+	for _, m := range msgs {
+		traceText(m.Text)
+	}
+	el := time.Since(start)
+	fmt.Printf("TraceMessage, 1 core, whole messages in memory: %d messages in %v = %.0f messages/s\n\n", len(msgs), el.Round(time.Millisecond), float64(len(msgs))/el.Seconds())
+
+	// Share of ham and spam with a medium/high finding, per category.
+	share := func(set []corpus.Message) (map[trace.Category]int, int) {
+		counts := map[trace.Category]int{}
+		any := 0
+		for _, m := range set {
+			tr := traceText(m.Text)
+			if tr == nil {
+				continue
+			}
+			seen := map[trace.Category]bool{}
+			for _, f := range tr.Findings {
+				if f.Severity >= trace.SeverityMedium {
+					seen[f.Category] = true
+				}
+			}
+			if len(seen) > 0 {
+				any++
+			}
+			for c := range seen {
+				counts[c]++
+			}
+		}
+		return counts, any
+	}
+	hc, hany := share(ham)
+	sc, sany := share(spam)
+	cats := map[trace.Category]bool{}
+	for c := range hc {
+		cats[c] = true
+	}
+	for c := range sc {
+		cats[c] = true
+	}
+	var names []string
+	for c := range cats {
+		names = append(names, string(c))
+	}
+	sort.Strings(names)
+	fmt.Printf("%-20s %10s %10s\n", "medium/high share", "ham", "spam")
+	for _, c := range names {
+		fmt.Printf("%-20s %9.2f%% %9.2f%%\n", c, 100*float64(hc[trace.Category(c)])/float64(len(ham)), 100*float64(sc[trace.Category(c)])/float64(len(spam)))
+	}
+	fmt.Printf("%-20s %9.2f%% %9.2f%%\n\n", "any category", 100*float64(hany)/float64(len(ham)), 100*float64(sany)/float64(len(spam)))
+
+	// Forged hop injection.
+	rnd := rand.New(rand.NewSource(1))
+	fmt.Printf("%-18s %8s %10s %10s %12s\n", "forged category", "cases", "detected", "ham FP", "origin safe")
+	for _, fg := range forgeries {
+		cases, detected, originSafe, originCases, misses := 0, 0, 0, 0, 0
+		for i, m := range ham {
+			hdr := m.Text
+			if k := strings.Index(hdr, "\n\n"); k >= 0 {
+				hdr = hdr[:k+2]
+			}
+			msg, err := received.ReadMessage(strings.NewReader(hdr), nil)
+			if err != nil || len(msg.Hops) == 0 {
+				continue
+			}
+			bottom := msg.Hops[len(msg.Hops)-1]
+			if bottom.Date.IsZero() {
+				continue
+			}
+			by := bottom.From.RDNS
+			if by == "" {
+				by = bottom.From.HELO
+			}
+			if by == "" || strings.HasPrefix(by, "[") {
+				if bottom.From.IP.IsValid() {
+					by = "[" + bottom.From.IP.String() + "]"
+				} else {
+					by = bottom.By.Host
+				}
+			}
+			if by == "" {
+				continue
+			}
+			ip := publicIP(rnd)
+			fc := &forgeCtx{rnd: rnd, by: by, date: bottom.Date, rcpt: "user@example.org", n: i, ip: ip, ipText: ip.String()}
+			forged := insertBelow(hdr, fg.make(fc))
+			if forged == "" {
+				continue
+			}
+			tr := traceText(forged)
+			if tr == nil {
+				continue
+			}
+			cases++
+			fh := len(tr.Hops) - 1
+			for _, f := range tr.Findings {
+				if f.Category == fg.cat && f.Hop == fh && f.Severity >= trace.SeverityMedium {
+					detected++
+					break
+				}
+			}
+			if os.Getenv("FORGEEVAL_MISSES") == string(fg.cat) && misses < 40 {
+				hit := false
+				for _, f := range tr.Findings {
+					hit = hit || (f.Category == fg.cat && f.Hop == fh && f.Severity >= trace.SeverityMedium)
+				}
+				if !hit {
+					misses++
+					e := tr.Edges[len(tr.Edges)-1]
+					fmt.Printf("miss: %s | %s\n   %s\n", e.Match, e.Detail, strings.Join(strings.Fields(tr.Hops[fh-1].Received.Raw), " "))
+				}
+			}
+			if fg.cat == trace.CategoryBrokenChain {
+				originCases++
+				if tr.Origin.IP != ip {
+					originSafe++
+				}
+			}
+		}
+		safe := "-"
+		if originCases > 0 {
+			safe = fmt.Sprintf("%.2f%%", 100*float64(originSafe)/float64(originCases))
+		}
+		fmt.Printf("%-18s %8d %9.2f%% %9.2f%% %12s\n", fg.cat, cases, 100*float64(detected)/float64(cases), 100*float64(hc[fg.cat])/float64(len(ham)), safe)
+	}
+}

