@@ -513,7 +513,12 @@ func (c *Client) whoisStart(addr netip.Addr) string {
 }
 
 func (c *Client) whois(ctx context.Context, addr netip.Addr) (*Netblock, error) {
-	host := c.whoisStart(addr)
+	return c.whoisFrom(ctx, c.whoisStart(addr), addr)
+}
+
+// whoisFrom asks host first and follows referrals from there.
+func (c *Client) whoisFrom(ctx context.Context, host string, addr netip.Addr) (*Netblock, error) {
+	c.init()
 	var fallback *Netblock
 	visited := map[string]bool{}
 	for depth := 0; ; depth++ {
@@ -538,9 +543,6 @@ func (c *Client) whois(ctx context.Context, addr netip.Addr) (*Netblock, error) 
 		if res.nb != nil {
 			res.nb.Registry = registries[host].name
 			res.nb.Server = host
-			if res.noAbuse && !hasRegistered(res.nb.Abuse) {
-				res.nb.Abuse = nil
-			}
 		}
 		if res.referral != "" {
 			target, ok := normWhoisTarget(res.referral)

@@ -47,6 +47,9 @@ type Netblock struct {
 	// Parent is the covering allocation when the answer shows the network
 	// is a reassignment of it; the zero Prefix otherwise.
 	Parent netip.Prefix
+	// ParentRange is the covering allocation's range as registered, for
+	// parents that are not one CIDR block ("a - b"); empty when none.
+	ParentRange string
 	// OriginASN is the origin AS when the answer gives one; 0 otherwise.
 	OriginASN uint32
 	// Abuse lists the places to report abuse, best first: registered abuse

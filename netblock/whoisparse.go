@@ -347,10 +347,11 @@ func parseWhois(answer string, addr netip.Addr) (whoisResult, error) {
 		}
 	}
 	if parent.IsValid() {
+		nb.ParentRange = parent.From().String() + " - " + parent.To().String()
 		if p, ok := parent.Prefix(); ok {
 			nb.Parent = p
-		} else {
-			nb.Parent = prefixFor(parent, best.From())
+		} else if p := prefixFor(parent, best.From()); p.Bits() < nb.Prefix.Bits() {
+			nb.Parent = p
 		}
 	}
 	nb.Name = firstOf(net, "netname", "NetName", "Network Name", "Service Name")

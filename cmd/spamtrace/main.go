@@ -59,6 +59,7 @@ type options struct {
 
 func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, `usage: spamtrace [flags] PATH...
+       spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...
 
 PATH is a message file, a directory (recursive), an mbox file, a Maildir
 folder, or - for standard input.
@@ -72,6 +73,9 @@ Flags:
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "whois" {
+		return runWhois(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("spamtrace", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
