@@ -210,8 +210,9 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 		}
 		data := bytes.Clone(buf.Bytes())
 		// The blank line before the next "From " belongs to the mbox.
-		data = bytes.TrimSuffix(data, []byte("\n"))
-		data = append(data, '\n')
+		if bytes.HasSuffix(data, []byte("\n\n")) {
+			data = data[:len(data)-1]
+		}
 		return fn(Message{File: name, Position: pos, Data: data, Err: err})
 	}
 	startOfLine := true

@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func sample(name string) string { return filepath.Join("..", "..", "examples", "testdata", name) }
+
+// The JSON Lines contract: field names other tools rely on.
+func TestJSONContract(t *testing.T) {
+	out, _, code := runCmd(t, "", "-json", sample("forged-spam.eml"), sample("gmail-to-postfix.eml"))
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	var v struct {
+		Version int    `json:"version"`
+		File    string `json:"file"`
+		Hops    []struct {
+			Index int    `json:"index"`
+			Raw   string `json:"raw"`
+			From  struct {
+				HELO   string `json:"helo"`
+				RDNS   string `json:"rdns"`
+				IP     string `json:"ip"`
+				IPText string `json:"ip_text"`
+				Ident  string `json:"ident"`
+			} `json:"from"`
+			By struct {
+				Host string `json:"host"`
+				IP   string `json:"ip"`
+			} `json:"by"`
+			With string `json:"with"`
+			ID   string `json:"id"`
+			For  string `json:"for"`
+			Date string `json:"date"`
+			TLS  struct {
+				Version string `json:"version"`
+				Cipher  string `json:"cipher"`
+			} `json:"tls"`
+		} `json:"hops"`
+		Origin struct {
+			Hop int    `json:"hop"`
+			IP  string `json:"ip"`
+		} `json:"origin"`
+		Findings []struct {
+			Rule, Category, Severity, Message string
+			Hop                               int
+		} `json:"findings"`
+		Error *string `json:"error"`
+	}
+	dec := json.NewDecoder(strings.NewReader(lines[0]))
+	dec.DisallowUnknownFields()
+	if err := json.Unmarshal([]byte(lines[0]), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != 1 || v.File != sample("forged-spam.eml") || len(v.Hops) != 4 || v.Error == nil || *v.Error != "" {
+		t.Fatalf("record = %+v", v)
+	}
+	h2 := v.Hops[2]
+	if h2.Index != 2 || h2.From.IP != "222.173.190.239" || h2.From.IPText != "3735928559" || h2.ID != "GAA02084" || h2.For != "alice@example.org" {
+		t.Errorf("hop 2 = %+v", h2)
+	}
+	if v.Hops[3].From.IP != "" || v.Hops[3].From.IPText != "300.12.4.9" {
+		t.Errorf("hop 3 ip = %q text %q", v.Hops[3].From.IP, v.Hops[3].From.IPText)
+	}
+	if _, err := time.Parse(time.RFC3339, v.Hops[0].Date); err != nil {
+		t.Errorf("date %q: %v", v.Hops[0].Date, err)
+	}
+	if v.Origin.Hop != 1 || v.Origin.IP != "81.2.69.77" {
+		t.Errorf("origin = %+v", v.Origin)
+	}
+	cats := map[string]bool{}
+	for _, f := range v.Findings {
+		cats[f.Category] = true
+		if f.Rule == "" || f.Severity == "" || f.Message == "" {
+			t.Errorf("incomplete finding %+v", f)
+		}
+	}
+	for _, c := range []string{"broken-chain", "timezone-mismatch", "encoded-ip", "invalid-ip", "queue-id-time"} {
+		if !cats[c] {
+			t.Errorf("no %s finding", c)
+		}
+	}
+	var g struct {
+		Hops []struct {
+			TLS struct{ Version, Cipher string } `json:"tls"`
+		} `json:"hops"`
+	}
+	json.Unmarshal([]byte(lines[1]), &g)
+	if g.Hops[1].TLS.Version != "TLSv1.3" || g.Hops[1].TLS.Cipher != "TLS_AES_128_GCM_SHA256" {
+		t.Errorf("tls = %+v", g.Hops[1].TLS)
+	}
+}
+
+func TestAppendStringValidJSON(t *testing.T) {
+	for _, s := range []string{"plain", "quote\" back\\ slash", "ctl\x00\x01\x1b[31m\x7f", "bad utf8 \xff\xfe", "line\u2028sep", "<script>&", "ünïcödé 🎉"} {
+		b := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Errorf("%q: invalid JSON %s: %v", s, b, err)
+			continue
+		}
+		want := s
+		if strings.HasPrefix(s, "bad utf8") {
+			want = "bad utf8 \ufffd\ufffd" // one U+FFFD per invalid byte
+		}
+		if got != want {
+			t.Errorf("%q: round trip %q", s, got)
+		}
+	}
+}
+
+func TestUnreadableInputGoesOn(t *testing.T) {
+	out, _, code := runCmd(t, "", "-json", "/nonexistent/file", sample("gmail-to-postfix.eml"))
+	if code != 2 {
+		t.Errorf("exit %d, want 2 (an input could not be read)", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `/nonexistent/file: no such file`) || !strings.Contains(lines[1], `"error":""`) {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	if _, _, code := runCmd(t, "", "-fail-on", "high", sample("forged-spam.eml")); code != 1 {
+		t.Errorf("-fail-on high on forged mail: exit %d, want 1", code)
+	}
+	if _, _, code := runCmd(t, "", "-fail-on", "medium", sample("gmail-to-postfix.eml")); code != 0 {
+		t.Errorf("-fail-on medium on legitimate mail: exit %d, want 0", code)
+	}
+	if _, _, code := runCmd(t, "", "-fail-on", "bogus", sample("gmail-to-postfix.eml")); code != 2 {
+		t.Errorf("bad -fail-on: exit %d, want 2", code)
+	}
+	if _, _, code := runCmd(t, ""); code != 2 {
+		t.Errorf("no input: exit %d, want 2", code)
+	}
+	if _, _, code := runCmd(t, "", "-format", "xml", sample("gmail-to-postfix.eml")); code != 2 {
+		t.Errorf("bad format: exit %d, want 2", code)
+	}
+}
+
+func readFile(t *testing.T, name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestMboxAndMaildir(t *testing.T) {
+	dir := t.TempDir()
+	msgs := []string{readFile(t, sample("forged-spam.eml")), readFile(t, sample("gmail-to-postfix.eml")), readFile(t, sample("exchange-online.eml"))}
+	// mboxrd: a body line "From me" is quoted as ">From me", and ">From"
+	// as ">>From".
+	var mbox strings.Builder
+	for i, m := range msgs {
+		mbox.WriteString("From sender@example.org Mon Jan  1 00:00:00 2024\n")
+		m = strings.Replace(m, "\n\n", "\n\n>From the desk of someone\n>>From quoted\n", 1)
+		mbox.WriteString(m)
+		if i < len(msgs)-1 {
+			mbox.WriteString("\n")
+		}
+	}
+	mboxPath := filepath.Join(dir, "inbox.mbox")
+	os.WriteFile(mboxPath, []byte(mbox.String()), 0o644)
+	md := filepath.Join(dir, "Maildir")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		os.MkdirAll(filepath.Join(md, sub), 0o755)
+	}
+	os.WriteFile(filepath.Join(md, "new", "1.host"), []byte(msgs[0]), 0o644)
+	os.WriteFile(filepath.Join(md, "cur", "2.host:2,S"), []byte(msgs[1]), 0o644)
+	os.WriteFile(filepath.Join(md, "tmp", "3.host"), []byte("partial"), 0o644)
+
+	out, _, code := runCmd(t, "", "-json", mboxPath, md)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d records, want 5 (3 in the mbox, 2 in the Maildir):\n%s", len(lines), out)
+	}
+	for i := 0; i < 3; i++ {
+		var r struct {
+			File     string `json:"file"`
+			Position int    `json:"position"`
+			Error    string `json:"error"`
+			Hops     []any  `json:"hops"`
+		}
+		json.Unmarshal([]byte(lines[i]), &r)
+		if r.File != mboxPath || r.Position != i+1 || r.Error != "" || len(r.Hops) == 0 {
+			t.Errorf("mbox record %d = %+v", i, r)
+		}
+	}
+	if !strings.Contains(lines[3], `new/1.host"`) || !strings.Contains(lines[4], `cur/2.host:2,S"`) {
+		t.Errorf("maildir records:\n%s\n%s", lines[3], lines[4])
+	}
+	// stdin
+	out, _, code = runCmd(t, msgs[1], "-json", "-")
+	if code != 0 || !strings.Contains(out, `"file":"-"`) {
+		t.Errorf("stdin: exit %d %s", code, out)
+	}
+}
+
+func TestTextReportSanitised(t *testing.T) {
+	hostile := "Received: from evil\x1b]0;pwned\x07 (evil [81.2.69.1]) by mx.example.org with SMTP; Tue, 12 Mar 2024 09:14:31 +0000\r\nSubject: \x1b[2J\u202eclear screen\r\nFrom: a@b.example\r\n\r\nbody"
+	out, _, code := runCmd(t, hostile, "-")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.ContainsAny(out, "\x1b\x07") || strings.ContainsRune(out, '\u202e') {
+		t.Errorf("control characters reached the terminal:\n%q", out)
+	}
+	if !strings.Contains(out, `\u001b`) || !strings.Contains(out, "Origin:") {
+		t.Errorf("report:\n%s", out)
+	}
+}
+
+func TestDOT(t *testing.T) {
+	out, _, code := runCmd(t, "", "-format", "dot", sample("forged-spam.eml"))
+	if code != 0 || !strings.HasPrefix(out, "digraph spamtrace {") || !strings.Contains(out, "broken chain") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("graphviz not installed; the DOT text was checked above")
+	}
+	cmd := exec.Command(dot, "-Tsvg")
+	cmd.Stdin = strings.NewReader(out)
+	svg, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(svg, []byte("<svg")) {
+		t.Errorf("graphviz: %v\n%s", err, svg)
+	}
+}
+
+func TestARF(t *testing.T) {
+	out, _, code := runCmd(t, "", "-format", "arf", sample("forged-spam.eml"))
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	e, err := message.Read(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, _ := e.Header.ContentType()
+	if mt != "multipart/report" || params["report-type"] != "feedback-report" {
+		t.Fatalf("content type %s %v", mt, params)
+	}
+	mr := e.MultipartReader()
+	var types []string
+	var report textproto.Header
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := p.Header.ContentType()
+		types = append(types, ct)
+		if ct == "message/feedback-report" {
+			report, err = textproto.ReadHeader(bufio.NewReader(p.Body))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if strings.Join(types, ",") != "text/plain,message/feedback-report,text/rfc822-headers" {
+		t.Errorf("parts = %v", types)
+	}
+	for k, want := range map[string]string{"Feedback-Type": "abuse", "Version": "1", "Source-IP": "81.2.69.77", "Original-Mail-From": "<bounce-7731@bulk-offers.example>", "Reported-Domain": "prizes.example"} {
+		if got := report.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if report.Get("User-Agent") == "" || report.Get("Arrival-Date") == "" {
+		t.Errorf("missing User-Agent or Arrival-Date")
+	}
+}
+
+func TestWhoisCommand(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	answer, _ := os.ReadFile("../../netblock/testdata/whois/ripe_62.239.237.1.txt")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			bufio.NewReader(c).ReadString('\n')
+			c.Write(answer)
+			c.Close()
+		}
+	}()
+	out, _, code := runCmd(t, "", "whois", "-json", "-whois-server", ln.Addr().String(), "62.239.237.1")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var v struct {
+		IP, Prefix, Range, Name, Org, Country, Registry, Source, Error string
+		Abuse                                                          []struct{ Email, Source string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if v.IP != "62.239.237.1" || v.Prefix != "62.239.237.0/24" || v.Range != "62.239.237.0 - 62.239.237.255" || v.Registry != "ripe" || v.Source != "whois" || v.Country != "GB" || v.Name != "BT-CORPORATE" {
+		t.Errorf("v = %+v", v)
+	}
+	if len(v.Abuse) == 0 || v.Abuse[0].Email != "protect@bt.com" || v.Abuse[0].Source != "whois" || v.Error != "" {
+		t.Errorf("abuse = %+v, error %q", v.Abuse, v.Error)
+	}
+	if _, _, code := runCmd(t, "", "whois", "not-an-ip"); code != 2 {
+		t.Errorf("bad IP: exit %d", code)
+	}
+}
