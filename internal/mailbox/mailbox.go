@@ -200,6 +200,7 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 	pos := 0
 	inHeader := true
 	truncated := false
+	bodyWritten := false
 	emit := func() bool {
 		if pos == 0 {
 			return true
@@ -210,7 +211,7 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 		}
 		data := bytes.Clone(buf.Bytes())
 		// The blank line before the next "From " belongs to the mbox.
-		if bytes.HasSuffix(data, []byte("\n\n")) {
+		if bodyWritten && bytes.HasSuffix(data, []byte("\n\n")) {
 			data = data[:len(data)-1]
 		}
 		return fn(Message{File: name, Position: pos, Data: data, Err: err})
@@ -228,7 +229,7 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 			}
 			pos++
 			buf.Reset()
-			inHeader, truncated = true, false
+			inHeader, truncated, bodyWritten = true, false, false
 		} else if pos > 0 {
 			if startOfLine && quotedFrom(line) {
 				line = line[1:]
@@ -239,6 +240,7 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 					truncated = true
 				} else {
 					buf.Write(line)
+					bodyWritten = bodyWritten || !inHeader
 				}
 			}
 			if startOfLine && !long && isBlank(line) {
