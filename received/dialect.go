@@ -110,6 +110,16 @@ var dialectMarkers = [...]struct{ marker, dialect string }{
 	{"Momentum", "sparkpost"},
 	{"SparkPost", "sparkpost"},
 	{"Halon", "halon"},
+	{"ecelerity", "sparkpost"},
+	{"SMTPD32", "imail"},
+	{"Spam & Virus Firewall", "barracuda"},
+	{"Spam Firewall", "barracuda"},
+	{"Internet Mail Service", "exchange"},
+	{"SquirrelMail", "squirrelmail"},
+	{"Netscape Messaging Server", "netscape"},
+	{"iPlanet Messaging Server", "sun-messaging"},
+	{"Vircom", "vircom"},
+	{"Tumbleweed", "tumbleweed"},
 }
 
 // dialectByFirst lists, for each lower-case first byte, the indexes of the
@@ -125,10 +135,18 @@ func init() {
 }
 
 // minMarker returns the smallest index of a dialect marker found in s
-// (ignoring ASCII case), or best when none with a smaller index is found.
+// at the start of a word (ignoring ASCII case), or best when none with a smaller index is found.
 func minMarker(s string, best int) int {
+	wordStart := true
 	for i := 0; i < len(s); i++ {
-		for _, k := range dialectByFirst[lowerTab[s[i]]] {
+		c := s[i]
+		alnum := charClass[c]&ccAlnum != 0
+		if !wordStart || !alnum {
+			wordStart = !alnum
+			continue
+		}
+		wordStart = false
+		for _, k := range dialectByFirst[lowerTab[c]] {
 			if int(k) < best && hasPrefixFoldFast(s[i:], dialectMarkers[k].marker) {
 				best = int(k)
 			}
@@ -151,6 +169,15 @@ func (p *parser) finish() {
 	// that is ESMTP over TLS.
 	if h.Protocol == ProtocolESMTP && h.TLS.Version != "" && hasPrefixFold(h.With, "Microsoft SMTP Server") {
 		h.Protocol = ProtocolESMTPS
+	}
+	// Mimecast: "with ESMTP with STARTTLS".
+	if h.Protocol == ProtocolESMTP && containsFold(h.With, "STARTTLS") {
+		h.Protocol = ProtocolESMTPS
+	}
+	// A local submission names the user after "from": Exim "from root by
+	// host with local", Courier "with local".
+	if h.Protocol == ProtocolLocal && !p.ipSet && !p.heloBy && f.HELO != "" && f.Ident == "" && strings.IndexByte(f.HELO, '.') < 0 && f.HELO[0] != '[' {
+		f.Ident, f.HELO = f.HELO, ""
 	}
 	if h.Dialect == "" {
 		h.Dialect = p.detectDialect()
@@ -182,30 +209,30 @@ func (p *parser) detectDialect() string {
 	if best < len(dialectMarkers) {
 		return dialectMarkers[best].dialect
 	}
-	for _, c := range h.Comments {
-		if k := minMarker(c, len(dialectMarkers)); k < len(dialectMarkers) {
-			return dialectMarkers[k].dialect
-		}
+	if p.comDialect > 0 {
+		return dialectMarkers[p.comDialect-1].dialect
 	}
 	sw := h.By.Software
-	// sendmail's version comment: "8.12.5/8.12.5", "8.9.3", "8.14.4/Submit"
-	if len(sw) >= 3 && sw[0] == '8' && sw[1] == '.' && isDigit(sw[2]) {
-		return "sendmail"
-	}
-	if strings.Contains(sw, "/8.") && isDigit(sw[0]) {
-		return "sendmail"
-	}
 	by := h.By.Host
+	// Services are known by their receiving hosts, whatever software they
+	// run (Proofpoint runs sendmail, for one).
 	switch {
+	case h.Protocol == ProtocolMAPI:
+		return "exchange"
+	case strings.HasSuffix(by, ".gmail.com"):
+		return "gmail"
 	case strings.HasSuffix(by, ".google.com") || strings.HasPrefix(by, "2002:") && h.From.HELO == "":
 		return "gmail"
-	case strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com"):
+	case strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com") || strings.HasSuffix(by, ".exchangelabs.com"):
 		return "exchange"
+	case strings.Contains(by, "hotmail.msn.com") || strings.HasSuffix(by, ".hotmail.com"):
+		return "hotmail"
 	case strings.Contains(by, ".yahoo.com") || strings.Contains(by, ".yahoodns.net"):
 		return "yahoo"
-	case strings.HasSuffix(by, "amazonses.com") || strings.HasSuffix(by, ".smtp-out.amazonses.com"):
+	case strings.HasSuffix(by, "amazonses.com") || strings.HasPrefix(by, "email-smtp.") && strings.HasSuffix(by, ".amazonaws.com") ||
+		strings.HasPrefix(by, "inbound-smtp.") && strings.HasSuffix(by, ".amazonaws.com"):
 		return "ses"
-	case strings.HasSuffix(by, ".sendgrid.net") || strings.HasSuffix(by, "sendgrid.net"):
+	case strings.HasSuffix(by, "sendgrid.net") || sw == "SG":
 		return "sendgrid"
 	case strings.HasSuffix(by, ".mailgun.net") || strings.Contains(by, "mailgun"):
 		return "mailgun"
@@ -217,6 +244,18 @@ func (p *parser) detectDialect() string {
 		return "barracuda"
 	case strings.Contains(by, "vger.kernel.org"):
 		return "zmailer"
+	}
+	// sendmail's version comment: "8.12.5/8.12.5", "8.9.3", "8.14.4/Submit"
+	if len(sw) >= 3 && sw[0] == '8' && sw[1] == '.' && isDigit(sw[2]) {
+		return "sendmail"
+	}
+	if strings.Contains(sw, "/8.") && isDigit(sw[0]) {
+		return "sendmail"
+	}
+	// qmail-smtpd: "from name (HELO helo) (192.0.2.1)", the address in
+	// parentheses without brackets.
+	if p.bareIPComment {
+		return "qmail"
 	}
 	for _, c := range h.Comments {
 		if strings.Contains(c, "rhost-flags") {

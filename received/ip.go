@@ -1,7 +1,9 @@
 package received
 
 import (
+	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -64,7 +66,42 @@ type ipPart struct {
 	decOK    bool   // readable as plain decimal
 }
 
+// quad reads a canonical dotted quad (no leading zeros, parts 0-255), the
+// common case, quickly.
+func quad(s string) (netip.Addr, bool) {
+	var b [4]byte
+	part, n, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 1 && part == 0 {
+				return netip.Addr{}, false // leading zero
+			}
+			part = part*10 + int(c-'0')
+			digits++
+			if part > 255 {
+				return netip.Addr{}, false
+			}
+		case c == '.' && digits > 0 && n < 3:
+			b[n] = byte(part)
+			n++
+			part, digits = 0, 0
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	if n != 3 || digits == 0 {
+		return netip.Addr{}, false
+	}
+	b[3] = byte(part)
+	return netip.AddrFrom4(b), true
+}
+
 func parseIPv4Literal(s string) (netip.Addr, IPForm) {
+	if a, ok := quad(s); ok {
+		return a, IPFormIPv4
+	}
 	var parts [4]ipPart
 	n := 0
 	start := 0
@@ -205,4 +242,19 @@ func readIPPart(s string) (ipPart, bool) {
 		}
 	}
 	return p, true
+}
+
+// MarshalText writes the form's name, so IPForm reads as "decimal" rather
+// than a number in JSON.
+func (f IPForm) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads a name written by MarshalText.
+func (f *IPForm) UnmarshalText(b []byte) error {
+	for i, n := range ipFormNames {
+		if n == string(b) {
+			*f = IPForm(i)
+			return nil
+		}
+	}
+	return errors.New("received: unknown IP form " + strconv.Quote(string(b)))
 }

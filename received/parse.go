@@ -21,6 +21,9 @@ const (
 	numClauses
 )
 
+// clDate marks comments after the date for (*parser).comment.
+const clDate clause = numClauses + 1
+
 func keyword(w string) clause {
 	switch len(w) {
 	case 2:
@@ -54,7 +57,6 @@ type span struct{ first, end int }
 // parser holds the state of one Parse call. It lives on the stack.
 type parser struct {
 	s      string
-	sc     scanner
 	spans  [numClauses]span
 	seen   [numClauses]bool
 	hop    Hop
@@ -62,6 +64,13 @@ type parser struct {
 	nerr   int
 	ipSet  bool
 	heloBy bool // HELO came from an explicit marker (HELO x, helo=x)
+	// bareIPComment: a from comment was a bare address, "(192.0.2.1)",
+	// as qmail writes it.
+	bareIPComment bool
+	dateStart     int // offset of DateText in s
+	// comDialect is 1 + the index of the dialect marker found in the first
+	// comment holding one, 0 when none.
+	comDialect int
 }
 
 func (p *parser) fail(msg string) {
@@ -99,19 +108,25 @@ func (p *parser) err() error {
 func (p *parser) run() {
 	h := &p.hop
 	var lastSemi int
-	p.sc.scan(p.s, &lastSemi)
-	toks := p.sc.toks[:p.sc.n]
-	if p.sc.overflow {
+	var buf [maxTokens]token
+	sc := scanner{toks: buf[:]}
+	sc.scan(p.s, &lastSemi)
+	toks := sc.toks[:sc.n]
+	if sc.overflow {
 		p.fail("too many tokens; the rest was not read")
 	}
-	if p.sc.unterminated {
+	if sc.unterminated {
 		p.fail("unterminated comment, literal or quoted string")
+	}
+	if sc.tooDeep {
+		p.fail("comments nested too deep")
 	}
 
 	// The date follows the last top-level ';'.
 	clauseEnd := len(toks)
 	if lastSemi >= 0 {
 		h.DateText = trimSpace(trimCRLF(p.s[lastSemi+1:]))
+		p.dateStart = lastSemi + 1 + strings.Index(p.s[lastSemi+1:], h.DateText)
 		for i, t := range toks {
 			if t.kind == tokSemi && t.start == lastSemi {
 				clauseEnd = i
@@ -122,8 +137,9 @@ func (p *parser) run() {
 		// SendGrid and others leave out the ';'.
 		clauseEnd = i
 		h.DateText = trimSpace(trimCRLF(p.s[toks[i].start:]))
+		p.dateStart = toks[i].start
 	}
-	if p.sc.overflow && lastSemi < 0 {
+	if sc.overflow && lastSemi < 0 {
 		clauseEnd = len(toks)
 	}
 
@@ -179,6 +195,7 @@ func (p *parser) run() {
 			p.fail(fmt.Sprintf("unexpected %q before the first clause", clip(t.text)))
 		}
 	}
+	p.looseWords(toks[:clauseEnd])
 	if p.seen[clFrom] {
 		p.fromClause(toks[p.spans[clFrom].first:p.spans[clFrom].end])
 	}
@@ -199,6 +216,9 @@ func (p *parser) run() {
 	}
 
 	if h.DateText != "" {
+		p.datePart(toks[clauseEnd:])
+	}
+	if h.DateText != "" {
 		t, zone, err := ParseDate(h.DateText)
 		h.ZoneName = zone
 		if err == nil {
@@ -208,7 +228,7 @@ func (p *parser) run() {
 		}
 	}
 	p.finish()
-	if !p.seen[clFrom] && !p.seen[clBy] && !p.seen[clWith] && !p.seen[clID] && !p.seen[clFor] && h.Dialect == "" && h.From.Ident == "" {
+	if !p.seen[clFrom] && !p.seen[clBy] && !p.seen[clWith] && !p.seen[clID] && !p.seen[clFor] && h.Dialect == "" && h.From.Ident == "" && h.DateText == "" {
 		p.fail("no from, by, with, id or for clause")
 	}
 }
@@ -237,10 +257,18 @@ func (p *parser) findBareDate(toks []token) int {
 			sawClause = true
 			continue
 		}
-		if !sawClause {
+		w := t.text
+		// A header that is nothing but a date (after comments at most).
+		if !sawClause && i > 0 && toks[i-1].kind == tokWord {
 			continue
 		}
-		w := t.text
+		// Go's time.Time.String, as SendGrid writes it:
+		// "2026-04-29 19:12:16.1 +0000 UTC m=+7.8".
+		if len(w) == 10 && w[4] == '-' && w[7] == '-' && isDigit(w[0]) && i+1 < len(toks) && toks[i+1].kind == tokWord && strings.IndexByte(toks[i+1].text, ':') > 0 {
+			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
+				return i
+			}
+		}
 		if isWeekday(w) && i+1 < len(toks) && toks[i+1].kind == tokWord && len(toks[i+1].text) > 0 && isDigit(toks[i+1].text[0]) {
 			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
 				return i
@@ -289,10 +317,21 @@ func (p *parser) fromClause(toks []token) {
 			p.fromComment(t.text)
 		case tokLiteral:
 			if name == "" && i == 0 {
+				// "from [192.0.2.1] (...)": the HELO; an address the MTA
+				// recorded in the comment takes precedence (fromName).
 				name = p.s[t.start:t.end]
+				continue
 			}
 			p.setIP(t, true)
 		case tokWord, tokQuoted:
+			if name == "" && i == 0 && t.kind == tokWord && equalFold(t.text, "mail") && i+2 < len(toks) &&
+				equalFold(toks[i+1].text, "pickup") && equalFold(toks[i+2].text, "service") {
+				// SMTPSVC "from mail pickup service by ...": a local
+				// submission, no client at all.
+				f.Ident = p.s[t.start:toks[i+2].end]
+				name = "-"
+				continue
+			}
 			if name == "" {
 				name = t.text
 				continue
@@ -321,7 +360,7 @@ func (p *parser) fromClause(toks []token) {
 // case it is the name the receiving MTA looked up (qmail, Exim).
 func (p *parser) fromName(name string) {
 	f := &p.hop.From
-	if name == "" {
+	if name == "" || name == "-" {
 		return
 	}
 	lit := len(name) > 1 && name[0] == '['
@@ -402,16 +441,8 @@ func (p *parser) setIP(t token, fromSide bool) {
 			port = parsePort(rest[1:])
 		}
 	}
-	a, form := ParseIPLiteral(s)
-	if form == IPFormNone {
-		if strings.IndexByte(s, '.') >= 0 || strings.IndexByte(s, ':') >= 0 {
-			form = IPFormInvalid
-		} else {
-			return
-		}
-	}
 	if fromSide {
-		p.setAddr(a, form, trimIPv6Tag(s), port)
+		p.setLiteral(s, port)
 	}
 }
 
@@ -457,7 +488,8 @@ func parsePort(s string) uint16 {
 // "rdns [ip]:port \"EHLO x\" rhost-flags-OK-OK-OK-OK", port=N, ident=x.
 func (p *parser) fromComment(text string) {
 	f := &p.hop.From
-	var sc scanner
+	var buf [maxCommentTokens]token
+	sc := scanner{toks: buf[:]}
 	var semi int
 	sc.scan(text, &semi)
 	toks := sc.toks[:sc.n]
@@ -508,6 +540,18 @@ func (p *parser) fromComment(text string) {
 				f.Port = parsePort(w[5:])
 			case hasPrefixFold(w, "ident="):
 				f.Ident = w[6:]
+			case equalFold(w, "account") && i+1 < len(toks) && toks[i+1].kind == tokWord:
+				// CommuniGate Pro: "(account alice@example.org HELO x)".
+				i++
+				p.hop.Auth.Method, p.hop.Auth.User = w, toks[i].text
+				prevWord = ""
+				continue
+			case equalFold(w, "uid") && i+1 < len(toks) && toks[i+1].kind == tokWord && allDigits(toks[i+1].text):
+				// Courier: "(uid 1000)".
+				i++
+				f.Ident = text[t.start:toks[i].end]
+				prevWord = ""
+				continue
 			case hasPrefixFold(w, "IDENT:"):
 				p.identAt(w[6:], toks, i)
 				prevWord = ""
@@ -526,8 +570,15 @@ func (p *parser) fromComment(text string) {
 			default:
 				if a, form := ParseIPLiteral(w); form.Canonical() {
 					p.setAddr(a, form, w, 0)
-				} else if ap, err := netip.ParseAddrPort(w); err == nil {
-					p.setAddr(ap.Addr(), IPFormIPv4, w[:strings.LastIndexByte(w, ':')], ap.Port())
+					p.bareIPComment = p.bareIPComment || len(toks) == 1
+				} else if at := strings.LastIndexByte(w, '@'); at > 0 && len(toks) == 1 && isAddr(w[at+1:]) {
+					// qmail after SMTP AUTH: "(user@example.org@192.0.2.1)".
+					a, form := ParseIPLiteral(w[at+1:])
+					p.setAddr(a, form, w[at+1:], 0)
+					f.Ident = w[:at]
+					p.bareIPComment = true
+				} else if a, text, port, ok := addrPort(w); ok {
+					p.setAddr(a, IPFormIPv4, text, port)
 				} else if form == IPFormBadOctet && !p.ipSet {
 					p.setAddr(netip.Addr{}, form, w, 0)
 				} else if looksHost(w) {
@@ -548,6 +599,9 @@ func (p *parser) identAt(w string, toks []token, i int) {
 		f.Ident = w
 		return
 	}
+	// qmail writes an authenticated user as "user@domain@ip": the host is
+	// after the last '@'.
+	at = strings.LastIndexByte(w, '@')
 	f.Ident = w[:at]
 	if host := w[at+1:]; host != "" && f.RDNS == "" {
 		p.setRDNS(host)
@@ -572,14 +626,34 @@ func (p *parser) setIPSub(text string, t token) {
 			port = parsePort(rest[1:])
 		}
 	}
+	p.setLiteral(s, port)
+}
+
+// setLiteral records the text of a bracketed literal as the connecting
+// address. "[192.0.2.1:25]" (Momentum) carries its port inside; "[local]"
+// and "[unix socket]" are no addresses at all.
+func (p *parser) setLiteral(s string, port uint16) {
+	if !hasDigit(s) {
+		return
+	}
 	a, form := ParseIPLiteral(s)
-	if form == IPFormNone {
-		if s == "" {
+	if form == IPFormNone || form == IPFormInvalid {
+		if ap, text, pt, ok := addrPort(s); ok {
+			p.setAddr(ap, IPFormIPv4, text, pt)
 			return
 		}
 		form = IPFormInvalid
 	}
 	p.setAddr(a, form, s, port)
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksHost reports whether w can be a host name (for "rdns [ip]").
@@ -621,15 +695,23 @@ func (p *parser) byClause(toks []token) {
 			}
 		case tokComment:
 			c := trimSpace(t.text)
-			if !b.IP.IsValid() && b.IPText == "" {
-				s := c
-				if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
-					s = s[1 : len(s)-1]
+			// "(192.0.2.1)", "([192.0.2.1])" or amavis's "(host [192.0.2.1])":
+			// the receiving server's own address, not its software.
+			if s := c; len(s) > 2 && s[len(s)-1] == ']' {
+				if k := strings.LastIndexByte(s, '['); k >= 0 {
+					s = s[k+1 : len(s)-1]
 				}
 				if a, form := ParseIPLiteral(s); form.Canonical() {
-					b.IP, b.IPForm, b.IPText = a, form, trimIPv6Tag(s)
+					if !b.IP.IsValid() {
+						b.IP, b.IPForm, b.IPText = a, form, trimIPv6Tag(s)
+					}
 					continue
 				}
+			} else if a, form := ParseIPLiteral(s); form.Canonical() {
+				if !b.IP.IsValid() {
+					b.IP, b.IPForm, b.IPText = a, form, trimIPv6Tag(s)
+				}
+				continue
 			}
 			if b.Software == "" {
 				p.software(c)
@@ -665,7 +747,8 @@ func (p *parser) software(c string) {
 			p.hop.From.Ident = rest[5:]
 		}
 	}
-	if containsFold(sw, "version=") || containsFold(sw, "cipher") || hasPrefixFold(sw, "using ") {
+	if containsFold(sw, "version=") || containsFold(sw, "cipher") || hasPrefixFold(sw, "using ") ||
+		hasPrefixFold(sw, "envelope-from") || hasPrefixFold(sw, "authenticated") {
 		return
 	}
 	p.hop.By.Software = trimSpace(sw)
@@ -738,7 +821,9 @@ func (p *parser) comment(c string, where clause) {
 		return
 	}
 	var m markerPos
-	findMarkers(c, &m)
+	if d := findMarkers(c, &m); d < len(dialectMarkers) && p.comDialect == 0 {
+		p.comDialect = d + 1
+	}
 	// TLS: Postfix "using TLSv1.3 with cipher X (256/256 bits)".
 	if m.has(mUsing) && m.has(mCipher) && m.at(mCipher) > m.at(mUsing) {
 		k := m.at(mUsing)
@@ -963,3 +1048,78 @@ func indexFold(s, sub string) int {
 }
 
 func containsFold(s, sub string) bool { return indexFold(s, sub) >= 0 }
+
+// addrPort reads "192.0.2.1:25", a dotted quad with a port, without
+// allocating (netip.ParseAddrPort allocates its error).
+func addrPort(w string) (a netip.Addr, text string, port uint16, ok bool) {
+	k := strings.LastIndexByte(w, ':')
+	if k < 7 || k+1 == len(w) || len(w)-k-1 > 5 || !allDigits(w[k+1:]) || strings.IndexByte(w[:k], ':') >= 0 {
+		return a, "", 0, false
+	}
+	a, form := ParseIPLiteral(w[:k])
+	if form != IPFormIPv4 {
+		return netip.Addr{}, "", 0, false
+	}
+	v := atoiPrefix(w[k+1:])
+	if v > 65535 {
+		return netip.Addr{}, "", 0, false
+	}
+	return a, w[:k], uint16(v), true
+}
+
+// isAddr reports whether s is an address in a canonical form.
+func isAddr(s string) bool {
+	_, form := ParseIPLiteral(s)
+	return form.Canonical()
+}
+
+// looseWords reads markers some MTAs write as bare words rather than in
+// comments: Haraka's "envelope-from <a@b>", OpenSMTPD's "auth=yes
+// user=bob".
+func (p *parser) looseWords(toks []token) {
+	h := &p.hop
+	for i, t := range toks {
+		if t.kind != tokWord || len(t.text) < 5 {
+			continue
+		}
+		w := t.text
+		switch lowerTab[w[0]] {
+		case 'e':
+			if equalFold(w, "envelope-from") && i+1 < len(toks) && toks[i+1].kind == tokAngle && h.EnvelopeFrom == "" {
+				h.EnvelopeFrom = toks[i+1].text
+			}
+		case 'a':
+			if hasPrefixFold(w, "auth=") && !equalFold(w[5:], "no") && h.Auth.Method == "" {
+				h.Auth.Method = w
+			}
+		case 'u':
+			if hasPrefixFold(w, "user=") && h.Auth.User == "" {
+				h.Auth.User = w[5:]
+			}
+		}
+	}
+}
+
+// datePart reads what follows the date: comments after it (sendmail
+// "(envelope-from x)") and Courier's id, written after the date
+// ("; Thu, 04 Jan 2024 10:00:00 -0500 id 00057F23.65983F20.00001234"),
+// which is cut from DateText.
+func (p *parser) datePart(toks []token) {
+	h := &p.hop
+	for i, t := range toks {
+		switch t.kind {
+		case tokComment:
+			p.comment(t.text, clDate)
+		case tokWord:
+			if equalFold(t.text, "id") && i+1 < len(toks) && toks[i+1].kind == tokWord {
+				if h.ID == "" {
+					h.ID = toks[i+1].text
+				}
+				if k := t.start - p.dateStart; k > 0 && k <= len(h.DateText) {
+					h.DateText = trimSpace(h.DateText[:k])
+				}
+				return
+			}
+		}
+	}
+}

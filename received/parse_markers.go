@@ -70,20 +70,39 @@ func init() {
 // absent.
 type markerPos [numMarkers]int32
 
-// findMarkers fills m with the first position of every marker in c,
-// ignoring ASCII case. It reads c once.
-func findMarkers(c string, m *markerPos) {
+// findMarkers fills m with the first position of every marker in c, and
+// returns the smallest index of a dialect marker in c (len(dialectMarkers)
+// when none),
+// ignoring ASCII case. Markers are only looked for at the start of a word
+// (so "authenticated" is not found inside "unauthenticated"). It reads c
+// once.
+func findMarkers(c string, m *markerPos) (dialect int) {
+	dialect = len(dialectMarkers)
 	for i := range m {
 		m[i] = -1
 	}
+	wordStart := true
 	for i := 0; i < len(c); i++ {
-		ids := markersByFirst[lowerTab[c[i]]]
-		for _, id := range ids {
+		b := c[i]
+		alnum := charClass[b]&ccAlnum != 0
+		if !wordStart || !alnum {
+			wordStart = !alnum
+			continue
+		}
+		wordStart = false
+		lb := lowerTab[b]
+		for _, id := range markersByFirst[lb] {
 			if m[id] < 0 && hasPrefixFoldFast(c[i:], markerText[id]) {
 				m[id] = int32(i)
 			}
 		}
+		for _, k := range dialectByFirst[lb] {
+			if int(k) < dialect && hasPrefixFoldFast(c[i:], dialectMarkers[k].marker) {
+				dialect = int(k)
+			}
+		}
 	}
+	return dialect
 }
 
 // has reports whether marker id was found.

@@ -17,43 +17,63 @@ const (
 )
 
 type token struct {
-	kind       tokKind
-	start, end int    // byte range in the scanned string, delimiters included
 	text       string // contents: a comment without its parentheses, a literal without brackets
+	start, end int    // byte range in the scanned string, delimiters included
+	kind       tokKind
 }
 
 // maxTokens caps the tokens kept per scan; real headers have fewer than 40.
 const maxTokens = 96
 
-// maxCommentDepth caps nested comments; deeper parentheses are read as
-// plain characters of the innermost kept comment.
+// maxCommentTokens caps the tokens read inside one from-clause comment.
+const maxCommentTokens = 24
+
+// maxCommentDepth is the deepest comment nesting read without complaint
+// (RFC 5322 allows any depth; real headers nest two or three levels).
+// Deeper comments are still matched, in linear time, and reported.
 const maxCommentDepth = 32
 
 type scanner struct {
-	toks         [maxTokens]token
+	toks         []token // backed by the caller's array; never grown
 	n            int
 	overflow     bool // more tokens than maxTokens
 	unterminated bool // a comment, literal or quoted string ran to the end
+	tooDeep      bool // comments nested deeper than maxCommentDepth
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0 || c == '\f' || c == '\v'
-}
+// Character classes of the scanner, as bits of charClass.
+const (
+	ccSpace = 1 << iota // white space, including NUL, CR and LF
+	ccDelim             // ends a word: space or one of ( ) [ < ; " ,
+	ccAlnum             // ASCII letter or digit
+)
 
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '[', '<', ';', '"':
-		return true
+var charClass = func() (t [256]uint8) {
+	for _, c := range " \t\r\n\x00\f\v" {
+		t[c] = ccSpace | ccDelim
 	}
-	return isSpace(c)
-}
+	for _, c := range "()[<;\"," {
+		t[c] |= ccDelim
+	}
+	for c := '0'; c <= 'z'; c++ {
+		if c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' {
+			t[c] |= ccAlnum
+		}
+	}
+	return t
+}()
 
-func (sc *scanner) add(t token) {
-	if sc.n == maxTokens {
+func isSpace(c byte) bool { return charClass[c]&ccSpace != 0 }
+
+// isDelim reports whether c ends a word.
+func isDelim(c byte) bool { return charClass[c]&ccDelim != 0 }
+
+func (sc *scanner) add(kind tokKind, start, end int, text string) {
+	if sc.n == len(sc.toks) {
 		sc.overflow = true
 		return
 	}
-	sc.toks[sc.n] = t
+	sc.toks[sc.n] = token{text: text, start: start, end: end, kind: kind}
 	sc.n++
 }
 
@@ -69,35 +89,49 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			i++
 		case c == ';':
 			*lastSemi = i
-			sc.add(token{kind: tokSemi, start: i, end: i + 1})
+			sc.add(tokSemi, i, i+1, "")
 			i++
 		case c == '(':
-			j, depth := i+1, 1
+			// Nesting is counted, not recursed into, so depth costs nothing;
+			// beyond maxCommentDepth the comment is still matched but
+			// reported. An unterminated comment 'ends at the last ')' before a
+			// ';' when there is one (sendmail's "BASENAME(x.mc, .mc):RCS_REVISION(" leaves
+			// one open), so the clauses and date after it are still read.
+			j, depth, lastClose, semiClose := i+1, 1, -1, -1
 			for j < n && depth > 0 {
 				switch s[j] {
 				case '(':
 					depth++
+					if depth > maxCommentDepth {
+						sc.tooDeep = true
+					}
 				case ')':
 					depth--
+					lastClose = j
+				case ';':
+					if depth == 1 && semiClose < 0 {
+						semiClose = lastClose
+					}
 				case '\\':
 					j++
 				}
 				j++
 			}
-			end := j
-			inner := ""
-			if depth > 0 {
-				sc.unterminated = true
-				end = n
-				inner = s[i+1 : n]
-			} else {
+			if j > n {
+				j = n
+			}
+			end, inner := j, ""
+			switch {
+			case depth == 0:
 				inner = s[i+1 : j-1]
+			case semiClose > i:
+				sc.unterminated = true
+				end, inner = semiClose+1, s[i+1:semiClose]
+			default:
+				sc.unterminated = true
+				end, inner = n, s[i+1:n]
 			}
-			if end > n {
-				end = n
-				inner = s[i+1 : n]
-			}
-			sc.add(token{kind: tokComment, start: i, end: end, text: inner})
+			sc.add(tokComment, i, end, inner)
 			i = end
 		case c == '[':
 			j := i + 1
@@ -113,12 +147,12 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 						end++
 					}
 				}
-				sc.add(token{kind: tokLiteral, start: i, end: end, text: s[i+1 : j]})
+				sc.add(tokLiteral, i, end, s[i+1:j])
 				i = end
 				continue
 			}
 			// No closing bracket: read it as a word.
-			sc.add(token{kind: tokWord, start: i, end: j, text: s[i:j]})
+			sc.add(tokWord, i, j, s[i:j])
 			if j == i {
 				j++
 			}
@@ -129,11 +163,11 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				j++
 			}
 			if j < n {
-				sc.add(token{kind: tokAngle, start: i, end: j + 1, text: s[i+1 : j]})
+				sc.add(tokAngle, i, j+1, s[i+1:j])
 				i = j + 1
 			} else {
 				sc.unterminated = true
-				sc.add(token{kind: tokAngle, start: i, end: n, text: s[i+1:]})
+				sc.add(tokAngle, i, n, s[i+1:])
 				i = n
 			}
 		case c == '"':
@@ -146,19 +180,19 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			}
 			if j >= n {
 				sc.unterminated = true
-				sc.add(token{kind: tokQuoted, start: i, end: n, text: s[i+1:]})
+				sc.add(tokQuoted, i, n, s[i+1:])
 				i = n
 			} else {
-				sc.add(token{kind: tokQuoted, start: i, end: j + 1, text: s[i+1 : j]})
+				sc.add(tokQuoted, i, j+1, s[i+1:j])
 				i = j + 1
 			}
 		default:
 			j := i
-			for j < n && !isDelim(s[j]) && s[j] != ')' && s[j] != ',' {
+			for j < n && !isDelim(s[j]) {
 				j++
 			}
 			// "host[192.0.2.1]" style: a word glued to a literal stays two tokens.
-			sc.add(token{kind: tokWord, start: i, end: j, text: s[i:j]})
+			sc.add(tokWord, i, j, s[i:j])
 			i = j
 		}
 	}
