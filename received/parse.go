@@ -91,6 +91,11 @@ func Parse(value string) (Hop, error) {
 	var p parser
 	p.s = value
 	p.hop.Raw = value
+	// A whole header in brackets, "[from a by b ...; date]", as some
+	// gateways rewrote them.
+	if t := trimSpace(value); len(t) > 7 && t[0] == '[' && t[len(t)-1] == ']' && hasPrefixFold(t[1:], "from ") {
+		p.s = t[1 : len(t)-1]
+	}
 	p.run()
 	if p.nerr == 0 {
 		return p.hop, nil
@@ -259,7 +264,7 @@ func (p *parser) findBareDate(toks []token) int {
 		}
 		w := t.text
 		// A header that is nothing but a date (after comments at most).
-		if !sawClause && i > 0 && toks[i-1].kind == tokWord {
+		if !sawClause && i > 0 && toks[i-1].kind == tokWord && toks[i-1].text != ":" {
 			continue
 		}
 		// Go's time.Time.String, as SendGrid writes it:
@@ -1115,7 +1120,7 @@ func (p *parser) datePart(toks []token) {
 				if h.ID == "" {
 					h.ID = toks[i+1].text
 				}
-				if k := t.start - p.dateStart; k > 0 && k <= len(h.DateText) {
+				if k := t.start - p.dateStart; k >= 0 && k <= len(h.DateText) {
 					h.DateText = trimSpace(h.DateText[:k])
 				}
 				return
