@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 //go:generate go run ./internal/genbootstrap -out bootstrap
@@ -185,4 +186,21 @@ func safeRDAPURL(u *url.URL) bool {
 		return false
 	}
 	return strings.Contains(h, ".")
+}
+
+var (
+	defaultBootOnce sync.Once
+	defaultBoot     *bootstrap
+)
+
+// Registry returns the regional registry IANA allocated a's block to
+// ("arin", "ripe", "apnic", "lacnic", "afrinic"), from the embedded RDAP
+// bootstrap registry, with no network I/O; "" when the block is not
+// allocated to one (special-purpose or unallocated space).
+func Registry(a netip.Addr) string {
+	defaultBootOnce.Do(func() { defaultBoot, _ = parseBootstrap(bootstrapIPv4, bootstrapIPv6) })
+	if defaultBoot == nil {
+		return ""
+	}
+	return registryFromWhoisHost(whoisForRDAP(defaultBoot.rdapBase(a.Unmap())))
 }

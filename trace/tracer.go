@@ -42,6 +42,11 @@ type Tracer struct {
 
 	// Now returns the current time, for future-date. Nil means time.Now.
 	Now func() time.Time
+
+	// Lookups, when set, resolves each hop's address (reverse DNS with
+	// forward confirmation, GeoIP and ASN, DNSBL, netblock owner). Nil
+	// means no network I/O at all.
+	Lookups *Lookups
 }
 
 // TraceMessage traces one raw message (RFC 5322; an mbox "From " line is
@@ -68,6 +73,9 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 			Rule: "header-truncated", Category: CategoryUnparseableHop, Severity: SeverityLow, Hop: -1,
 			Message: "the header block exceeded a reading limit; the trace covers what was read",
 		})
+	}
+	if t.Lookups != nil {
+		t.Lookups.resolve(ctx, tr)
 	}
 	return tr, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/spamtrace/spamtrace/netblock"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -185,15 +186,20 @@ type Trace struct {
 // Lookup is what resolvers found about one hop's sending IP. Claimed values
 // come from the header; observed values come from lookups made now.
 type Lookup struct {
-	PTR      []string // observed reverse DNS names, without the trailing dot
-	FCrDNS   bool     // a PTR name resolves back to the IP
-	Country  string   // ISO 3166-1 alpha-2
+	IP       netip.Addr // the address looked up (the hop's connecting IP)
+	Claimed  string     // the reverse DNS name the receiving MTA recorded then
+	PTR      []string   // observed reverse DNS names now, without the trailing dot
+	FCrDNS   bool       // a PTR name resolves back to the IP
+	Country  string     // ISO 3166-1 alpha-2
 	City     string
 	ASN      uint
 	ASOrg    string
 	Registry string // RIR from IANA's allocations ("arin", "ripe", ...)
 	Special  string // IANA special-purpose registry name, if the IP is special
-	Netblock any    // *netblock.Netblock once issue 5 wires it; see lookup.go
+	// Netblock is the registry's answer for the network, with the abuse
+	// contacts (fallbacks from the forward-confirmed rDNS appended); nil
+	// when not looked up.
+	Netblock *netblock.Netblock
 	DNSBL    []DNSBLListing
 	Errors   []string // each failed lookup, "ptr: ...", "geoip: ..."
 }

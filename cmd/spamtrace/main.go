@@ -148,6 +148,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "spamtrace:", err)
 		return 2
 	}
+	if lookups.on && opt.workers < 16 {
+		// lookups wait on the network, not the CPU
+		opt.workers = 16
+	}
 	defer closeLookups()
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
 		opt.color = true

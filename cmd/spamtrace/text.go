@@ -201,6 +201,12 @@ func writeLookup(w io.Writer, l *trace.Lookup) {
 	for _, d := range l.DNSBL {
 		fmt.Fprintf(w, "  listed on %s: %s\n", sanitize(d.Zone, 80), sanitize(strings.Join(d.Meaning, ", "), 120))
 	}
+	if nb := l.Netblock; nb != nil {
+		fmt.Fprintf(w, "  netblock: %s %s (%s, %s via %s)\n", nb.Prefix, sanitize(nb.Name, 60), sanitize(nb.Org, 80), nb.Registry, nb.Source)
+		for _, c := range nb.Abuse {
+			fmt.Fprintf(w, "  report to: %s (%s)\n", sanitize(c.Email, 120), c.Source)
+		}
+	}
 	for _, e := range l.Errors {
 		fmt.Fprintf(w, "  lookup error: %s\n", sanitize(e, 200))
 	}
