@@ -122,35 +122,13 @@ var dialectMarkers = [...]struct{ marker, dialect string }{
 	{"Tumbleweed", "tumbleweed"},
 }
 
-// dialectByFirst lists, for each lower-case first byte, the indexes of the
-// dialect markers starting with it, so a text is searched for all markers
-// in one pass.
-var dialectByFirst [256][]uint8
-
-func init() {
-	for i, m := range dialectMarkers {
-		c := lowerTab[m.marker[0]]
-		dialectByFirst[c] = append(dialectByFirst[c], uint8(i))
-	}
-}
-
-// minMarker returns the smallest index of a dialect marker found in s
-// at the start of a word (ignoring ASCII case), or best when none with a smaller index is found.
+// minMarker returns the smallest index of a dialect marker found in s at
+// the start of a word (ignoring ASCII case), or best when none with a
+// smaller index is found.
 func minMarker(s string, best int) int {
-	wordStart := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := charClass[c]&ccAlnum != 0
-		if !wordStart || !alnum {
-			wordStart = !alnum
-			continue
-		}
-		wordStart = false
-		for _, k := range dialectByFirst[lowerTab[c]] {
-			if int(k) < best && hasPrefixFoldFast(s[i:], dialectMarkers[k].marker) {
-				best = int(k)
-			}
-		}
+	var m markerPos
+	if d := findMarkers(s, &m); d < best {
+		return d
 	}
 	return best
 }

@@ -28,6 +28,11 @@ func ParseIPLiteral(s string) (netip.Addr, IPForm) {
 	if s == "" || len(s) > 64 {
 		return netip.Addr{}, IPFormNone
 	}
+	// Host names are the common case: an address starts with a digit, or
+	// with a hex letter and holds a ':'.
+	if c := s[0]; !isDigit(c) && c != ':' && !(isHex(c) && strings.IndexByte(s, ':') >= 0) {
+		return netip.Addr{}, IPFormNone
+	}
 	if strings.IndexByte(s, ':') >= 0 {
 		return parseIPv6Literal(s)
 	}

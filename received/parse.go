@@ -132,11 +132,8 @@ func (p *parser) run() {
 	if lastSemi >= 0 {
 		h.DateText = trimSpace(trimCRLF(p.s[lastSemi+1:]))
 		p.dateStart = lastSemi + 1 + strings.Index(p.s[lastSemi+1:], h.DateText)
-		for i, t := range toks {
-			if t.kind == tokSemi && t.start == lastSemi {
-				clauseEnd = i
-				break
-			}
+		if sc.lastSemiTok >= 0 {
+			clauseEnd = sc.lastSemiTok
 		}
 	} else if i := p.findBareDate(toks); i >= 0 {
 		// SendGrid and others leave out the ';'.
@@ -152,9 +149,16 @@ func (p *parser) run() {
 	// "from" only at the start.
 	cur := clNone
 	pre := span{0, 0}
+	ncom := 0
 	for i := 0; i < clauseEnd; i++ {
-		t := toks[i]
+		t := &toks[i]
+		if t.kind == tokComment {
+			ncom++
+		}
 		if t.kind == tokWord {
+			if len(t.text) >= 5 {
+				p.looseWord(toks, i)
+			}
 			if k := keyword(t.text); k != clNone && !p.seen[k] && (k != clFrom || cur == clNone) && p.hasValueAfter(toks, i, clauseEnd) {
 				if cur != clNone {
 					p.spans[cur].end = i
@@ -173,20 +177,14 @@ func (p *parser) run() {
 	}
 
 	// Comments, wherever they are.
-	ncom := 0
-	for _, t := range toks[:clauseEnd] {
-		if t.kind == tokComment {
-			ncom++
-		}
-	}
 	if ncom > 0 {
 		if ncom > 32 {
 			ncom = 32
 		}
 		h.Comments = make([]string, 0, ncom)
-		for _, t := range toks[:clauseEnd] {
-			if t.kind == tokComment && len(h.Comments) < cap(h.Comments) {
-				h.Comments = append(h.Comments, t.text)
+		for i := range toks[:clauseEnd] {
+			if toks[i].kind == tokComment && len(h.Comments) < cap(h.Comments) {
+				h.Comments = append(h.Comments, toks[i].text)
 			}
 		}
 	}
@@ -200,7 +198,6 @@ func (p *parser) run() {
 			p.fail(fmt.Sprintf("unexpected %q before the first clause", clip(t.text)))
 		}
 	}
-	p.looseWords(toks[:clauseEnd])
 	if p.seen[clFrom] {
 		p.fromClause(toks[p.spans[clFrom].first:p.spans[clFrom].end])
 	}
@@ -593,6 +590,11 @@ func (p *parser) fromComment(text string) {
 			}
 			prevWord = ""
 		}
+	}
+	// "name [ip]", "[ip]" and "user@name [ip]" hold no marker: skip the
+	// search.
+	if len(toks) == 1 && toks[0].kind == tokLiteral || len(toks) == 2 && toks[0].kind == tokWord && toks[1].kind == tokLiteral {
+		return
 	}
 	p.comment(text, clFrom)
 }
@@ -1078,29 +1080,24 @@ func isAddr(s string) bool {
 	return form.Canonical()
 }
 
-// looseWords reads markers some MTAs write as bare words rather than in
+// looseWord reads markers some MTAs write as bare words rather than in
 // comments: Haraka's "envelope-from <a@b>", OpenSMTPD's "auth=yes
-// user=bob".
-func (p *parser) looseWords(toks []token) {
+// user=bob". toks[i] is a word of at least five bytes.
+func (p *parser) looseWord(toks []token, i int) {
 	h := &p.hop
-	for i, t := range toks {
-		if t.kind != tokWord || len(t.text) < 5 {
-			continue
+	w := toks[i].text
+	switch lowerTab[w[0]] {
+	case 'e':
+		if equalFold(w, "envelope-from") && i+1 < len(toks) && toks[i+1].kind == tokAngle && h.EnvelopeFrom == "" {
+			h.EnvelopeFrom = toks[i+1].text
 		}
-		w := t.text
-		switch lowerTab[w[0]] {
-		case 'e':
-			if equalFold(w, "envelope-from") && i+1 < len(toks) && toks[i+1].kind == tokAngle && h.EnvelopeFrom == "" {
-				h.EnvelopeFrom = toks[i+1].text
-			}
-		case 'a':
-			if hasPrefixFold(w, "auth=") && !equalFold(w[5:], "no") && h.Auth.Method == "" {
-				h.Auth.Method = w
-			}
-		case 'u':
-			if hasPrefixFold(w, "user=") && h.Auth.User == "" {
-				h.Auth.User = w[5:]
-			}
+	case 'a':
+		if hasPrefixFold(w, "auth=") && !equalFold(w[5:], "no") && h.Auth.Method == "" {
+			h.Auth.Method = w
+		}
+	case 'u':
+		if hasPrefixFold(w, "user=") && h.Auth.User == "" {
+			h.Auth.User = w[5:]
 		}
 	}
 }
@@ -1114,7 +1111,9 @@ func (p *parser) datePart(toks []token) {
 	for i, t := range toks {
 		switch t.kind {
 		case tokComment:
-			p.comment(t.text, clDate)
+			if !isZoneComment(t.text) {
+				p.comment(t.text, clDate)
+			}
 		case tokWord:
 			if equalFold(t.text, "id") && i+1 < len(toks) && toks[i+1].kind == tokWord {
 				if h.ID == "" {
@@ -1127,4 +1126,18 @@ func (p *parser) datePart(toks []token) {
 			}
 		}
 	}
+}
+
+// isZoneComment reports whether c is a zone name such as "EST" or "UTC",
+// which holds no marker.
+func isZoneComment(c string) bool {
+	if len(c) > 5 {
+		return false
+	}
+	for i := 0; i < len(c); i++ {
+		if !isLetter(c[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -125,3 +125,26 @@ func fromPartHasLiteral(v string) bool {
 	}
 	return false
 }
+
+// BenchmarkParseCorpus parses every header of $SPAMTRACE_RECEIVED (one
+// unfolded value per line) per iteration and reports headers per second.
+func BenchmarkParseCorpus(b *testing.B) {
+	path := os.Getenv("SPAMTRACE_RECEIVED")
+	if path == "" {
+		b.Skip("SPAMTRACE_RECEIVED not set")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, v := range lines {
+			_, _ = Parse(v)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(len(lines))/b.Elapsed().Seconds(), "headers/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(lines)), "ns/header")
+}

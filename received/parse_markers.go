@@ -1,5 +1,7 @@
 package received
 
+import "strings"
+
 // Marker words that may stand in any comment of a Received header. A
 // comment is searched for all of them in one pass (most bytes fail the
 // first-letter switch), instead of once per marker.
@@ -57,32 +59,45 @@ var markerText = [numMarkers]string{
 
 // markersByFirst lists, for each lower-case first byte, the markers that
 // start with it.
-var markersByFirst [256][]markerID
+// markerEntry is one marker of either kind, lower-cased, filed under its
+// first byte.
+type markerEntry struct {
+	text    string // lower-cased
+	second  byte   // text[1], checked before the rest
+	comment bool   // a comment marker (id) rather than a dialect marker (dialect)
+	id      markerID
+	dialect uint8
+}
+
+// markerTab lists, for each lower-case first byte, the comment and dialect
+// markers starting with it, so a text is searched for all of them in one
+// pass.
+var markerTab [256][]markerEntry
 
 func init() {
 	for id := markerID(0); id < numMarkers; id++ {
-		c := lowerTab[markerText[id][0]]
-		markersByFirst[c] = append(markersByFirst[c], id)
+		t := strings.ToLower(markerText[id])
+		markerTab[t[0]] = append(markerTab[t[0]], markerEntry{text: t, second: t[1], comment: true, id: id})
+	}
+	for i, m := range dialectMarkers {
+		t := strings.ToLower(m.marker)
+		markerTab[t[0]] = append(markerTab[t[0]], markerEntry{text: t, second: t[1], dialect: uint8(i)})
 	}
 }
 
-// markerPos holds the first position of each marker in a comment, -1 when
-// absent.
+// markerPos holds 1 + the first position of each marker in a comment, 0
+// when absent (so the zero value needs no initialising).
 type markerPos [numMarkers]int32
 
-// findMarkers fills m with the first position of every marker in c, and
-// returns the smallest index of a dialect marker in c (len(dialectMarkers)
-// when none),
-// ignoring ASCII case. Markers are only looked for at the start of a word
-// (so "authenticated" is not found inside "unauthenticated"). It reads c
-// once.
+// findMarkers fills m with the first position of every comment marker in
+// c and returns the smallest index of a dialect marker in c
+// (len(dialectMarkers) when none), ignoring ASCII case. Markers are only
+// looked for at the start of a word (so "authenticated" is not found
+// inside "unauthenticated"). It reads c once.
 func findMarkers(c string, m *markerPos) (dialect int) {
 	dialect = len(dialectMarkers)
-	for i := range m {
-		m[i] = -1
-	}
 	wordStart := true
-	for i := 0; i < len(c); i++ {
+	for i := 0; i+1 < len(c); i++ {
 		b := c[i]
 		alnum := charClass[b]&ccAlnum != 0
 		if !wordStart || !alnum {
@@ -90,26 +105,40 @@ func findMarkers(c string, m *markerPos) (dialect int) {
 			continue
 		}
 		wordStart = false
-		lb := lowerTab[b]
-		for _, id := range markersByFirst[lb] {
-			if m[id] < 0 && hasPrefixFoldFast(c[i:], markerText[id]) {
-				m[id] = int32(i)
+		l2 := lowerTab[c[i+1]]
+		for k := range markerTab[lowerTab[b]] {
+			e := &markerTab[lowerTab[b]][k]
+			if e.second != l2 || len(c)-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
+				continue
 			}
-		}
-		for _, k := range dialectByFirst[lb] {
-			if int(k) < dialect && hasPrefixFoldFast(c[i:], dialectMarkers[k].marker) {
-				dialect = int(k)
+			if e.comment {
+				if m[e.id] == 0 {
+					m[e.id] = int32(i) + 1
+				}
+			} else if int(e.dialect) < dialect {
+				dialect = int(e.dialect)
 			}
 		}
 	}
 	return dialect
 }
 
+// restEqualLower reports whether s starts with lower, a lower-case string,
+// ignoring the case of s.
+func restEqualLower(s, lower string) bool {
+	for j := 0; j < len(lower); j++ {
+		if lowerTab[s[j]] != lower[j] {
+			return false
+		}
+	}
+	return true
+}
+
 // has reports whether marker id was found.
-func (m *markerPos) has(id markerID) bool { return m[id] >= 0 }
+func (m *markerPos) has(id markerID) bool { return m[id] > 0 }
 
 // at returns the position of marker id (only when has(id)).
-func (m *markerPos) at(id markerID) int { return int(m[id]) }
+func (m *markerPos) at(id markerID) int { return int(m[id]) - 1 }
 
 // lowerTab maps ASCII upper-case letters to lower case, every other byte
 // to itself.

@@ -39,6 +39,7 @@ type scanner struct {
 	overflow     bool // more tokens than maxTokens
 	unterminated bool // a comment, literal or quoted string ran to the end
 	tooDeep      bool // comments nested deeper than maxCommentDepth
+	lastSemiTok  int  // index of the last ';' token, -1 when none was kept
 }
 
 // Character classes of the scanner, as bits of charClass.
@@ -81,6 +82,7 @@ func (sc *scanner) add(kind tokKind, start, end int, text string) {
 // the end (linear time), so the last semicolon is still found.
 func (sc *scanner) scan(s string, lastSemi *int) {
 	*lastSemi = -1
+	sc.lastSemiTok = -1
 	i, n := 0, len(s)
 	for i < n {
 		c := s[i]
@@ -89,6 +91,10 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			i++
 		case c == ';':
 			*lastSemi = i
+			sc.lastSemiTok = -1
+			if sc.n < len(sc.toks) {
+				sc.lastSemiTok = sc.n
+			}
 			sc.add(tokSemi, i, i+1, "")
 			i++
 		case c == '(':
