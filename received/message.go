@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -70,8 +71,10 @@ var ErrNoHeader = errors.New("received: no header fields")
 //
 // The error is non-nil only when nothing could be read.
 func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
+	rb := readBufs.Get().(*readBuffers)
+	defer readBufs.Put(rb)
 	max := lim.maxBytes()
-	block, truncated, err := readHeaderBlock(r, max)
+	block, truncated, err := rb.readHeaderBlock(r, max)
 	if err != nil && len(block) == 0 {
 		return nil, fmt.Errorf("received: reading header: %w", err)
 	}
@@ -82,7 +85,9 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	if err != nil {
 		m.Errors = append(m.Errors, fmt.Errorf("received: reading header: %w", err))
 	}
-	br := bufio.NewReader(bytes.NewReader(block))
+	rb.blockReader.Reset(block)
+	br := rb.lines
+	br.Reset(&rb.blockReader)
 	var chunks []textproto.Header
 	for tries := 0; ; tries++ {
 		h, err := textproto.ReadHeader(br)
@@ -141,12 +146,34 @@ func joinHeaders(chunks []textproto.Header) textproto.Header {
 	return h
 }
 
+// readBuffers are reused across ReadMessage calls: reading a header block
+// then costs no buffer allocations. go-message copies every field it
+// returns, so the block can be reused once the header is read.
+type readBuffers struct {
+	in          *bufio.Reader // over the input
+	lines       *bufio.Reader // over the block, for go-message
+	limit       io.LimitedReader
+	blockReader bytes.Reader
+	block       []byte
+}
+
+var readBufs = sync.Pool{New: func() any {
+	return &readBuffers{in: bufio.NewReaderSize(nil, 16<<10), lines: bufio.NewReaderSize(nil, 4<<10), block: make([]byte, 0, 8<<10)}
+}}
+
 // readHeaderBlock returns the bytes of the header block, up to and
 // including the blank line, with an mbox "From " line removed and CR-only
 // line endings turned into CRLF.
-func readHeaderBlock(r io.Reader, max int64) ([]byte, bool, error) {
-	br := bufio.NewReaderSize(io.LimitReader(r, max+1), 16<<10)
-	var out []byte
+func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, error) {
+	rb.limit = io.LimitedReader{R: r, N: max + 1}
+	br := rb.in
+	br.Reset(&rb.limit)
+	out := rb.block[:0]
+	defer func() {
+		if cap(out) <= 1<<20 {
+			rb.block = out[:0]
+		}
+	}()
 	first := true
 	for {
 		line, err := br.ReadSlice('\n')

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"strings"
+	"sync"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -175,6 +176,33 @@ func isLocalName(s string) bool {
 // when host has none (a bare name, an IP literal, a public suffix itself).
 func registeredDomain(host string) string {
 	host = normName(host)
+	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
+		return ""
+	}
+	rdCache.Lock()
+	d, ok := rdCache.m[host]
+	rdCache.Unlock()
+	if ok {
+		return d
+	}
+	d = computeRegisteredDomain(host)
+	rdCache.Lock()
+	if len(rdCache.m) >= 8192 {
+		clear(rdCache.m) // bounded: a bulk run sees far fewer distinct names
+	}
+	rdCache.m[host] = d
+	rdCache.Unlock()
+	return d
+}
+
+// rdCache remembers registered domains: the same relay names recur in
+// every message of a bulk run.
+var rdCache = struct {
+	sync.Mutex
+	m map[string]string
+}{m: make(map[string]string)}
+
+func computeRegisteredDomain(host string) string {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
 		return ""
 	}

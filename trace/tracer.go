@@ -91,8 +91,7 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 			tr.Hops[i].ParseErr = hopErrs[i]
 		}
 	}
-	tr.Header = readSummary(h)
-	tr.ClientIPs = clientIPs(h)
+	tr.Header, tr.ClientIPs = readSummary(h)
 	t.build(tr)
 	return tr
 }

@@ -1,0 +1,53 @@
+package trace
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spamtrace/spamtrace/internal/corpus"
+)
+
+// benchMessages are the SpamAssassin public corpus when
+// SPAMTRACE_CORPUS names its data directory, else the test messages.
+func benchMessages(b *testing.B) [][]byte {
+	if dir := os.Getenv("SPAMTRACE_CORPUS"); dir != "" {
+		msgs, err := corpus.Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([][]byte, len(msgs))
+		for i, m := range msgs {
+			out[i] = []byte(m.Text)
+		}
+		return out
+	}
+	files, _ := filepath.Glob("testdata/*.eml")
+	var out [][]byte
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func BenchmarkTraceMessage(b *testing.B) {
+	msgs := benchMessages(b)
+	ctx := context.Background()
+	var t Tracer
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if _, err := t.Trace(ctx, bytes.NewReader(msgs[i%len(msgs)])); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
