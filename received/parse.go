@@ -490,6 +490,11 @@ func parsePort(s string) uint16 {
 // "rdns [ip]:port \"EHLO x\" rhost-flags-OK-OK-OK-OK", port=N, ident=x.
 func (p *parser) fromComment(text string) {
 	f := &p.hop.From
+	// SquirrelMail "(proxying for 192.168.1.2)": the web client's address,
+	// not the connecting one.
+	if hasPrefixFold(text, "proxying for") {
+		return
+	}
 	var buf [maxCommentTokens]token
 	sc := scanner{toks: buf[:]}
 	var semi int
