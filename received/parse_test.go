@@ -181,6 +181,10 @@ func TestParseHostile(t *testing.T) {
 		"bare date search attack":  "from a by b " + strings.Repeat("Mon 1 ", 200000),
 		"ip literal long":          "from a ([" + strings.Repeat("1.", 100000) + "1]) by b",
 		"many envelope-from words": "from a by b id c " + strings.Repeat("envelope-from ", 100000),
+		"unterminated comments":    "from a " + strings.Repeat("((x);", 400000),
+		"unterminated literals":    "from a " + strings.Repeat("[x", 1000000),
+		"unterminated angles":      "from a " + strings.Repeat("<", 1000000),
+		"unterminated quotes":      "from a " + strings.Repeat("\"", 1000000),
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -41,6 +41,7 @@ type scanner struct {
 	unterminated bool // a comment, literal or quoted string ran to the end
 	tooDeep      bool // comments nested deeper than maxCommentDepth
 	lastSemiTok  int  // index of the last ';' token, -1 when none was kept
+	recovered    bool // an unterminated comment was cut at a ';' already
 }
 
 // Character classes of the scanner, as bits of charClass.
@@ -101,9 +102,12 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 		case c == '(':
 			// Nesting is counted, not recursed into, so depth costs nothing;
 			// beyond maxCommentDepth the comment is still matched but
-			// reported. An unterminated comment 'ends at the last ')' before a
-			// ';' when there is one (sendmail's "BASENAME(x.mc, .mc):RCS_REVISION(" leaves
-			// one open), so the clauses and date after it are still read.
+			// reported. An unterminated comment ends at the last ')' before
+			// a top-level ';' when there is one (sendmail's
+			// "BASENAME(x.mc, .mc):RCS_REVISION(" leaves one open), so the
+			// clauses and date after it are still read. That recovery is
+			// made once per scan: a second unterminated comment runs to the
+			// end, so scanning stays linear.
 			j, depth, lastClose, semiClose := i+1, 1, -1, -1
 			for j < n && depth > 0 {
 				switch s[j] {
@@ -131,8 +135,8 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			switch {
 			case depth == 0:
 				inner = s[i+1 : j-1]
-			case semiClose > i:
-				sc.unterminated = true
+			case semiClose > i && !sc.recovered:
+				sc.unterminated, sc.recovered = true, true
 				end, inner = semiClose+1, s[i+1:semiClose]
 			default:
 				sc.unterminated = true
