@@ -64,15 +64,19 @@ func findOrigin(c *config, tr *Trace) Origin {
 // clientTrusted reports whether the client of hop i is trusted
 // infrastructure, and why (or why not).
 func (c *config) clientTrusted(tr *Trace, i int) (bool, string) {
+	ok, why := c.clientTrustedByHop(tr, i)
+	if ok && i < len(tr.Edges) && tr.Edges[i].Broken {
+		return false, why + ", but the hop below does not connect to hop " + itoa(i) + ", so nothing below is vouched for"
+	}
+	return ok, why
+}
+
+func (c *config) clientTrustedByHop(tr *Trace, i int) (bool, string) {
 	h := &tr.Hops[i].Received
 	f := &h.From
-	broken := i < len(tr.Edges) && tr.Edges[i].Broken
 	if !h.Auth.IsZero() || h.Protocol == received.ProtocolESMTPA || h.Protocol == received.ProtocolESMTPSA ||
 		h.Protocol == received.ProtocolLMTPA || h.Protocol == received.ProtocolLMTPSA || h.Protocol == received.ProtocolUTF8SMTPA || h.Protocol == received.ProtocolUTF8SMTPSA {
 		return false, "hop " + itoa(i) + " records an authenticated submission: its client is the sender"
-	}
-	if broken {
-		return false, "the hop below hop " + itoa(i) + " does not connect to it, so nothing below is vouched for"
 	}
 	if inNets(f.IP, c.trustedNets) {
 		return true, "client " + f.IP.String() + " is in a trusted network"
