@@ -130,16 +130,14 @@ func (p *parser) run() {
 	// The date follows the last top-level ';'.
 	clauseEnd := len(toks)
 	if lastSemi >= 0 {
-		h.DateText = trimSpace(trimCRLF(p.s[lastSemi+1:]))
-		p.dateStart = lastSemi + 1 + strings.Index(p.s[lastSemi+1:], h.DateText)
+		h.DateText, p.dateStart = trimLWS(p.s, lastSemi+1)
 		if sc.lastSemiTok >= 0 {
 			clauseEnd = sc.lastSemiTok
 		}
 	} else if i := p.findBareDate(toks); i >= 0 {
 		// SendGrid and others leave out the ';'.
 		clauseEnd = i
-		h.DateText = trimSpace(trimCRLF(p.s[toks[i].start:]))
-		p.dateStart = toks[i].start
+		h.DateText, p.dateStart = trimLWS(p.s, toks[i].start)
 	}
 	if sc.overflow && lastSemi < 0 {
 		clauseEnd = len(toks)
@@ -1026,13 +1024,6 @@ func trimDot(s string) string {
 	return s
 }
 
-func trimCRLF(s string) string {
-	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 func clip(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
@@ -1120,7 +1111,7 @@ func (p *parser) datePart(toks []token) {
 				p.comment(t.text, clDate)
 			}
 		case tokWord:
-			if equalFold(t.text, "id") && i+1 < len(toks) && toks[i+1].kind == tokWord {
+			if len(t.text) == 2 && equalFold(t.text, "id") && i+1 < len(toks) && toks[i+1].kind == tokWord {
 				if h.ID == "" {
 					h.ID = toks[i+1].text
 				}
@@ -1145,4 +1136,18 @@ func isZoneComment(c string) bool {
 		}
 	}
 	return true
+}
+
+// trimLWS returns s[from:] without leading and trailing white space
+// (space, tab, CR, LF: a folded value keeps its line breaks), and the
+// offset in s where it starts.
+func trimLWS(s string, from int) (string, int) {
+	end := len(s)
+	for from < end && (s[from] == ' ' || s[from] == '\t' || s[from] == '\r' || s[from] == '\n') {
+		from++
+	}
+	for end > from && (s[end-1] == ' ' || s[end-1] == '\t' || s[end-1] == '\r' || s[end-1] == '\n') {
+		end--
+	}
+	return s[from:end], from
 }
