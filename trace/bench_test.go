@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/spamtrace/spamtrace/internal/corpus"
@@ -49,5 +50,24 @@ func BenchmarkTraceMessage(b *testing.B) {
 		}
 		i++
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+func BenchmarkTraceMessageParallel(b *testing.B) {
+	msgs := benchMessages(b)
+	ctx := context.Background()
+	var t Tracer
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			if _, err := t.Trace(ctx, bytes.NewReader(msgs[int(i)%len(msgs)])); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

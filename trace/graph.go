@@ -3,6 +3,7 @@ package trace
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -179,28 +180,22 @@ func registeredDomain(host string) string {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
 		return ""
 	}
-	rdCache.Lock()
-	d, ok := rdCache.m[host]
-	rdCache.Unlock()
-	if ok {
-		return d
+	if d, ok := rdCache.m.Load(host); ok {
+		return d.(string)
 	}
-	d = computeRegisteredDomain(host)
-	rdCache.Lock()
-	if len(rdCache.m) >= 8192 {
-		clear(rdCache.m) // bounded: a bulk run sees far fewer distinct names
+	d := computeRegisteredDomain(host)
+	if rdCache.n.Add(1) <= 16384 { // bounded: names past the cap are computed each time
+		rdCache.m.Store(host, d)
 	}
-	rdCache.m[host] = d
-	rdCache.Unlock()
 	return d
 }
 
 // rdCache remembers registered domains: the same relay names recur in
-// every message of a bulk run.
-var rdCache = struct {
-	sync.Mutex
-	m map[string]string
-}{m: make(map[string]string)}
+// every message of a bulk run. Reads take no lock.
+var rdCache struct {
+	m sync.Map
+	n atomic.Int64
+}
 
 func computeRegisteredDomain(host string) string {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {

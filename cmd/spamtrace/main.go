@@ -26,6 +26,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 
@@ -36,6 +38,9 @@ import (
 )
 
 func main() {
+	// A bulk run allocates a lot of short-lived header data and keeps
+	// little: collect less often.
+	debug.SetGCPercent(400)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -84,6 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		summary  = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
 		failOn   = fs.String("fail-on", "", "exit 1 when a finding reaches this severity: info, low, medium or high")
 		workers  = fs.Int("workers", runtime.NumCPU(), "messages traced in parallel")
+		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile to this file (for measuring the tool itself)")
 		trusted  listFlag
 		local    listFlag
 		trustedH listFlag
@@ -102,6 +108,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	opt := options{format: *format, summary: *summary, workers: *workers}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			fmt.Fprintln(stderr, "spamtrace:", err)
+			return 2
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	if *jsonOut {
 		if opt.format != "" && opt.format != "json" {
 			fmt.Fprintln(stderr, "spamtrace: -json conflicts with -format", opt.format)
@@ -174,10 +189,14 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// job is one message on its way through the worker pool.
+// job is one input file on its way through the worker pool: a worker
+// reads it (one message, or every message of an mbox) and traces what it
+// holds, so reading uses all the cores too.
 type job struct {
-	msg  mailbox.Message
-	rec  record
+	path string
+	err  error // the path could not be listed
+	recs []record
+	raws [][]byte // the messages, kept only for ARF
 	done chan struct{}
 }
 
@@ -188,25 +207,35 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	defer out.Flush()
 	jobs := make(chan *job, opt.workers*4)
 	ordered := make(chan *job, opt.workers*16)
+	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf"}
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.rec = traceOne(ctx, tracer, &j.msg)
+				if j.err != nil {
+					j.recs = []record{{file: j.path, err: j.err}}
+					close(j.done)
+					continue
+				}
+				mailbox.ReadPath(j.path, stdin, mopt, func(m mailbox.Message) bool {
+					j.recs = append(j.recs, traceOne(ctx, tracer, &m))
+					if opt.format == "arf" {
+						j.raws = append(j.raws, m.Data)
+					}
+					return ctx.Err() == nil
+				})
 				close(j.done)
 			}
 		}()
 	}
-	readErr := false
 	go func() {
-		mopt := &mailbox.Options{HeaderOnly: opt.format != "arf"}
-		mailbox.Walk(paths, stdin, mopt, func(m mailbox.Message) bool {
+		mailbox.Paths(paths, func(path string, err error) bool {
 			if ctx.Err() != nil {
 				return false
 			}
-			j := &job{msg: m, done: make(chan struct{})}
+			j := &job{path: path, err: err, done: make(chan struct{})}
 			ordered <- j
 			jobs <- j
 			return true
@@ -217,43 +246,45 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	var (
 		sum      summary
 		failed   bool
+		readErr  bool
 		buf      []byte
 		progress = newProgress(stderr, opt.progress)
+		lookupJS = lk.lookupJSON()
 	)
 	for j := range ordered {
 		<-j.done
-		r := &j.rec
-		if r.err != nil && r.tr == nil && j.msg.Data == nil {
-			readErr = true
-		}
-		sum.add(r)
-		if opt.failSet && r.tr != nil {
-			for _, f := range r.tr.Findings {
-				if f.Severity >= opt.failOn {
-					failed = true
+		for i := range j.recs {
+			r := &j.recs[i]
+			if r.err != nil && r.tr == nil {
+				readErr = true
+			}
+			sum.add(r)
+			if opt.failSet && r.tr != nil {
+				for _, f := range r.tr.Findings {
+					if f.Severity >= opt.failOn {
+						failed = true
+					}
 				}
 			}
+			buf = buf[:0]
+			switch opt.format {
+			case "json":
+				buf = appendRecord(buf, r, lookupJS)
+				buf = append(buf, '\n')
+				out.Write(buf)
+			case "text":
+				writeText(out, r, opt.color)
+			case "dot":
+				writeDOT(out, r)
+			case "arf":
+				var raw []byte
+				if i < len(j.raws) {
+					raw = j.raws[i]
+				}
+				writeARF(out, r, raw)
+			}
+			progress.tick(sum.messages)
 		}
-		buf = buf[:0]
-		switch opt.format {
-		case "json":
-			buf = appendRecord(buf, r, lk.lookupJSON())
-			buf = append(buf, '\n')
-		case "text":
-			var b bytes.Buffer
-			writeText(&b, r, opt.color)
-			buf = append(buf, b.Bytes()...)
-		case "dot":
-			var b bytes.Buffer
-			writeDOT(&b, r)
-			buf = append(buf, b.Bytes()...)
-		case "arf":
-			var b bytes.Buffer
-			writeARF(&b, r, j.msg.Data)
-			buf = append(buf, b.Bytes()...)
-		}
-		out.Write(buf)
-		progress.tick(sum.messages)
 	}
 	wg.Wait()
 	progress.done()

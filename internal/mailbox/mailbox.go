@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 )
 
 // Message is one message found in the inputs.
@@ -142,7 +143,12 @@ func readFile(path string, opt *Options, fn func(Message) bool) bool {
 // readStream reads one message, or every message of an mbox (a stream that
 // starts with "From ").
 func readStream(name string, r io.Reader, opt *Options, fn func(Message) bool) bool {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	head, _ := br.Peek(5)
 	if string(head) == "From " {
 		return readMbox(name, br, opt, fn)
@@ -150,6 +156,9 @@ func readStream(name string, r io.Reader, opt *Options, fn func(Message) bool) b
 	data, err := readMessage(br, opt)
 	return fn(Message{File: name, Data: data, Err: err})
 }
+
+// readers are reused: a bulk run reads thousands of small files.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 32<<10) }}
 
 var errTooLarge = errors.New("mailbox: message larger than the limit; truncated")
 
@@ -266,4 +275,80 @@ func quotedFrom(line []byte) bool {
 		i++
 	}
 	return i > 0 && bytes.HasPrefix(line[i:], []byte("From "))
+}
+
+// Paths calls fn for every file the inputs name, in Walk's order, without
+// reading them: directories are searched recursively and Maildir folders
+// give their new and cur messages. "-" is passed through. An input that
+// cannot be listed is passed with its error. fn returning false stops.
+func Paths(paths []string, fn func(path string, err error) bool) {
+	for _, p := range paths {
+		if p == "-" {
+			if !fn(p, nil) {
+				return
+			}
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			if !fn(p, err) {
+				return
+			}
+			continue
+		}
+		if !st.IsDir() {
+			if !fn(p, nil) {
+				return
+			}
+			continue
+		}
+		var files []string
+		if isMaildir(p) {
+			for _, sub := range []string{"new", "cur"} {
+				ents, err := os.ReadDir(filepath.Join(p, sub))
+				if err != nil {
+					files = append(files, filepath.Join(p, sub))
+					continue
+				}
+				sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
+				for _, e := range ents {
+					if e.Type().IsRegular() {
+						files = append(files, filepath.Join(p, sub, e.Name()))
+					}
+				}
+			}
+		} else {
+			filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					files = append(files, path)
+					return nil
+				}
+				if d.IsDir() {
+					if path != p && d.Name() == "tmp" && isMaildir(filepath.Dir(path)) {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				if d.Type().IsRegular() {
+					files = append(files, path)
+				}
+				return nil
+			})
+		}
+		for _, f := range files {
+			if !fn(f, nil) {
+				return
+			}
+		}
+	}
+}
+
+// ReadPath reads the message, or every message of the mbox, at path ("-"
+// for stdin) and calls fn for each.
+func ReadPath(path string, stdin io.Reader, opt *Options, fn func(Message) bool) {
+	if path == "-" {
+		readStream("-", stdin, opt, fn)
+		return
+	}
+	readFile(path, opt, fn)
 }
