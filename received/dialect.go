@@ -174,6 +174,11 @@ func (p *parser) finish() {
 			f.RDNS = trimDot(f.HELO)
 		}
 	}
+	// CommuniGate "from name ([192.0.2.1] verified)": the name resolves to
+	// the address.
+	if p.verified && f.RDNS == "" && f.HELO != "" && f.HELO[0] != '[' {
+		f.RDNS = trimDot(f.HELO)
+	}
 	if f.IPText == "" && f.IP.IsValid() {
 		f.IPText = f.IP.String()
 	}

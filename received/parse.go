@@ -67,7 +67,9 @@ type parser struct {
 	// bareIPComment: a from comment was a bare address, "(192.0.2.1)",
 	// as qmail writes it.
 	bareIPComment bool
-	dateStart     int // offset of DateText in s
+	dateStart     int  // offset of DateText in s
+	fromComments  int  // comments in the from clause
+	verified      bool // CommuniGate "([192.0.2.1] verified)": the name resolved to the address
 	// comDialect is 1 + the index of the dialect marker found in the first
 	// comment holding one, 0 when none.
 	comDialect int
@@ -314,6 +316,7 @@ func (p *parser) fromClause(toks []token) {
 	for i, t := range toks {
 		switch t.kind {
 		case tokComment:
+			p.fromComments++
 			p.fromComment(t.text)
 		case tokLiteral:
 			if name == "" && i == 0 {
@@ -365,12 +368,20 @@ func (p *parser) fromName(name string) {
 	}
 	lit := len(name) > 1 && name[0] == '['
 	if equalFold(name, "unknown") {
-		if f.RDNS == "" {
-			f.RDNSUnknown = true
+		if p.heloBy {
+			// qmail "from unknown (HELO x) (192.0.2.1)": the host name
+			// qmail found (none), the HELO being x.
+			if f.RDNS == "" {
+				f.RDNSUnknown = true
+			}
+			return
 		}
-		if !p.heloBy {
-			// "from unknown (HELO x)" gives x; plain "from unknown" is the
-			// name the MTA recorded, not a HELO.
+		// Postfix and sendmail write the HELO first, whatever it was;
+		// qmail writes "from unknown (192.0.2.1)" when the HELO matched
+		// the (unknown) host name.
+		f.HELO = name
+		if p.bareIPComment && f.RDNS == "" {
+			f.RDNSUnknown = true
 		}
 		return
 	}
@@ -384,6 +395,15 @@ func (p *parser) fromName(name string) {
 			p.maybeIPName(name)
 		}
 		return
+	}
+	// "from 192.0.2.1 by ... with HTTP", "from [192.0.2.1] by ... with
+	// NNFMP": with nothing else in the from part the address is all the
+	// MTA recorded, no HELO.
+	if p.fromComments == 0 && !p.ipSet {
+		p.maybeIPName(name)
+		if p.ipSet {
+			return
+		}
 	}
 	f.HELO = name
 	if !p.ipSet {
@@ -545,6 +565,8 @@ func (p *parser) fromComment(text string) {
 				f.Port = parsePort(w[5:])
 			case hasPrefixFold(w, "ident="):
 				f.Ident = w[6:]
+			case equalFold(w, "verified"):
+				p.verified = true
 			case equalFold(w, "account") && i+1 < len(toks) && toks[i+1].kind == tokWord:
 				// CommuniGate Pro: "(account alice@example.org HELO x)".
 				i++
@@ -576,8 +598,9 @@ func (p *parser) fromComment(text string) {
 				if a, form := ParseIPLiteral(w); form.Canonical() {
 					p.setAddr(a, form, w, 0)
 					p.bareIPComment = p.bareIPComment || len(toks) == 1
-				} else if at := strings.LastIndexByte(w, '@'); at > 0 && len(toks) == 1 && isAddr(w[at+1:]) {
-					// qmail after SMTP AUTH: "(user@example.org@192.0.2.1)".
+				} else if at := strings.LastIndexByte(w, '@'); at > 0 && isAddr(w[at+1:]) {
+					// qmail after SMTP AUTH: "(user@example.org@192.0.2.1)",
+					// Yahoo "(user@192.0.2.1 with login)".
 					a, form := ParseIPLiteral(w[at+1:])
 					p.setAddr(a, form, w[at+1:], 0)
 					f.Ident = w[:at]
@@ -596,7 +619,10 @@ func (p *parser) fromComment(text string) {
 	}
 	// "name [ip]", "[ip]" and "user@name [ip]" hold no marker: skip the
 	// search.
-	if len(toks) == 1 && toks[0].kind == tokLiteral || len(toks) == 2 && toks[0].kind == tokWord && toks[1].kind == tokLiteral {
+	// So do "192.0.2.1" and "user@192.0.2.1" (an ident named sendmail-bs
+	// is no sendmail marker).
+	if len(toks) == 1 && toks[0].kind == tokLiteral || len(toks) == 2 && toks[0].kind == tokWord && toks[1].kind == tokLiteral ||
+		len(toks) == 1 && toks[0].kind == tokWord && p.bareIPComment {
 		return
 	}
 	p.comment(text, clFrom)
