@@ -113,3 +113,44 @@ func TestGolden(t *testing.T) {
 		t.Errorf("golden corpus holds %d headers, want at least 250", total)
 	}
 }
+
+// TestGoldenCoverage holds the hand-written (modern) fixtures to the bars
+// the corpus is held to: a date is parsed for at least 99.5% of the
+// headers carrying one, and an IP literal in the from part is yielded for
+// at least 99.5% of the headers holding one.
+func TestGoldenCoverage(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.txt"))
+	var withDate, dateOK, withLit, litOK, n int
+	for _, txt := range files {
+		if strings.HasPrefix(filepath.Base(txt), "corpus-") {
+			continue
+		}
+		for _, in := range readGoldenInputs(t, txt) {
+			n++
+			h, _ := Parse(in)
+			if carriesDate(in) {
+				withDate++
+				if !h.Date.IsZero() {
+					dateOK++
+				} else {
+					t.Logf("no date: %s", in)
+				}
+			}
+			if fromPartHasLiteral(in) {
+				withLit++
+				if h.From.IPText != "" {
+					litOK++
+				} else {
+					t.Logf("no IP: %s", in)
+				}
+			}
+		}
+	}
+	t.Logf("%d modern headers: date %d/%d, from-part literal %d/%d", n, dateOK, withDate, litOK, withLit)
+	if withDate == 0 || float64(dateOK) < 0.995*float64(withDate) {
+		t.Errorf("dates parsed for %d of %d headers carrying one", dateOK, withDate)
+	}
+	if withLit == 0 || float64(litOK) < 0.995*float64(withLit) {
+		t.Errorf("IP literals yielded for %d of %d headers holding one", litOK, withLit)
+	}
+}
