@@ -1,6 +1,7 @@
 package received
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -29,6 +30,13 @@ func FuzzParse(f *testing.F) {
 		"from a\x00b by c\xff\xfe with smtp;\r1 Jan 2024 00:00:00 -0000",
 	} {
 		f.Add(v)
+	}
+	// The golden corpus: every dialect's shape.
+	files, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.txt"))
+	for _, txt := range files {
+		for _, in := range readGoldenInputs(f, txt) {
+			f.Add(in)
+		}
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		h, err := Parse(v)

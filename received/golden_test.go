@@ -25,8 +25,7 @@ type goldenCase struct {
 // message, and unfolded here the way a header reader's Value() unfolds
 // them (the line break goes, the white space stays). Lines starting with
 // '#' are comments.
-func readGoldenInputs(t *testing.T, path string) []string {
-	t.Helper()
+func readGoldenInputs(t testing.TB, path string) []string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
