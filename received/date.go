@@ -78,6 +78,8 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 				}
 			}
 			i = j
+		case (c == '+' || c == '-') && i+1 < n && isDigit(s[i+1]) && hour < 0:
+			i++ // a separator ("04-Sep-2002"), not an offset
 		case (c == '+' || c == '-') && i+1 < n && isDigit(s[i+1]):
 			j := i + 1
 			for j < n && (isDigit(s[j]) || s[j] == ':') {

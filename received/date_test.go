@@ -1,0 +1,87 @@
+package received
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in, want, zone string
+	}{
+		{"Thu, 22 Aug 2002 18:26:25 +0100 (BST)", "2002-08-22T18:26:25+01:00", "BST"},
+		{"22 Aug 2002 17:26:25 -0000", "2002-08-22T17:26:25Z", ""},
+		{"Thu, 22 Aug 2002 10:00 -0600 (EST)", "2002-08-22T10:00:00-06:00", "EST"},
+		{"Aug, 22 2002 10:00:00 GMT", "2002-08-22T10:00:00Z", "GMT"},
+		{"Thu Aug 22 10:00:00 2002", "2002-08-22T10:00:00Z", ""},
+		{"2026-04-29 19:12:16.1 +0000 UTC m=+7.8", "2026-04-29T19:12:16.1Z", "UTC"},
+		{"Mon, 1 Jan 02 1:02:03 PM 0530", "2002-01-01T13:02:03+05:30", ""},
+		{"Mon, 1 Jan 02 12:02:03 AM +0000", "2002-01-01T00:02:03Z", ""},
+		{"Tue, 3 Sep 2002 09:43:05 -08:00", "2002-09-03T09:43:05-08:00", ""},
+		{"Wed, 21 Aug 2002 23:01:11 +0000 (UTC)", "2002-08-21T23:01:11Z", "UTC"},
+		{"Mon, 27 Apr 2020 14:06:17.123456 +0000 (UTC)", "2020-04-27T14:06:17.123456Z", "UTC"},
+		{"Sun, 25 Aug 2002 00:46:21 CEST", "2002-08-25T00:46:21+02:00", "CEST"},
+		{"Sun, 25 Aug 2002 00:46:21 EDT", "2002-08-25T00:46:21-04:00", "EDT"},
+		{"Fri, 06 Sep 2002 16:49:56 +0200 (CEST) (added by postmaster)", "2002-09-06T16:49:56+02:00", "CEST"},
+		{"Wed, 4 Sep 2002 15:25 +0100", "2002-09-04T15:25:00+01:00", ""},
+		{"4 Sep 99 15:25:00 +0100", "1999-09-04T15:25:00+01:00", ""},
+		{"  Wednesday, 04-Sep-2002 15:25:00 GMT", "2002-09-04T15:25:00Z", "GMT"},
+		{"Sat, 10 Aug 2002 00:00:15 CEST", "2002-08-10T00:00:15+02:00", "CEST"},
+		{"Mon, 02 Sep 2002 22:58:33 BST", "2002-09-02T22:58:33+01:00", "BST"},
+		{"22/08/2002 10:25:57", "", ""},
+	}
+	for _, tt := range tests {
+		got, zone, err := ParseDate(tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("ParseDate(%q) = %v, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseDate(%q): %v", tt.in, err)
+			continue
+		}
+		if s := got.Format(time.RFC3339Nano); s != tt.want || zone != tt.zone {
+			t.Errorf("ParseDate(%q) = %s %q, want %s %q", tt.in, s, zone, tt.want, tt.zone)
+		}
+	}
+}
+
+func TestParseDateErrors(t *testing.T) {
+	for _, in := range []string{"", "   ", "garbage", "Thu, 22 Aug 2002", "10:00:00", "Thu, 45 Aug 2002 10:00:00 +0000", strings.Repeat("9", 1<<20)} {
+		if _, _, err := ParseDate(in); err == nil || !strings.HasPrefix(err.Error(), "received: ") {
+			t.Errorf("ParseDate(%.40q): err = %v", in, err)
+		}
+	}
+}
+
+func TestParseDateNoAllocs(t *testing.T) {
+	in := "Thu, 22 Aug 2002 18:26:25 +0100 (BST)"
+	if n := testing.AllocsPerRun(100, func() { ParseDate(in) }); n != 0 {
+		t.Errorf("ParseDate allocates %v times", n)
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"Thu, 22 Aug 2002 18:26:25 +0100 (BST)", "2026-04-29 19:12:16.1 +0000 UTC m=+7.8", "Mon, 1 Jan 02 1:02:03 PM 0530", "(((", "1:1:1 1 1 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, zone, err := ParseDate(s)
+		if err == nil && tm.IsZero() {
+			t.Fatal("zero time without an error")
+		}
+		if zone != "" && !strings.Contains(s, zone) {
+			t.Fatalf("zone %q not in the input", zone)
+		}
+	})
+}
+
+func BenchmarkParseDate(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		ParseDate("Thu, 22 Aug 2002 18:26:25 +0100 (BST)")
+	}
+}
