@@ -1,6 +1,7 @@
 package received
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -266,4 +267,36 @@ func TestParseIPLiteral(t *testing.T) {
 			t.Errorf("ParseIPLiteral(%q) = %q, %v; want %q, %v", tt.in, got, form, tt.ip, tt.form)
 		}
 	}
+}
+
+func ExampleParse() {
+	h, err := Parse(`from mail.example.net (mail.example.net [192.0.2.7])
+	(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))
+	by mx.example.org (Postfix) with ESMTPS id 4QxYz12abc
+	for <bob@example.org>; Wed, 29 Apr 2026 21:12:16 +0200 (CEST)`)
+	if err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(h.From.HELO, h.From.RDNS, h.From.IP)
+	fmt.Println(h.By.Host, h.By.Software, h.Protocol, h.ID, h.For)
+	fmt.Println(h.TLS.Version, h.TLS.Cipher, h.TLS.Bits)
+	fmt.Println(h.Date.UTC(), h.ZoneName, h.Dialect)
+	// Output:
+	// mail.example.net mail.example.net 192.0.2.7
+	// mx.example.org Postfix ESMTPS 4QxYz12abc bob@example.org
+	// TLSv1.3 TLS_AES_256_GCM_SHA384 256
+	// 2026-04-29 19:12:16 +0000 UTC CEST postfix
+}
+
+func ExampleParseIPLiteral() {
+	for _, s := range []string{"[192.0.2.1]", "IPv6:2001:db8::1", "3735928559", "0xdeadbeef", "300.1.2.3"} {
+		a, form := ParseIPLiteral(s)
+		fmt.Println(s, a, form, form.Canonical())
+	}
+	// Output:
+	// [192.0.2.1] 192.0.2.1 ipv4 true
+	// IPv6:2001:db8::1 2001:db8::1 ipv6 true
+	// 3735928559 222.173.190.239 decimal false
+	// 0xdeadbeef 222.173.190.239 hex false
+	// 300.1.2.3 invalid IP bad-octet false
 }
