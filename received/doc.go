@@ -140,7 +140,7 @@
 // Hostile values cost bounded time and memory. A value is scanned once
 // into at most 64 top-level tokens (real headers have fewer than 30; the
 // rest is scanned for the date but not interpreted, and reported); a from
-// comment into at most 24; [Hop.Comments] keeps at most 32 comments; an
+// comment into at most 16; [Hop.Comments] keeps at most 32 comments; an
 // error names at most 4 problems; [ParseDate] reads at most 256 bytes of
 // the date; [ParseIPLiteral] rejects literals over 64 bytes. A 20 MB value
 // or 50,000 nested parentheses are answered in milliseconds.

@@ -27,7 +27,7 @@ type token struct {
 const maxTokens = 64
 
 // maxCommentTokens caps the tokens read inside one from-clause comment.
-const maxCommentTokens = 24
+const maxCommentTokens = 16
 
 // maxCommentDepth is the deepest comment nesting read without complaint
 // (RFC 5322 allows any depth; real headers nest two or three levels).
