@@ -342,3 +342,20 @@ func TestWhoisCommand(t *testing.T) {
 		t.Errorf("bad IP: exit %d", code)
 	}
 }
+
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	// stderr here is a buffer, not a terminal: no progress frames.
+	_, errOut, code := runCmd(t, "", "-json", filepath.Join("..", "..", "examples", "testdata"))
+	if code != 0 || errOut != "" {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	var b bytes.Buffer
+	p := newProgress(&b, true)
+	for i := 1; i <= 100; i++ {
+		p.tick(i)
+	}
+	p.done()
+	if !strings.Contains(b.String(), "\r100 messages traced") || !strings.HasSuffix(b.String(), "\r\033[K") {
+		t.Errorf("progress frames = %q", b.String())
+	}
+}
