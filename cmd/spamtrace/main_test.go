@@ -303,13 +303,18 @@ func TestARF(t *testing.T) {
 	}
 }
 
-func TestWhoisCommand(t *testing.T) {
+// whoisServer serves one recorded answer to every query, on loopback.
+func whoisServer(t *testing.T, answerFile string) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	answer, _ := os.ReadFile("../../netblock/testdata/whois/ripe_62.239.237.1.txt")
+	t.Cleanup(func() { ln.Close() })
+	answer, err := os.ReadFile(answerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -321,7 +326,12 @@ func TestWhoisCommand(t *testing.T) {
 			c.Close()
 		}
 	}()
-	out, _, code := runCmd(t, "", "whois", "-json", "-whois-server", ln.Addr().String(), "62.239.237.1")
+	return ln.Addr().String()
+}
+
+func TestWhoisCommand(t *testing.T) {
+	addr := whoisServer(t, "../../netblock/testdata/whois/ripe_62.239.237.1.txt")
+	out, _, code := runCmd(t, "", "whois", "-json", "-whois-server", addr, "62.239.237.1")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}

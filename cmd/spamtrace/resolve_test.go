@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"net"
 	"os"
@@ -37,27 +36,11 @@ func TestResolveFlags(t *testing.T) {
 	go srv.ActivateAndServe()
 	defer srv.Shutdown()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	answer, _ := os.ReadFile("../../netblock/testdata/whois/ripe_62.239.237.1.txt")
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			bufio.NewReader(c).ReadString('\n')
-			c.Write(answer)
-			c.Close()
-		}
-	}()
+	whoisAddr := whoisServer(t, "../../netblock/testdata/whois/ripe_62.239.237.1.txt")
 	msg := "Received: from relay.bt.example (relay.bt.example [62.239.237.1]) by mx.example.org (Postfix) with ESMTP id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000\r\nSubject: x\r\n\r\n"
 	path := filepath.Join(t.TempDir(), "m.eml")
 	os.WriteFile(path, []byte(msg), 0o644)
-	out, errOut, code := runCmd(t, "", "-json", "-resolve", "-dns-server", pc.LocalAddr().String(), "-whois-server", ln.Addr().String(), path)
+	out, errOut, code := runCmd(t, "", "-json", "-resolve", "-dns-server", pc.LocalAddr().String(), "-whois-server", whoisAddr, path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
