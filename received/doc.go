@@ -132,6 +132,17 @@
 //   - In a local submission ("with local") a dotless name after "from" is
 //     the local user (Exim "from root by …"); SMTPSVC's "from mail pickup
 //     service" is a local submission too.
+//   - A from part that is an address alone ("from 192.0.2.1 by … with
+//     HTTP", "from [192.0.2.1] by …") records the address and no HELO;
+//     with a comment beside it ("from [192.0.2.1] (host [192.0.2.1])") the
+//     literal is the HELO the client gave.
+//   - "from unknown" is the HELO as written (Postfix, sendmail), except
+//     before an explicit HELO marker (qmail "from unknown (HELO x)"), where
+//     it says the host had no name.
+//   - CommuniGate's "([192.0.2.1] verified)" makes the from name the
+//     reverse-DNS name too; SquirrelMail's "(proxying for 192.0.2.9)"
+//     names the web client behind the connecting proxy and is not read as
+//     the connecting address.
 //   - NUL bytes, CR-only line ends, other control characters and invalid
 //     UTF-8 are white space or ordinary bytes; nothing is decoded.
 //
