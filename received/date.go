@@ -24,7 +24,9 @@ const maxDateLen = 256
 // weekday, no seconds, two- and three-digit years, named zones (UT, GMT,
 // EST, CEST…), a numeric offset followed by a zone name in parentheses,
 // unsigned offsets ("0530"), "+05:30", fractional seconds, AM/PM, asctime
-// order ("Thu Aug 22 10:00:00 2002"), "Aug, 22 2002", ISO dates
+// order ("Thu Aug 22 10:00:00 2002"), "Aug, 22 2002", numeric dates with
+// slashes ("2002/09/14"; "22/08/2002" is read day first, as qmail-scanner
+// writes it, unless only month first fits, as in "08/22/2002"), ISO dates
 // ("2026-04-29 19:12:16.1 +0000 UTC m=+7.8" as Go prints a time.Time) and
 // trailing comments or junk.
 //
@@ -135,6 +137,12 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 				i = k
 				continue
 			}
+			if j < n && s[j] == '/' && year < 0 && month < 0 && day < 0 {
+				if k, ok := slashDate(s, i, j, &year, &yearDigits, &month, &day); ok {
+					i = k
+					continue
+				}
+			}
 			if j < n && s[j] == '-' && len(num) == 4 && year < 0 {
 				// ISO 8601: yyyy-mm-dd
 				mo, k := readDigits(s, j+1, 2)
@@ -218,13 +226,59 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 	} else if am && hour == 12 {
 		hour = 0
 	}
-	if month > 11 || day < 1 || day > 31 || hour > 24 || min > 59 || sec > 60 || year > 9999 {
+	if month > 11 || day < 1 || day > daysIn(month, year) || hour > 24 || min > 59 || sec > 60 || year > 9999 {
 		return time.Time{}, zone, errDateRange
 	}
 	if !haveOffset && zoneKnown {
 		offset = zoneOffset
 	}
 	return time.Date(year, time.Month(month+1), day, hour, min, sec, nsec, fixedZone(offset)), zone, nil
+}
+
+// slashDate reads a numeric date written with slashes, starting at s[i]
+// whose first number ends at s[j] == '/'. "yyyy/mm/dd" is year first.
+// Otherwise the order is day first ("22/08/2002", as qmail-scanner writes
+// it), unless only month first makes sense ("08/22/2002"). It returns the
+// offset after the date.
+func slashDate(s string, i, j int, year, yearDigits, month, day *int) (int, bool) {
+	a, la := atoi(s[i:j]), j-i
+	b, k := readDigits(s, j+1, 2)
+	if k == j+1 || k >= len(s) || s[k] != '/' {
+		return 0, false
+	}
+	c, k2 := readDigits(s, k+1, 4)
+	lc := k2 - (k + 1)
+	if k2 < len(s) && isDigit(s[k2]) {
+		return 0, false
+	}
+	switch {
+	case la == 4 && lc >= 1 && lc <= 2:
+		*year, *yearDigits, *month, *day = a, 4, b-1, c
+	case la <= 2 && (lc == 4 || lc == 2):
+		d, mo := a, b
+		if a <= 12 && b > 12 {
+			d, mo = b, a
+		}
+		*year, *yearDigits, *month, *day = c, lc, mo-1, d
+	default:
+		return 0, false
+	}
+	return k2, true
+}
+
+// daysIn returns the days of month (0–11) in year: "30 Feb" is out of
+// range, not silently read as 2 March.
+func daysIn(month, year int) int {
+	switch month {
+	case 1:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 3, 5, 8, 10:
+		return 30
+	}
+	return 31
 }
 
 // parseOffset reads "hhmm", "hh:mm" or "hh" as seconds east of UTC.

@@ -29,7 +29,35 @@ func TestParseDate(t *testing.T) {
 		{"  Wednesday, 04-Sep-2002 15:25:00 GMT", "2002-09-04T15:25:00Z", "GMT"},
 		{"Sat, 10 Aug 2002 00:00:15 CEST", "2002-08-10T00:00:15+02:00", "CEST"},
 		{"Mon, 02 Sep 2002 22:58:33 BST", "2002-09-02T22:58:33+01:00", "BST"},
-		{"22/08/2002 10:25:57", "", ""},
+		{"22/08/2002 10:25:57", "2002-08-22T10:25:57Z", ""},
+		{"01/08/2002 13:09:58", "2002-08-01T13:09:58Z", ""},
+		{"08/22/2002 10:25:57", "2002-08-22T10:25:57Z", ""},
+		{"2002/09/14 Sat 02:29:32 CDT", "2002-09-14T02:29:32-05:00", "CDT"},
+		{"2002/09/14 Sat 13:06:03 GMT", "2002-09-14T13:06:03Z", "GMT"},
+		{"22 Aug 2002 23:37:51", "2002-08-22T23:37:51Z", ""},
+		{"Mon, 02 Sep 2002 01:07:29 -08:00", "2002-09-02T01:07:29-08:00", ""},
+		{"13 May 2002 05:27:36 UT", "2002-05-13T05:27:36Z", "UT"},
+		{"Tue, 10 Sep 2002 03:05:06 +0400 (MSD)", "2002-09-10T03:05:06+04:00", "MSD"},
+		{"Tue, 10 Sep 2002 03:05:06 +0300 XYZT", "2002-09-10T03:05:06+03:00", "XYZT"},
+		{"Thu, 22 Aug 2002 18:26:25 +0100 (GMT Daylight Time)", "2002-08-22T18:26:25+01:00", ""},
+		{"Thu,  22  Aug  2002   18:26:25    +0100", "2002-08-22T18:26:25+01:00", ""},
+		{"Thu, 22 Aug 2002 18:26:25 +0100 id 17abc-000", "2002-08-22T18:26:25+01:00", ""},
+		{"2026-04-29T19:12:16Z", "2026-04-29T19:12:16Z", "Z"},
+		{"2026-04-29 19:12:16.123456789 -0700 PDT m=+0.000000001", "2026-04-29T19:12:16.123456789-07:00", "PDT"},
+		{"Thursday, August 22, 2002 6:26:25 PM -0400", "2002-08-22T18:26:25-04:00", ""},
+		{"Sept 3 2002 09:43:05 +0000", "2002-09-03T09:43:05Z", ""},
+		{"3 Sep 102 09:43:05 +0000", "2002-09-03T09:43:05Z", ""},
+		{"Tue, 3 Sep 2002 09:43:05 +0000 (UTC)\r\n", "2002-09-03T09:43:05Z", "UTC"},
+		{"Fri, 30 Feb 2002 10:00:00 +0000", "", ""},
+		{"Tue, 29 Feb 2000 10:00:00 +0000", "2000-02-29T10:00:00Z", ""},
+		{"Fri, 29 Feb 1900 10:00:00 +0000", "", ""},
+		{"Mon, 31 Apr 2002 10:00:00 +0000", "", ""},
+		{"Sat, 31 Dec 2005 23:59:60 +0000", "2006-01-01T00:00:00Z", ""},
+		{"Mon, 2 Sep 2002 10:00:00 +0545", "2002-09-02T10:00:00+05:45", ""},
+		{"Mon, 2 Sep 2002 10:00:00 +0013", "2002-09-02T10:00:00+00:13", ""},
+		{"\xa4P\xa4\xad, 27 \xa4K\xa4\xeb 2002 01:50:37 -0700 (EDT)", "", ""},
+		{"13/13/2002 10:00:00", "", ""},
+		{"id XA00251", "", ""},
 	}
 	for _, tt := range tests {
 		got, zone, err := ParseDate(tt.in)
@@ -50,9 +78,22 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestParseDateErrors(t *testing.T) {
-	for _, in := range []string{"", "   ", "garbage", "Thu, 22 Aug 2002", "10:00:00", "Thu, 45 Aug 2002 10:00:00 +0000", strings.Repeat("9", 1<<20)} {
-		if _, _, err := ParseDate(in); err == nil || !strings.HasPrefix(err.Error(), "received: ") {
-			t.Errorf("ParseDate(%.40q): err = %v", in, err)
+	tests := []struct{ in, err string }{
+		{"", "received: empty date"},
+		{"   ", "received: empty date"},
+		{"garbage", "received: empty date"},
+		{"Thu, 22 Aug 2002", "received: date has no time of day"},
+		{"10:00:00", "received: date has no day, month and year"},
+		{"Thu, 45 Aug 2002 10:00:00 +0000", "received: date field out of range"},
+		{"Thu, 22 Aug 2002 10:61:00 +0000", "received: date field out of range"},
+		{"Thu, 22 Aug 12002 10:00:00 +0000", "received: date has no day, month and year"},
+		{strings.Repeat("9", 1<<20), "received: empty date"},
+		{strings.Repeat("(", 1<<20), "received: empty date"},
+		{strings.Repeat("Aug ", 1<<18), "received: date has no day, month and year"},
+	}
+	for _, tt := range tests {
+		if _, _, err := ParseDate(tt.in); err == nil || err.Error() != tt.err {
+			t.Errorf("ParseDate(%.40q): err = %v, want %s", tt.in, err, tt.err)
 		}
 	}
 }
