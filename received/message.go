@@ -79,6 +79,10 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 		return nil, fmt.Errorf("received: reading header: %w", err)
 	}
 	m := &Message{Truncated: truncated}
+	m.Errors = append(m.Errors, rb.malformed...)
+	if rb.moreMalformed > 0 {
+		m.Errors = append(m.Errors, fmt.Errorf("received: %d more malformed header lines skipped", rb.moreMalformed))
+	}
 	if truncated {
 		m.Errors = append(m.Errors, fmt.Errorf("received: header block larger than %d bytes; the rest was not read", max))
 	}
@@ -88,19 +92,22 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	rb.blockReader.Reset(block)
 	br := rb.lines
 	br.Reset(&rb.blockReader)
+	// readHeaderBlock has dropped the lines go-message rejects, so one
+	// ReadHeader call normally reads the whole block; the loop is a
+	// bounded fallback should go-message still stop on a line.
 	var chunks []textproto.Header
 	for tries := 0; ; tries++ {
 		h, err := textproto.ReadHeader(br)
 		chunks = append(chunks, h)
-		if err == nil || tries > len(block) {
+		if err == nil || tries >= maxLineErrors {
 			break
 		}
 		if strings.HasPrefix(err.Error(), "message: malformed") {
-			m.Errors = append(m.Errors, errors.New("received: "+err.Error()))
+			m.Errors = append(m.Errors, errors.New("received: "+clip(err.Error())))
 			continue
 		}
 		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			m.Errors = append(m.Errors, errors.New("received: "+err.Error()))
+			m.Errors = append(m.Errors, errors.New("received: "+clip(err.Error())))
 		}
 		break
 	}
@@ -155,17 +162,27 @@ type readBuffers struct {
 	limit       io.LimitedReader
 	blockReader bytes.Reader
 	block       []byte
+
+	malformed     []error // the first maxLineErrors malformed lines
+	moreMalformed int     // malformed lines beyond those
 }
+
+// maxLineErrors caps the malformed lines recorded one by one in
+// Message.Errors; the rest are counted in one more error.
+const maxLineErrors = 20
 
 var readBufs = sync.Pool{New: func() any {
 	return &readBuffers{in: bufio.NewReaderSize(nil, 16<<10), lines: bufio.NewReaderSize(nil, 4<<10), block: make([]byte, 0, 8<<10)}
 }}
 
 // readHeaderBlock returns the bytes of the header block, up to and
-// including the blank line, with an mbox "From " line removed and CR-only
-// line endings turned into CRLF.
+// including the blank line, with an mbox "From " line removed, CR-only
+// line endings turned into CRLF, and malformed lines (no colon, or a name
+// go-message refuses) dropped with their continuation lines and recorded in
+// rb.malformed. It never reads past the blank line's buffer.
 func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, error) {
 	rb.limit = io.LimitedReader{R: r, N: max + 1}
+	rb.malformed, rb.moreMalformed = rb.malformed[:0], 0
 	br := rb.in
 	br.Reset(&rb.limit)
 	out := rb.block[:0]
@@ -174,47 +191,105 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 			rb.block = out[:0]
 		}
 	}()
-	first := true
+	first, skipFrom := true, false
+	lineStart := 0    // where the first unchecked line of out begins
+	scan := 0         // where to look for the next '\n' (out[lineStart:scan] has none)
+	dropping := false // dropping the continuation lines of a malformed line
 	for {
 		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// a long line: copy what we have and go on reading it
-			out = append(out, line...)
-			if int64(len(out)) > max {
-				return clipBlock(out, max), true, nil
+		more := err == bufio.ErrBufferFull // a long line: more of it follows
+		if more {
+			err = nil
+			// Keep a CR that may start a CRLF for the next read.
+			if n := len(line); n > 1 && line[n-1] == '\r' && br.UnreadByte() == nil {
+				line = line[:n-1]
 			}
-			continue
 		}
 		if first {
 			first = false
-			if bytes.HasPrefix(line, []byte("From ")) {
-				if err != nil {
-					return nil, false, err
-				}
-				continue
+			skipFrom = bytes.HasPrefix(line, []byte("From "))
+		}
+		if skipFrom {
+			skipFrom = more
+			if err != nil {
+				return nil, false, err
 			}
+			continue
 		}
-		// CR-only line endings: split on lone CRs.
 		if bytes.IndexByte(line, '\r') >= 0 {
-			line = crToCRLF(line)
+			out = appendCRToCRLF(out, line)
+		} else {
+			out = append(out, line...)
 		}
-		out = append(out, line...)
+		if err == io.EOF && len(out) > lineStart && out[len(out)-1] != '\n' {
+			out = append(out, '\r', '\n')
+		}
 		if int64(len(out)) > max {
 			return clipBlock(out, max), true, nil
 		}
-		if endsHeader(out) {
-			return out, false, nil
+		// Check each completed line.
+		for {
+			k := bytes.IndexByte(out[scan:], '\n')
+			if k < 0 {
+				scan = len(out)
+				break
+			}
+			end := scan + k + 1
+			l := out[lineStart:end]
+			switch {
+			case len(l) == 1 || len(l) == 2 && l[0] == '\r':
+				return out[:end], false, nil // the blank line
+			case l[0] == ' ' || l[0] == '\t':
+				if dropping || lineStart == 0 {
+					dropping = true
+					out = append(out[:lineStart], out[end:]...)
+					scan = lineStart
+					continue
+				}
+			default:
+				dropping = false
+				if !validFieldLine(l) {
+					rb.recordMalformed(l)
+					dropping = true
+					out = append(out[:lineStart], out[end:]...)
+					scan = lineStart
+					continue
+				}
+			}
+			lineStart, scan = end, end
 		}
 		if err == io.EOF {
-			if len(out) > 0 && out[len(out)-1] != '\n' {
-				out = append(out, '\r', '\n')
-			}
 			return append(out, '\r', '\n'), false, nil
 		}
 		if err != nil {
 			return out, false, err
 		}
 	}
+}
+
+// validFieldLine reports whether a header line that is not a continuation
+// has a field name go-message accepts: printable ASCII up to a colon,
+// spaces and tabs allowed around it.
+func validFieldLine(l []byte) bool {
+	i := bytes.IndexByte(l, ':')
+	if i < 0 {
+		return false
+	}
+	key := bytes.TrimRight(l[:i], " \t")
+	for _, c := range key {
+		if c < 33 || c > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+func (rb *readBuffers) recordMalformed(l []byte) {
+	if len(rb.malformed) >= maxLineErrors {
+		rb.moreMalformed++
+		return
+	}
+	rb.malformed = append(rb.malformed, fmt.Errorf("received: malformed header line %q skipped", clip(strings.TrimRight(string(l[:min(len(l), 200)]), "\r\n"))))
 }
 
 // clipBlock cuts a block at its last complete line and ends the header.
@@ -245,8 +320,8 @@ func endsHeader(b []byte) bool {
 	return n >= 3 && b[n-2] == '\r' && b[n-3] == '\n' || n == 2 && b[0] == '\r'
 }
 
-func crToCRLF(line []byte) []byte {
-	var out []byte
+// appendCRToCRLF appends line to out with every lone CR turned into CRLF.
+func appendCRToCRLF(out, line []byte) []byte {
 	for i := 0; i < len(line); i++ {
 		c := line[i]
 		if c == '\r' && (i+1 >= len(line) || line[i+1] != '\n') {

@@ -2,8 +2,12 @@ package received
 
 import (
 	"errors"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/spamtrace/spamtrace/internal/corpus"
 )
 
 func TestReadMessage(t *testing.T) {
@@ -86,5 +90,125 @@ func TestReadMessageLimits(t *testing.T) {
 	m, _ = ReadMessage(strings.NewReader(raw), &Limits{MaxHeaderBytes: 200})
 	if !m.Truncated || len(m.Hops) > 3 {
 		t.Errorf("MaxHeaderBytes: %d hops, truncated %v", len(m.Hops), m.Truncated)
+	}
+}
+
+// TestReadMessageBoundedMemory holds hostile inputs to what the caps
+// allow: reading may allocate a few times MaxHeaderBytes, never the input.
+func TestReadMessageBoundedMemory(t *testing.T) {
+	inputs := map[string]string{
+		"20 MB line":         "Received: from " + strings.Repeat("a", 20<<20) + "\r\n\r\n",
+		"100,000 Received":   strings.Repeat("Received: from x ([192.0.2.1]) by y; Mon, 1 Jan 2024 00:00:00 +0000\r\n", 100000) + "\r\n",
+		"20 MB of CR":        "Subject: x" + strings.Repeat("\r", 20<<20),
+		"20 MB no colon":     strings.Repeat("no colon here\n", 1<<20) + "\n",
+		"20 MB of NUL bytes": "Received: " + strings.Repeat("\x00", 20<<20),
+	}
+	for name, raw := range inputs {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			m, _ := ReadMessage(strings.NewReader(raw), nil)
+			runtime.ReadMemStats(&after)
+			if m == nil {
+				return
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 16*defaultMaxHeaderBytes {
+				t.Errorf("allocated %d bytes for a %d-byte input", got, len(raw))
+			}
+			if len(m.Hops) > defaultMaxHops || len(m.Errors) > maxLineErrors+3 {
+				t.Errorf("%d hops, %d errors", len(m.Hops), len(m.Errors))
+			}
+		})
+	}
+}
+
+// sampleMessage is shaped like a corpus message: an mbox line, a dozen
+// fields, five Received hops and a body that must not be read.
+const sampleMessage = "From rssfeeds@example.com  Thu Aug 22 15:25:29 2002\n" +
+	"Return-Path: <list-admin@example.org>\n" +
+	"Delivered-To: user@localhost.example.com\n" +
+	"Received: from localhost (localhost [127.0.0.1])\n\tby mail.example.com (Postfix) with ESMTP id 4B4F643C36\n\tfor <user@localhost>; Thu, 22 Aug 2002 10:25:26 -0400 (EDT)\n" +
+	"Received: from mail.example.net [192.0.2.10]\n\tby localhost with IMAP (fetchmail-5.9.0)\n\tfor user@localhost (single-drop); Thu, 22 Aug 2002 15:25:26 +0100 (IST)\n" +
+	"Received: from lists.example.org (lists.example.org [198.51.100.3]) by\n    mail.example.net (8.11.6/8.11.6) with ESMTP id g7MEKXZ29896 for\n    <user@example.net>; Thu, 22 Aug 2002 15:20:33 +0100\n" +
+	"Received: from [203.0.113.7] (helo=relay.example.com) by lists.example.org\n    with esmtp (Exim 3.31-VA-mm2 #1 (Debian)) id 17htqt-0002nT-00 for\n    <list@lists.example.org>; Thu, 22 Aug 2002 07:18:03 -0700\n" +
+	"Received: (qmail 4141 invoked by uid 104); 22 Aug 2002 15:25:57 -0000\n" +
+	"From: Someone <someone@example.com>\n" +
+	"To: list@lists.example.org\n" +
+	"Subject: Re: a question about headers\n" +
+	"Message-Id: <20020822142509.1234@example.com>\n" +
+	"Date: Thu, 22 Aug 2002 10:25:09 -0400\n" +
+	"MIME-Version: 1.0\n" +
+	"Content-Type: text/plain; charset=us-ascii\n" +
+	"\n" + "body line\n"
+
+func BenchmarkReadMessage(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(sampleMessage)))
+	for b.Loop() {
+		if _, err := ReadMessage(strings.NewReader(sampleMessage), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadMessageCorpus reads every message of the SpamAssassin
+// corpus in $SPAMTRACE_CORPUS (the npm package's data directory).
+func BenchmarkReadMessageCorpus(b *testing.B) {
+	msgs := loadCorpus(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, m := range msgs {
+			if _, err := ReadMessage(strings.NewReader(m.Text), nil); err != nil && !errors.Is(err, ErrNoHeader) {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/msg")
+}
+
+func loadCorpus(tb testing.TB) []corpus.Message {
+	dir := os.Getenv("SPAMTRACE_CORPUS")
+	if dir == "" {
+		tb.Skip("SPAMTRACE_CORPUS not set")
+	}
+	msgs, err := corpus.Load(dir)
+	if err != nil || len(msgs) == 0 {
+		tb.Fatalf("corpus %s: %d messages, %v", dir, len(msgs), err)
+	}
+	return msgs
+}
+
+func TestReadMessageMalformedLines(t *testing.T) {
+	long := strings.Repeat("x", 40<<10)
+	raw := "Received: from a ([192.0.2.1]) by b; Mon, 1 Jan 2024 00:00:00 +0000\r" +
+		"X-Long: " + long + "\r" +
+		"no colon\r\tits continuation\r" +
+		"Bad Name: v\r" +
+		"Subject: hi\r\rReceived: in the body\r"
+	m, err := ReadMessage(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Hops) != 1 || m.Header.Get("Subject") != "hi" || m.Header.Get("X-Long") != long {
+		t.Fatalf("hops %d, subject %q, X-Long %d bytes", len(m.Hops), m.Header.Get("Subject"), len(m.Header.Get("X-Long")))
+	}
+	want := []string{`received: malformed header line "no colon" skipped`, `received: malformed header line "Bad Name: v" skipped`}
+	if len(m.Errors) != len(want) {
+		t.Fatalf("errors = %v", m.Errors)
+	}
+	for i, w := range want {
+		if m.Errors[i].Error() != w {
+			t.Errorf("error %d = %v, want %s", i, m.Errors[i], w)
+		}
+	}
+
+	m, _ = ReadMessage(strings.NewReader(strings.Repeat("junk\n", 1000)+"Subject: x\n\n"), nil)
+	if len(m.Errors) != maxLineErrors+1 || m.Errors[maxLineErrors].Error() != "received: 980 more malformed header lines skipped" || m.Header.Get("Subject") != "x" {
+		t.Errorf("%d errors, last %v", len(m.Errors), m.Errors[len(m.Errors)-1])
 	}
 }
