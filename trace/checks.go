@@ -303,7 +303,7 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 func relatedProvider(a, b string) bool {
 	groups := [][]string{
 		{"gmail.com", "google.com", "googlemail.com", "1e100.net"},
-		{"hotmail.com", "outlook.com", "live.com", "msn.com", "microsoft.com"},
+		{"hotmail.com", "outlook.com", "live.com", "msn.com", "microsoft.com", "office365.com"},
 		{"yahoo.com", "yahoo.co.uk", "yahoodns.net", "yahoo.net"},
 		{"amazon.com", "amazonses.com", "amazonaws.com"},
 		{"aol.com", "aol.net", "aim.com"},

@@ -80,12 +80,18 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		if upperBy == byHost {
 			return MatchLocal, "both hops were written by " + byHost
 		}
-		if d := registeredDomain(upperBy); d != "" && d == registeredDomain(byHost) {
+		if d, e := registeredDomain(upperBy), registeredDomain(byHost); d != "" && (d == e || relatedProvider(d, e)) {
 			return MatchDomain, "both hops were written by servers of " + d
 		}
 	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
+	if !haveFrom && upperBy != "" && byHost != "" && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
+		// A message submitted on upperBy itself can only have hops below
+		// it from that same server (a list manager or filter re-injecting
+		// what it received), never from an unrelated one.
+		return MatchNone, "the hop above records mail that entered " + upperBy + " without a network client (a local submission), but the hop below was written by " + byHost + ", another server"
+	}
 	if !haveFrom || !haveBy {
 		switch {
 		case !haveFrom && !haveBy:

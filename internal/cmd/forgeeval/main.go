@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand"
 	"net/netip"
@@ -184,11 +185,21 @@ func traceText(s string) *trace.Trace {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: forgeeval CORPUS-DATA-DIR")
+	deanon := flag.Bool("deanonymize", false, "undo the corpus's partial anonymization (spamassassin.taint.org for redhat.com) before tracing")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: forgeeval [-deanonymize] CORPUS-DATA-DIR")
 		os.Exit(2)
 	}
-	msgs, err := corpus.Load(os.Args[1])
+	msgs, err := corpus.Load(flag.Arg(0))
+	if *deanon {
+		// The corpus replaced some occurrences of Red Hat's host names
+		// with spamassassin.taint.org but not others, so hops written by
+		// one server name it two ways.
+		for i := range msgs {
+			msgs[i].Text = strings.ReplaceAll(msgs[i].Text, "spamassassin.taint.org", "redhat.com")
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -321,6 +332,11 @@ func main() {
 				originCases++
 				if tr.Origin.IP != ip {
 					originSafe++
+				} else if os.Getenv("FORGEEVAL_ORIGIN") != "" {
+					fmt.Printf("origin moved to the forged hop: %s\n", tr.Origin.Reason)
+					for _, h := range tr.Hops[max(0, len(tr.Hops)-3):] {
+						fmt.Printf("   [%d] %s\n", h.Index, strings.Join(strings.Fields(h.Received.Raw), " "))
+					}
 				}
 			}
 		}
