@@ -513,6 +513,9 @@ func (p *parser) fromComment(text string) {
 	if hasPrefixFold(text, "proxying for") {
 		return
 	}
+	if p.simpleFromComment(text) {
+		return
+	}
 	var buf [maxCommentTokens]token
 	sc := scanner{toks: buf[:]}
 	var semi int
@@ -1176,4 +1179,42 @@ func trimLWS(s string, from int) (string, int) {
 		end--
 	}
 	return s[from:end], from
+}
+
+// simpleFromComment reads the commonest from comments, "host [192.0.2.1]"
+// and "[192.0.2.1]", without the general scan, and reports whether it did.
+// Anything else (markers, ports, idents, several words) is left to the
+// general reading in fromComment, which gives the same result on these.
+func (p *parser) simpleFromComment(text string) bool {
+	n := len(text)
+	if n < 3 || text[n-1] != ']' {
+		return false
+	}
+	k := strings.LastIndexByte(text, '[')
+	if k < 0 {
+		return false
+	}
+	lit := text[k+1 : n-1]
+	for i := 0; i < len(lit); i++ {
+		if c := lit[i]; c == '[' || c == ']' || isSpace(c) {
+			return false
+		}
+	}
+	word := ""
+	if k > 0 {
+		if k < 2 || text[k-1] != ' ' {
+			return false
+		}
+		word = text[:k-1]
+		if !looksHost(word) || equalFold(word, "unknown") || isAddr(word) ||
+			equalFold(word, "HELO") || equalFold(word, "EHLO") || equalFold(word, "LHLO") {
+			return false
+		}
+	}
+	f := &p.hop.From
+	p.setLiteral(lit, 0)
+	if word != "" && f.RDNS == "" && !f.RDNSUnknown {
+		p.setRDNS(word)
+	}
+	return true
 }
