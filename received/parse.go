@@ -313,12 +313,20 @@ func (p *parser) fromClause(toks []token) {
 	h := &p.hop
 	f := &h.From
 	name := ""
+	glued := -1
 	for i, t := range toks {
 		switch t.kind {
 		case tokComment:
 			p.fromComments++
 			p.fromComment(t.text)
 		case tokLiteral:
+			if i == 1 && toks[0].kind == tokWord && toks[0].end == t.start && name == toks[0].text {
+				// "from gw02_[192.168.224.26] ([198.51.100.4])": a HELO
+				// with the client's own address glued on. The address the
+				// MTA recorded wins; the glued one is a fallback.
+				name, glued = p.s[toks[0].start:t.end], i
+				continue
+			}
 			if name == "" && i == 0 {
 				// "from [192.0.2.1] (...)": the HELO; an address the MTA
 				// recorded in the comment takes precedence (fromName).
@@ -356,6 +364,9 @@ func (p *parser) fromClause(toks []token) {
 		}
 	}
 	p.fromName(name)
+	if glued >= 0 && !p.ipSet {
+		p.setIP(toks[glued], true)
+	}
 }
 
 // fromName interprets the word after "from" once the comments are read:
