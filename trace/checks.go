@@ -20,7 +20,7 @@ func runChecks(c *config, tr *Trace) {
 		checkZone(h, add)
 		checkQueueID(h, add)
 		checkHELO(c, tr, h, add)
-		checkDynamic(h, add)
+		checkDynamic(tr, h, add)
 		checkSpamware(h, add)
 		checkFuture(c, h, add)
 	}

@@ -94,7 +94,7 @@ func encodesIP(host string, ip netip.Addr) bool {
 	return strings.Contains(host, hex)
 }
 
-func checkDynamic(h *Hop, add func(Finding)) {
+func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 	r := &h.Received
 	f := &r.From
 	name := f.RDNS
@@ -128,7 +128,7 @@ func checkDynamic(h *Hop, add func(Finding)) {
 		// delivered straight from a home connection to the recipient's
 		// own servers: the classic botnet pattern
 		sev = SeverityMedium
-	case endUserReceiver(r):
+	case endUserReceiver(r) || dynamicReceiver(tr, h):
 		// a dial-up host relaying to another end-user machine: no mail
 		// server records such a hop
 		sev = SeverityMedium
@@ -156,5 +156,25 @@ func endUserReceiver(r *received.Hop) bool {
 		return isInternal(a)
 	}
 	ok, _ := isDynamicName(by, netip.Addr{})
+	return ok
+}
+
+// dynamicReceiver reports whether the server that wrote hop h is the
+// dial-up or pool host the hop above recorded as its client: a home
+// connection that received mail over SMTP and relayed it on.
+func dynamicReceiver(tr *Trace, h *Hop) bool {
+	if h.Index == 0 {
+		return false
+	}
+	up := &tr.Hops[h.Index-1].Received.From
+	by := normName(h.Received.By.Host)
+	if by == "" || (by != normName(up.RDNS) && by != normName(up.HELO)) {
+		return false
+	}
+	name := up.RDNS
+	if name == "" {
+		name = up.HELO
+	}
+	ok, _ := isDynamicName(name, up.IP)
 	return ok
 }
