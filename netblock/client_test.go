@@ -314,3 +314,34 @@ func TestBootstrap(t *testing.T) {
 		}
 	}
 }
+
+// Identical lookups in flight are merged into one query.
+func TestLookupInFlightMerged(t *testing.T) {
+	release := make(chan struct{})
+	srv := newWhoisServer(t, func(q string) string {
+		<-release
+		return "inetnum: 81.2.69.0 - 81.2.69.255\nnetname: EX\nabuse-mailbox: abuse@example.net\n"
+	})
+	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits(), QueryTimeout: 5 * time.Second}
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nb, err := c.Lookup(context.Background(), netip.MustParseAddr("81.2.69.1"))
+			if err != nil || nb.Abuse[0].Email != "abuse@example.net" {
+				bad.Add(1)
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if bad.Load() != 0 {
+		t.Errorf("%d lookups failed", bad.Load())
+	}
+	if n := srv.queries.Load(); n != 1 {
+		t.Errorf("%d queries for 50 identical lookups in flight; want 1", n)
+	}
+}

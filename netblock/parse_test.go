@@ -273,3 +273,24 @@ func FuzzParseRDAP(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRDAPAbuseOrder(t *testing.T) {
+	// An abuse entity nested under the registrant comes after the
+	// network's own; inside one entity, an e-mail typed "abuse" (RIPE's
+	// abuse-mailbox) or pref=1 comes before the role's plain e-mail.
+	body := `{"objectClassName":"ip network","startAddress":"81.2.69.0","endAddress":"81.2.69.255","port43":"whois.ripe.net","entities":[
+	  {"handle":"ORG-1","roles":["registrant"],"entities":[{"handle":"NESTED","roles":["abuse"],"vcardArray":["vcard",[["email",{},"text","nested@example.net"]]]}]},
+	  {"handle":"AR-1","roles":["abuse"],"vcardArray":["vcard",[["email",{},"text","role@example.net"],["email",{"type":"abuse"},"text","mailbox@example.net"],["email",{"pref":"1"},"text","pref@example.net"]]]}]}`
+	res, err := parseRDAP([]byte(body), netip.MustParseAddr("81.2.69.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range res.nb.Abuse {
+		got = append(got, c.Handle+":"+c.Email)
+	}
+	want := "AR-1:mailbox@example.net AR-1:pref@example.net AR-1:role@example.net NESTED:nested@example.net"
+	if strings.Join(got, " ") != want {
+		t.Errorf("abuse = %v\nwant   %s", got, want)
+	}
+}

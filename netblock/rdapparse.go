@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"sort"
 	"strings"
 
 	"go4.org/netipx"
@@ -51,7 +52,8 @@ type rdapNetwork struct {
 // vcard is what is read from a jCard (RFC 7095).
 type vcard struct {
 	fn, org, kind string
-	emails        []string
+	emails        []string // preferred ones first
+	preferred     int      // how many of emails are preferred
 }
 
 func parseVCard(raw json.RawMessage) vcard {
@@ -77,6 +79,15 @@ func parseVCard(raw json.RawMessage) vcard {
 		}
 		var val string
 		_ = json.Unmarshal(p[3], &val)
+		// A "type" parameter naming abuse, or pref=1, puts an address
+		// first (RIPE's abuse-mailbox, RFC 6350 PREF).
+		var params struct {
+			Type json.RawMessage `json:"type"`
+			Pref json.RawMessage `json:"pref"`
+		}
+		_ = json.Unmarshal(p[1], &params)
+		preferred := strings.Contains(strings.ToLower(string(params.Type)), "abuse") ||
+			strings.Trim(string(params.Pref), `"`) == "1"
 		switch strings.ToLower(name) {
 		case "fn":
 			v.fn = val
@@ -87,7 +98,14 @@ func parseVCard(raw json.RawMessage) vcard {
 		case "kind":
 			v.kind = val
 		case "email":
-			if val != "" {
+			switch {
+			case val == "":
+			case preferred:
+				v.emails = append(v.emails, "")
+				copy(v.emails[v.preferred+1:], v.emails[v.preferred:])
+				v.emails[v.preferred] = val
+				v.preferred++
+			default:
 				v.emails = append(v.emails, val)
 			}
 		}
@@ -106,6 +124,22 @@ func hasRole(roles []string, r string) bool {
 		}
 	}
 	return false
+}
+
+// onlyRole reports whether every role in roles is r.
+func onlyRole(roles []string, r string) bool {
+	n := 0
+	for _, x := range roles {
+		for _, part := range strings.Split(x, ",") {
+			if p := strings.TrimSpace(part); p != "" {
+				if !strings.EqualFold(p, r) {
+					return false
+				}
+				n++
+			}
+		}
+	}
+	return n > 0
 }
 
 // errRDAPNotNetwork: the JSON is not an IP network object.
@@ -163,6 +197,7 @@ func parseRDAP(body []byte, addr netip.Addr) (rdapResult, error) {
 	}
 	nb.Registry = registryFromWhoisHost(n.Port43)
 	seen := map[string]bool{}
+	var depths []int // rank of each abuse contact: its depth, later if the entity has other roles too
 	var walk func(es []rdapEntity, depth int)
 	walk = func(es []rdapEntity, depth int) {
 		if depth > maxEntityDepth {
@@ -190,6 +225,11 @@ func parseRDAP(body []byte, addr netip.Addr) (rdapResult, error) {
 					if m != "" && !seen[strings.ToLower(m)] {
 						seen[strings.ToLower(m)] = true
 						nb.Abuse = append(nb.Abuse, Contact{Email: m, Source: SourceRDAP, Handle: e.Handle, Scope: "abuse"})
+						rank := depth
+						if !onlyRole(e.Roles, "abuse") {
+							rank += maxEntityDepth + 1
+						}
+						depths = append(depths, rank)
 					}
 				}
 			}
@@ -197,6 +237,22 @@ func parseRDAP(body []byte, addr netip.Addr) (rdapResult, error) {
 		}
 	}
 	walk(n.Entities, 0)
+	// An entity that is only an abuse desk before one that is also the
+	// technical or NOC contact (ARIN's OrgAbuse POC against a net POC
+	// with every role); then the network's own abuse entity before one
+	// nested under another contact; else the answer's order.
+	idx := make([]int, len(nb.Abuse))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return depths[idx[i]] < depths[idx[j]] })
+	sorted := make([]Contact, len(idx))
+	for i, k := range idx {
+		sorted[i] = nb.Abuse[k]
+	}
+	if len(sorted) > 0 {
+		nb.Abuse = sorted
+	}
 	res.nb = nb
 	return res, nil
 }
