@@ -126,3 +126,58 @@ func BenchmarkParseDate(b *testing.B) {
 		ParseDate("Thu, 22 Aug 2002 18:26:25 +0100 (BST)")
 	}
 }
+
+// TestParseDateCorpus parses the date part of every Received header (the
+// text after its last ';') and every Date header of the SpamAssassin corpus
+// in $SPAMTRACE_CORPUS, and holds each to 99.5%.
+func TestParseDateCorpus(t *testing.T) {
+	msgs := loadCorpus(t)
+	var received, dates []string
+	for _, m := range msgs {
+		text := strings.ReplaceAll(m.Text, "\r\n", "\n")
+		if i := strings.Index(text, "\n\n"); i >= 0 {
+			text = text[:i]
+		}
+		var name, value string
+		flush := func() {
+			switch strings.ToLower(name) {
+			case "received":
+				if k := strings.LastIndexByte(value, ';'); k >= 0 {
+					received = append(received, value[k+1:])
+				}
+			case "date":
+				dates = append(dates, value)
+			}
+			name, value = "", ""
+		}
+		for _, l := range strings.Split(text, "\n") {
+			if l != "" && (l[0] == ' ' || l[0] == '\t') {
+				value += " " + strings.TrimSpace(l)
+				continue
+			}
+			flush()
+			if k := strings.IndexByte(l, ':'); k > 0 {
+				name, value = l[:k], strings.TrimSpace(l[k+1:])
+			}
+		}
+		flush()
+	}
+	for _, set := range []struct {
+		name   string
+		values []string
+	}{{"Received date parts", received}, {"Date headers", dates}} {
+		ok := 0
+		for _, v := range set.values {
+			if _, _, err := ParseDate(v); err == nil {
+				ok++
+			} else if testing.Verbose() {
+				t.Logf("%v: %q", err, v)
+			}
+		}
+		rate := 100 * float64(ok) / float64(len(set.values))
+		t.Logf("%s: %d of %d parsed (%.3f%%)", set.name, ok, len(set.values), rate)
+		if rate < 99.5 {
+			t.Errorf("%s: %.3f%% parsed, want at least 99.5%%", set.name, rate)
+		}
+	}
+}

@@ -212,3 +212,25 @@ func TestReadMessageMalformedLines(t *testing.T) {
 		t.Errorf("%d errors, last %v", len(m.Errors), m.Errors[len(m.Errors)-1])
 	}
 }
+
+func FuzzReadMessage(f *testing.F) {
+	f.Add(sampleMessage)
+	f.Add("Received: a\r\n\tb\rX: y\n\nbody")
+	f.Add("From x\n \tcont\nno colon\nBad Key: v\n:empty\n\n")
+	f.Fuzz(func(t *testing.T, raw string) {
+		lim := &Limits{MaxHeaderBytes: 4096, MaxHops: 5}
+		m, err := ReadMessage(strings.NewReader(raw), lim)
+		if m == nil {
+			if err == nil {
+				t.Fatal("no message and no error")
+			}
+			return
+		}
+		if len(m.Hops) > 5 || len(m.Hops) != len(m.HopErrs) {
+			t.Fatalf("%d hops, %d hop errors", len(m.Hops), len(m.HopErrs))
+		}
+		if len(m.Errors) > maxLineErrors+4 {
+			t.Fatalf("%d errors", len(m.Errors))
+		}
+	})
+}
