@@ -407,7 +407,7 @@ func (c *Client) rdap(ctx context.Context, addr netip.Addr) (*Netblock, error) {
 	// An abuse entity without an e-mail: follow its link once.
 	if !hasRegistered(nb.Abuse) && len(res.needEntity) > 0 {
 		u := res.needEntity[0]
-		if pu, err := url.Parse(u); err == nil && (safeRDAPURL(pu) || c.RDAPServer != "" && strings.HasPrefix(u, strings.TrimSuffix(c.RDAPServer, "/"))) {
+		if pu, err := url.Parse(u); err == nil && (safeRDAPURL(pu) || c.RDAPServer != "" && strings.HasPrefix(u, strings.TrimSuffix(c.RDAPServer, "/")+"/")) {
 			if eb, _, err := c.rdapGet(ctx, u); err == nil {
 				h, emails := parseRDAPEntity(eb)
 				for _, m := range emails {

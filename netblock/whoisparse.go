@@ -34,6 +34,35 @@ func (o object) all(key string) []string {
 	return out
 }
 
+// maxRefs caps how many distinct values of one reference attribute
+// (abuse-c, mnt-irt, admin-c...) are resolved, so that a hostile answer
+// repeating one cannot make the parse quadratic.
+const maxRefs = 8
+
+// refs returns the distinct values of key, at most maxRefs of them.
+func (o object) refs(key string) []string {
+	var out []string
+	for _, a := range o {
+		if !strings.EqualFold(a.key, key) || a.val == "" {
+			continue
+		}
+		dup := false
+		for _, v := range out {
+			if strings.EqualFold(v, a.val) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, a.val)
+			if len(out) == maxRefs {
+				break
+			}
+		}
+	}
+	return out
+}
+
 // WhoisAnswer is a whois answer read into objects.
 type whoisAnswer struct {
 	objects  []object
@@ -475,17 +504,17 @@ func whoisContacts(w whoisAnswer, net object, group []object) []Contact {
 		}
 	}
 	// abuse-c and mnt-irt references.
-	for _, h := range net.all("abuse-c") {
+	for _, h := range net.refs("abuse-c") {
 		if o := findObject(w.objects, "", h); o != nil {
 			add(firstOf(o, "abuse-mailbox", "e-mail", "email"), SourceWhois, h, "abuse-c")
 		}
 	}
-	for _, h := range net.all("mnt-irt") {
+	for _, h := range net.refs("mnt-irt") {
 		if o := findObject(w.objects, "irt", h); o != nil {
 			add(firstOf(o, "abuse-mailbox", "e-mail"), SourceWhois, h, "irt")
 		}
 	}
-	for _, v := range net.all("abuse-mailbox") {
+	for _, v := range net.refs("abuse-mailbox") {
 		add(v, SourceWhois, "", "abuse")
 	}
 	// ARIN: the organisation's abuse point of contact.
@@ -500,7 +529,7 @@ func whoisContacts(w whoisAnswer, net object, group []object) []Contact {
 	// The organisation object's abuse-c (RIPE puts it there).
 	if org := net.get("org"); org != "" {
 		if o := findObject(w.objects, "organisation", org); o != nil {
-			for _, h := range o.all("abuse-c") {
+			for _, h := range o.refs("abuse-c") {
 				if r := findObject(w.objects, "", h); r != nil {
 					add(firstOf(r, "abuse-mailbox", "e-mail"), SourceWhois, h, "abuse-c")
 				}
@@ -510,7 +539,7 @@ func whoisContacts(w whoisAnswer, net object, group []object) []Contact {
 	// Roles the network names as admin or tech contact that carry an
 	// abuse-mailbox (the form older RIPE objects use).
 	for _, k := range []string{"admin-c", "tech-c", "owner-c"} {
-		for _, h := range net.all(k) {
+		for _, h := range net.refs(k) {
 			if o := findObject(w.objects, "", h); o != nil {
 				if e := o.get("abuse-mailbox"); e != "" {
 					add(e, SourceWhois, h, "abuse")
