@@ -52,7 +52,8 @@ type Message struct {
 	// HopErrs[i] is what Parse did not understand in Hops[i]; nil if all.
 	HopErrs []error
 	// Errors are problems reading the header block: malformed lines
-	// (skipped, reading goes on) and limits reached.
+	// (skipped, reading goes on; at most 20 listed, then one count) and
+	// limits reached.
 	Errors []error
 	// Truncated is set when a limit stopped the reading.
 	Truncated bool
@@ -63,13 +64,20 @@ type Message struct {
 var ErrNoHeader = errors.New("received: no header fields")
 
 // ReadMessage reads the header block of a raw message (RFC 5322 section
-// 2.1) and parses its Received fields. It reads no further than the blank
-// line that ends the header block, or lim's byte cap. An mbox "From " first
-// line is skipped. A malformed line (no colon) is recorded in Errors and
-// reading goes on with the next line. CR-only line endings are read as
-// line endings.
+// 2.1) with go-message's textproto and parses its Received fields. It reads
+// no further than the blank line that ends the header block (never the
+// body), or lim's byte cap. An mbox "From " first line is skipped. CR-only
+// line endings are read as line endings.
 //
-// The error is non-nil only when nothing could be read.
+// A malformed line (no colon, or a field name with spaces or control
+// bytes) is skipped with its continuation lines and recorded in Errors;
+// reading goes on with the next field. The first 20 such lines are
+// recorded one by one, the rest counted in one more error, so a hostile
+// header costs a bounded number of errors.
+//
+// The error is non-nil only when nothing could be read: a read error
+// before any header byte, or [ErrNoHeader] (with a non-nil Message) when
+// the input holds no header field.
 func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	rb := readBufs.Get().(*readBuffers)
 	defer readBufs.Put(rb)
