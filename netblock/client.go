@@ -84,6 +84,9 @@ type Client struct {
 	inflight map[netip.Prefix]*call
 	next     map[string]time.Time
 	httpc    *http.Client
+	// rdapHost is RDAPServer's host:port, the one HTTP destination exempt
+	// from the no-loopback/no-private check.
+	rdapHost string
 
 	// Queries counts the queries sent, per registry host (RDAP hosts too).
 	statsMu sync.Mutex
@@ -115,6 +118,16 @@ func (c *Client) init() {
 		c.inflight = map[netip.Prefix]*call{}
 		c.next = map[string]time.Time{}
 		c.stats = map[string]int{}
+		if u, err := url.Parse(c.RDAPServer); err == nil && c.RDAPServer != "" {
+			port := u.Port()
+			if port == "" {
+				port = "80"
+				if u.Scheme == "https" {
+					port = "443"
+				}
+			}
+			c.rdapHost = net.JoinHostPort(u.Hostname(), port)
+		}
 		c.httpc = c.HTTPClient
 		if c.httpc == nil {
 			c.httpc = &http.Client{Transport: &http.Transport{
@@ -480,8 +493,9 @@ func (c *Client) rdapGet(ctx context.Context, u string) ([]byte, string, error) 
 }
 
 // dialHTTP dials RDAP servers through Resolver and refuses addresses no
-// registry has (loopback, private, special-purpose), unless the caller
-// chose the server with RDAPServer.
+// registry has (loopback, private, special-purpose), except the one server
+// the caller chose with RDAPServer (a redirect from it to any other host is
+// checked as usual).
 func (c *Client) dialHTTP(ctx context.Context, network, address string) (net.Conn, error) {
 	d := net.Dialer{Resolver: c.Resolver, Timeout: c.queryTimeout()}
 	d.Control = nil
@@ -489,7 +503,7 @@ func (c *Client) dialHTTP(ctx context.Context, network, address string) (net.Con
 	if err != nil {
 		return nil, err
 	}
-	if c.RDAPServer == "" {
+	if c.rdapHost == "" || !strings.EqualFold(address, c.rdapHost) {
 		if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
 			a := ap.Addr().Unmap()
 			if a.IsLoopback() || a.IsPrivate() || !a.IsGlobalUnicast() || isSpecial(a) {

@@ -345,3 +345,34 @@ func TestLookupInFlightMerged(t *testing.T) {
 		t.Errorf("%d queries for 50 identical lookups in flight; want 1", n)
 	}
 }
+
+// RDAP connections reach no loopback or private address, except the one
+// server configured with RDAPServer.
+func TestRDAPDialRefusesLoopback(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "https://")
+	c := &Client{}
+	c.init()
+	if conn, err := c.dialHTTP(context.Background(), "tcp", host); err == nil || !strings.Contains(err.Error(), "no registry uses") {
+		if conn != nil {
+			conn.Close()
+		}
+		t.Errorf("default client dialled loopback %s: err = %v", host, err)
+	}
+	mirror := &Client{RDAPServer: "https://127.0.0.1:1/rdap"}
+	mirror.init()
+	if conn, err := mirror.dialHTTP(context.Background(), "tcp", host); err == nil {
+		conn.Close()
+		t.Errorf("a client configured for another mirror dialled %s", host)
+	}
+	ok := &Client{RDAPServer: srv.URL}
+	ok.init()
+	conn, err := ok.dialHTTP(context.Background(), "tcp", host)
+	if err != nil {
+		t.Fatalf("configured server refused: %v", err)
+	}
+	conn.Close()
+}
