@@ -98,10 +98,24 @@ func TestParseDateErrors(t *testing.T) {
 	}
 }
 
+// commonDates are the shapes most real headers carry.
+var commonDates = []string{
+	"Thu, 22 Aug 2002 18:26:25 +0100 (BST)",
+	"Thu, 22 Aug 2002 12:34:53 +0100",
+	"22 Aug 2002 15:25:57 -0000",
+	"Thu, 22 Aug 2002 07:35:02 -0400 (EDT)",
+	"Mon, 2 Sep 2002 10:00:00 GMT",
+	"Aug, 28 2002 6:59:50 AM +0600",
+	"2026-04-29 19:12:16.1 +0000 UTC m=+7.8",
+	"22/08/2002 10:25:57",
+	"garbage",
+}
+
 func TestParseDateNoAllocs(t *testing.T) {
-	in := "Thu, 22 Aug 2002 18:26:25 +0100 (BST)"
-	if n := testing.AllocsPerRun(100, func() { ParseDate(in) }); n != 0 {
-		t.Errorf("ParseDate allocates %v times", n)
+	for _, in := range commonDates {
+		if n := testing.AllocsPerRun(100, func() { ParseDate(in) }); n != 0 {
+			t.Errorf("ParseDate(%q) allocates %v times", in, n)
+		}
 	}
 }
 
@@ -124,6 +138,15 @@ func BenchmarkParseDate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ParseDate("Thu, 22 Aug 2002 18:26:25 +0100 (BST)")
+	}
+}
+
+func BenchmarkParseDateMix(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range commonDates {
+			ParseDate(s)
+		}
 	}
 }
 
