@@ -358,11 +358,8 @@ func mergeContacts(a, b []Contact) []Contact {
 // wait applies the per-host rate limit and the concurrency cap. The
 // returned function releases the slot.
 func (c *Client) wait(ctx context.Context, host string) (func(), error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	// The rate limit first, so that queries queued for a slow registry
+	// do not hold the concurrency slots others need.
 	limits := c.RateLimits
 	if limits == nil {
 		limits = DefaultRateLimits
@@ -382,10 +379,14 @@ func (c *Client) wait(ctx context.Context, host string) (func(), error) {
 			case <-t.C:
 			case <-ctx.Done():
 				t.Stop()
-				<-c.sem
 				return nil, ctx.Err()
 			}
 		}
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	c.count(host)
 	return func() { <-c.sem }, nil

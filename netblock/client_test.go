@@ -376,3 +376,51 @@ func TestRDAPDialRefusesLoopback(t *testing.T) {
 	}
 	conn.Close()
 }
+
+// Queries to one registry are spaced by its rate limit, and the queue for
+// it does not hold up another registry.
+func TestWhoisRateLimitPerRegistry(t *testing.T) {
+	answer := func(q string) string {
+		a, err := netip.ParseAddr(strings.TrimPrefix(q, "n + "))
+		if err != nil {
+			return "% bad query\n"
+		}
+		b := a.As4()
+		return fmt.Sprintf("inetnum: %d.%d.%d.0 - %d.%d.%d.255\nabuse-mailbox: abuse@example.net\n", b[0], b[1], b[2], b[0], b[1], b[2])
+	}
+	ripe := newWhoisServer(t, answer)
+	arin := newWhoisServer(t, answer)
+	const gap = 150 * time.Millisecond
+	c := &Client{
+		WhoisServers:  map[string]string{"whois.ripe.net": ripe.addr(), "whois.arin.net": arin.addr()},
+		RateLimits:    map[string]time.Duration{"whois.ripe.net": gap},
+		MaxConcurrent: 2,
+		QueryTimeout:  5 * time.Second,
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.whoisFrom(context.Background(), "whois.ripe.net", netip.AddrFrom4([4]byte{62, 1, byte(i), 1})); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	arinStart := time.Now()
+	if _, err := c.whoisFrom(context.Background(), "whois.arin.net", netip.MustParseAddr("74.125.1.1")); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(arinStart); el > gap {
+		t.Errorf("ARIN waited %v behind RIPE's queue", el)
+	}
+	wg.Wait()
+	if el := time.Since(start); el < 4*gap {
+		t.Errorf("5 RIPE queries in %v; the limit spaces them %v apart", el, gap)
+	}
+	if ripe.queries.Load() != 5 || arin.queries.Load() != 1 {
+		t.Errorf("queries ripe=%d arin=%d", ripe.queries.Load(), arin.queries.Load())
+	}
+}
