@@ -313,21 +313,6 @@ func clipBlock(b []byte, max int64) []byte {
 	return append(b, '\r', '\n')
 }
 
-// endsHeader reports whether b ends with an empty line.
-func endsHeader(b []byte) bool {
-	n := len(b)
-	if n == 0 || b[n-1] != '\n' {
-		return false
-	}
-	if n == 1 {
-		return true
-	}
-	if b[n-2] == '\n' {
-		return true
-	}
-	return n >= 3 && b[n-2] == '\r' && b[n-3] == '\n' || n == 2 && b[0] == '\r'
-}
-
 // appendCRToCRLF appends line to out with every lone CR turned into CRLF.
 func appendCRToCRLF(out, line []byte) []byte {
 	for i := 0; i < len(line); i++ {
