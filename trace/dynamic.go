@@ -4,7 +4,6 @@ import (
 	"net/netip"
 
 	"github.com/spamtrace/spamtrace/received"
-	"strconv"
 	"strings"
 )
 
@@ -36,7 +35,13 @@ func isDynamicName(host string, ip netip.Addr) (bool, string) {
 	} else if d != "" {
 		return false, ""
 	}
-	for _, label := range strings.FieldsFunc(sub, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+	for start := 0; start < len(sub); {
+		end := start
+		for end < len(sub) && sub[end] != '.' && sub[end] != '-' && sub[end] != '_' {
+			end++
+		}
+		label := sub[start:end]
+		start = end + 1
 		w := strings.TrimRight(label, "0123456789")
 		for _, dw := range dynamicWords {
 			if w == dw {
@@ -51,9 +56,13 @@ func isDynamicName(host string, ip netip.Addr) (bool, string) {
 // in order or reversed (1-2-3-4, 4.3.2.1, 001002003004), or as 8 hex digits.
 func encodesIP(host string, ip netip.Addr) bool {
 	b := ip.As4()
-	var nums []int
+	var arr [32]int
+	nums := arr[:0]
 	n, digits := 0, 0
 	flush := func() {
+		if len(nums)+4 > cap(nums) {
+			return
+		}
 		if digits > 0 && digits <= 3 {
 			nums = append(nums, n)
 		} else if digits == 12 {
@@ -87,11 +96,12 @@ func encodesIP(host string, ip netip.Addr) bool {
 	if match(fwd) || match(rev) {
 		return true
 	}
-	hex := strconv.FormatUint(uint64(b[0])<<24|uint64(b[1])<<16|uint64(b[2])<<8|uint64(b[3]), 16)
-	for len(hex) < 8 {
-		hex = "0" + hex
+	var hex [8]byte
+	const digitsHex = "0123456789abcdef"
+	for i, x := range b {
+		hex[2*i], hex[2*i+1] = digitsHex[x>>4], digitsHex[x&0xf]
 	}
-	return strings.Contains(host, hex)
+	return strings.Contains(host, string(hex[:]))
 }
 
 func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
