@@ -26,7 +26,7 @@ type whoisServer struct {
 	seen    []string
 }
 
-func newWhoisServer(t *testing.T, answer func(query string) string) *whoisServer {
+func newWhoisServer(t testing.TB, answer func(query string) string) *whoisServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -85,3 +85,42 @@ func TestRegistryAndQueries(t *testing.T) {
 		t.Errorf("Queries() = %v, want one query", c.Queries())
 	}
 }
+
+func BenchmarkParseWhoisRIPE(b *testing.B) {
+	s := readSample(b, "whois/ripe_62.239.237.1.txt")
+	a := netip.MustParseAddr("62.239.237.1")
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseWhois(s, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseRDAPARIN(b *testing.B) {
+	body := []byte(readSample(b, "rdap/arin_74.125.225.229.json"))
+	a := netip.MustParseAddr("74.125.225.229")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseRDAP(body, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A cached lookup: one answer serves every address in its prefix.
+func BenchmarkLookupCached(b *testing.B) {
+	srv := newWhoisServer(b, func(q string) string { return "inetnum: 81.2.0.0 - 81.2.255.255\nabuse-mailbox: a@example.net\n" })
+	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits()}
+	ctx := b.Context()
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		if _, err := c.Lookup(ctx, netip.AddrFrom4([4]byte{81, 2, byte(i >> 8), byte(i)})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
