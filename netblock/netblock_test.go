@@ -124,3 +124,24 @@ func BenchmarkLookupCached(b *testing.B) {
 		}
 	}
 }
+
+func TestASNRegistry(t *testing.T) {
+	tests := []struct {
+		asn            uint32
+		registry, base string
+	}{
+		{15169, "arin", "https://rdap.arin.net/registry/"},
+		{2856, "ripe", "https://rdap.db.ripe.net/"},
+		{4766, "apnic", "https://rdap.apnic.net/"},
+		{28000, "lacnic", "https://rdap.lacnic.net/rdap/"},
+		{37100, "afrinic", "https://rdap.afrinic.net/rdap/"},
+		{64500, "", ""}, // documentation (RFC 5398)
+		{4294967295, "", ""},
+	}
+	for _, tt := range tests {
+		reg, base := ASNRegistry(tt.asn)
+		if reg != tt.registry || base != tt.base {
+			t.Errorf("AS%d: %q %q, want %q %q", tt.asn, reg, base, tt.registry, tt.base)
+		}
+	}
+}
