@@ -20,8 +20,16 @@ func buildEdges(hops []Hop) []Edge {
 		return nil
 	}
 	edges := make([]Edge, len(hops)-1)
+	start := 0
 	for i := range edges {
 		m, detail := matchHops(&hops[i].Received, &hops[i+1].Received)
+		if isFetch(&hops[i].Received) {
+			start = i + 1 // a new chain: the mailbox server's own
+		} else if m == MatchNoData && opaqueAbove(&hops[i].Received) {
+			if d, ok := strangerBelow(hops, start, i); ok {
+				m, detail = MatchNone, detail+"; and the server below, "+normName(hops[i+1].Received.By.Host)+", belongs to "+d+", a domain no hop above names"
+			}
+		}
 		edges[i] = Edge{Upper: i, Lower: i + 1, Match: m, Detail: detail, Broken: m == MatchNone}
 	}
 	return edges
@@ -135,6 +143,55 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 	b.WriteString(" but the hop below was written by ")
 	b.WriteString(describeBy(by))
 	return MatchNone, b.String()
+}
+
+// opaqueAbove reports whether hop u tells nothing checkable about its
+// client: no address and no dotted name, or it was written by a local
+// filter.
+func opaqueAbove(u *received.Hop) bool {
+	f := &u.From
+	if isLocalName(normName(u.By.Host)) {
+		return true
+	}
+	return !f.IP.IsValid() && !strings.Contains(f.HELO, ".") && !strings.Contains(f.RDNS, ".")
+}
+
+// strangerBelow reports whether hop i+1, which the hop above cannot be
+// matched against directly, was written by a fully qualified server whose
+// registered domain no hop from start to i names (as writer, HELO or reverse
+// DNS). An opaque internal hop (a spool pickup, a local filter) sits inside
+// one organisation, and the server below it is that organisation's own.
+func strangerBelow(hops []Hop, start, i int) (string, bool) {
+	by := normName(hops[i+1].Received.By.Host)
+	if !strings.Contains(by, ".") || isLocalName(by) {
+		return "", false
+	}
+	if _, form := received.ParseIPLiteral(stripBrackets(by)); form != received.IPFormNone {
+		return "", false
+	}
+	d := registeredDomain(by)
+	if d == "" {
+		return "", false
+	}
+	named := false
+	for j := start; j <= i; j++ {
+		r := &hops[j].Received
+		for _, n := range [...]string{r.By.Host, r.From.HELO, r.From.RDNS} {
+			n = normName(stripBrackets(n))
+			if n == "" {
+				continue
+			}
+			e := registeredDomain(n)
+			if e == "" {
+				continue
+			}
+			named = true
+			if e == d || relatedProvider(d, e) {
+				return "", false
+			}
+		}
+	}
+	return d, named
 }
 
 func describeFrom(f *received.From) string {

@@ -315,3 +315,24 @@ func FuzzTraceMessage(f *testing.F) {
 		}
 	})
 }
+
+// A hop below an opaque internal one (a spool pickup naming no client)
+// must be written by the same organisation; a stranger's server breaks the
+// chain, while the organisation's own relay and anything below a mailbox
+// fetch do not.
+func TestStrangerBelowOpaqueHop(t *testing.T) {
+	spool := "from SpoolDir by EMS-SRV0.corp.example.org (Mercury 1.44); Tue, 12 Mar 2024 13:14:31 +0000"
+	mx := "from mx1.example.org (mx1.example.org [81.2.69.30]) by EMS-SRV0.corp.example.org; Tue, 12 Mar 2024 13:14:31 +0000"
+	own := "from a.example.com (a.example.com [81.2.69.20]) by gw.example.org with ESMTP; Tue, 12 Mar 2024 13:14:01 +0000"
+	stranger := "from a.example.com (a.example.com [81.2.69.20]) by relay3.unrelated.example.net with ESMTP; Tue, 12 Mar 2024 13:14:01 +0000"
+	if tr := chain(t, nil, mx, spool, stranger); !hasFinding(tr, CategoryBrokenChain, 2, SeverityMedium) || !tr.Edges[1].Broken {
+		t.Errorf("stranger below a spool pickup not flagged: %+v %s", tr.Edges, dump(tr.Findings))
+	}
+	if tr := chain(t, nil, mx, spool, own); hasFinding(tr, CategoryBrokenChain, 2, SeverityMedium) {
+		t.Errorf("the organisation's own relay flagged: %s", dump(tr.Findings))
+	}
+	fetch := "from pop.example.org [81.2.69.40] by localhost with POP3 (fetchmail-6.4.0) for <u@localhost> (single-drop); Tue, 12 Mar 2024 13:20:00 +0000"
+	if tr := chain(t, nil, fetch, stranger); hasFinding(tr, CategoryBrokenChain, 1, SeverityMedium) {
+		t.Errorf("a hop below a mailbox fetch flagged: %s", dump(tr.Findings))
+	}
+}
