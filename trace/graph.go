@@ -122,7 +122,7 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		// name.
 		return MatchNoData, "the hop below is internal to " + byHost + ", whose own name need not be its public one"
 	}
-	if !lower.From.IP.IsValid() && lower.From.HELO == "" && lower.From.RDNS == "" {
+	if lower.From.IPText == "" && lower.From.HELO == "" && lower.From.RDNS == "" {
 		// A local submission: the host names itself as it likes.
 		return MatchNoData, "the hop below is a local submission on " + byHost
 	}
