@@ -104,3 +104,48 @@ func firstIP(v string) netip.Addr {
 	}
 	return netip.Addr{}
 }
+
+// keepField says which header fields a trace reads besides Received: the
+// summary fields and the webmail client-address fields. Skipping the rest
+// before go-message reads the block saves most of the reading.
+func keepField(name []byte) bool {
+	switch len(name) {
+	case 2:
+		return asciiEqualFold(name, "To") || asciiEqualFold(name, "Cc")
+	case 4:
+		return asciiEqualFold(name, "From") || asciiEqualFold(name, "Date")
+	case 7:
+		return asciiEqualFold(name, "Subject")
+	case 8:
+		return asciiEqualFold(name, "Reply-To")
+	case 10:
+		return asciiEqualFold(name, "Message-Id")
+	case 11:
+		return asciiEqualFold(name, "Return-Path")
+	case 12:
+		return asciiEqualFold(name, "Delivered-To")
+	}
+	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' {
+		return isClientIPHeader(string(name))
+	}
+	return false
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -60,7 +60,16 @@ func TraceMessage(ctx context.Context, raw io.Reader) (*Trace, error) {
 // only when no header could be read at all; problems with single fields or
 // hops are recorded in the result.
 func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
-	msg, err := received.ReadMessage(raw, t.Limits)
+	lim := received.Limits{Keep: keepField}
+	if t.Limits != nil {
+		lim = *t.Limits
+		if user := t.Limits.Keep; user != nil {
+			lim.Keep = func(n []byte) bool { return keepField(n) || user(n) }
+		} else {
+			lim.Keep = keepField
+		}
+	}
+	msg, err := received.ReadMessage(raw, &lim)
 	if err != nil {
 		return nil, err
 	}
