@@ -234,3 +234,34 @@ func FuzzReadMessage(f *testing.F) {
 		}
 	})
 }
+
+// Limits.Keep drops the fields it refuses, continuation lines included,
+// but never a Received field.
+func TestReadMessageKeep(t *testing.T) {
+	raw := "Received: from a.example ([192.0.2.1]) by b.example; Mon, 1 Jan 2024 00:00:02 +0000\n" +
+		"X-Junk: one\n\ttwo: still junk\n" +
+		"Subject: kept\n" +
+		"received: from c.example ([192.0.2.3]) by a.example; Mon, 1 Jan 2024 00:00:01 +0000\n" +
+		"X-Junk : three\n\nbody\n"
+	lim := &Limits{Keep: func(name []byte) bool { return string(name) == "Subject" }}
+	m, err := ReadMessage(strings.NewReader(raw), lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Hops) != 2 || m.Hops[1].From.IPText != "192.0.2.3" {
+		t.Fatalf("hops = %+v", m.Hops)
+	}
+	if m.Header.Get("Subject") != "kept" || m.Header.Has("X-Junk") {
+		t.Errorf("subject %q, X-Junk kept %v", m.Header.Get("Subject"), m.Header.Has("X-Junk"))
+	}
+	var names []string
+	for f := m.Header.Fields(); f.Next(); {
+		names = append(names, f.Key())
+	}
+	if got := strings.Join(names, ","); got != "Received,Subject,Received" {
+		t.Errorf("fields = %s", got)
+	}
+	if len(m.Errors) != 0 {
+		t.Errorf("errors = %v", m.Errors)
+	}
+}
