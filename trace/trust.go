@@ -3,7 +3,6 @@ package trace
 import (
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/spamtrace/spamtrace/received"
 )
@@ -122,19 +121,38 @@ func isFetch(h *received.Hop) bool {
 	if h.Protocol == received.ProtocolPOP3 || h.Protocol == received.ProtocolIMAP {
 		return true
 	}
-	w := strings.ToLower(h.With)
-	if strings.Contains(w, "pop3") || strings.Contains(w, "imap") {
+	if containsFoldASCII(h.With, "pop3") || containsFoldASCII(h.With, "imap") {
 		return true
 	}
-	for _, s := range []string{h.By.Software, h.With} {
-		ls := strings.ToLower(s)
-		if strings.Contains(ls, "fetchmail") || strings.Contains(ls, "getmail") {
+	for _, s := range [...]string{h.By.Software, h.With} {
+		if containsFoldASCII(s, "fetchmail") || containsFoldASCII(s, "getmail") {
 			return true
 		}
 	}
 	for _, cm := range h.Comments {
-		lc := strings.ToLower(cm)
-		if strings.Contains(lc, "fetchmail") || strings.Contains(lc, "getmail") {
+		if containsFoldASCII(cm, "fetchmail") || containsFoldASCII(cm, "getmail") {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII reports whether s contains the lower-case ASCII word
+// sub, ignoring case, without allocating.
+func containsFoldASCII(s, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == n {
 			return true
 		}
 	}
