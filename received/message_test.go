@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-message/textproto"
 	"github.com/spamtrace/spamtrace/internal/corpus"
 )
 
@@ -263,5 +264,22 @@ func TestReadMessageKeep(t *testing.T) {
 	}
 	if len(m.Errors) != 0 {
 		t.Errorf("errors = %v", m.Errors)
+	}
+}
+
+// joinHeaders, the fallback for a block go-message reads in pieces, keeps
+// every field in header order.
+func TestJoinHeaders(t *testing.T) {
+	var a, b textproto.Header
+	a.Add("Received", "one")
+	a.Add("Subject", "two") // Add puts a field first, so a reads Subject, Received
+	b.Add("Received", "three")
+	h := joinHeaders([]textproto.Header{a, b})
+	var got []string
+	for f := h.Fields(); f.Next(); {
+		got = append(got, f.Key()+"="+f.Value())
+	}
+	if s := strings.Join(got, ","); s != "Subject=two,Received=one,Received=three" {
+		t.Errorf("joined = %s", s)
 	}
 }
