@@ -208,7 +208,7 @@ func compareMessages(msgs []corpus.Message, first []int, values []string, hops [
 	}
 	fmt.Printf("spamtrace messages: %d messages in %.3f s = %.0f messages/s, best of 3 (ReadMessage: header block and every hop)\n", len(msgs), el.Seconds(), float64(len(msgs))/el.Seconds())
 
-	names := []string{"ip", "by", "rdns", "helo"}
+	names := []string{"ip", "by", "rdns", "helo", "id", "ident", "envfrom"}
 	agree := make([]int, len(names))
 	shown := make([]int, len(names))
 	compared, aligned, unaligned := 0, 0, 0
@@ -242,7 +242,8 @@ func compareMessages(msgs []corpus.Message, first []int, values []string, hops [
 				if h.From.IP.IsValid() {
 					ip = h.From.IP.Unmap().WithZone("").String()
 				}
-				return []string{strings.ToLower(ip), strings.ToLower(h.By.Host), strings.ToLower(h.From.RDNS), strings.ToLower(h.From.HELO)}
+				return []string{strings.ToLower(ip), strings.ToLower(h.By.Host), strings.ToLower(h.From.RDNS), strings.ToLower(h.From.HELO),
+					strings.ToLower(h.ID), strings.ToLower(h.From.Ident), strings.ToLower(h.EnvelopeFrom)}
 			}
 			match := -1
 			for q := p; q < len(ours); q++ {
@@ -264,6 +265,7 @@ func compareMessages(msgs []corpus.Message, first []int, values []string, hops [
 			for j, name := range names {
 				a := get(name)
 				if a == got[j] || strings.TrimPrefix(a, "ipv6:") == got[j] || saSanitised(a, got[j], name == "by") ||
+					name == "ident" && strings.TrimPrefix(a, "ident:") == got[j] ||
 					name == "helo" && got[j] == "" && a == get("rdns") {
 					agree[j]++
 				} else if shown[j] < show {
@@ -276,7 +278,7 @@ func compareMessages(msgs []corpus.Message, first []int, values []string, hops [
 	}
 	fmt.Printf("whole messages: %d messages, %d relays matched to our hops, %d not matched (ip and by agree by construction here)\n", aligned, compared, unaligned)
 	for j, name := range names {
-		fmt.Printf("  %-5s %6d / %6d = %6.2f%%\n", name, agree[j], compared, 100*float64(agree[j])/float64(max(compared, 1)))
+		fmt.Printf("  %-7s %6d / %6d = %6.2f%%\n", name, agree[j], compared, 100*float64(agree[j])/float64(max(compared, 1)))
 	}
 }
 
