@@ -46,61 +46,18 @@ func (o *Options) max() int {
 // that cannot be read yields one Message with Err set; the walk goes on.
 // fn returning false stops the walk.
 func Walk(paths []string, stdin io.Reader, opt *Options, fn func(Message) bool) {
-	for _, p := range paths {
-		if p == "-" {
-			if !readStream("-", stdin, opt, fn) {
-				return
-			}
-			continue
-		}
-		if !walkPath(p, opt, fn) {
-			return
-		}
-	}
-}
-
-func walkPath(p string, opt *Options, fn func(Message) bool) bool {
-	st, err := os.Stat(p)
-	if err != nil {
-		return fn(Message{File: p, Err: err})
-	}
-	if !st.IsDir() {
-		return readFile(p, opt, fn)
-	}
-	if isMaildir(p) {
-		for _, sub := range []string{"new", "cur"} {
-			if !walkFlat(filepath.Join(p, sub), opt, fn) {
-				return false
-			}
-		}
-		return true
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+	ok := true
+	Paths(paths, func(path string, err error) bool {
 		if err != nil {
-			files = append(files, path) // reported when read
-			return nil
+			ok = fn(Message{File: path, Err: err})
+			return ok
 		}
-		if d.IsDir() {
-			if path != p && (d.Name() == "tmp" && isMaildir(filepath.Dir(path))) {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() {
-			files = append(files, path)
-		}
-		return nil
+		ReadPath(path, stdin, opt, func(m Message) bool {
+			ok = fn(m)
+			return ok
+		})
+		return ok
 	})
-	if err != nil {
-		return fn(Message{File: p, Err: err})
-	}
-	for _, f := range files {
-		if !readFile(f, opt, fn) {
-			return false
-		}
-	}
-	return true
 }
 
 // isMaildir reports whether dir has the cur, new and tmp folders of a
@@ -110,22 +67,6 @@ func isMaildir(dir string) bool {
 		st, err := os.Stat(filepath.Join(dir, sub))
 		if err != nil || !st.IsDir() {
 			return false
-		}
-	}
-	return true
-}
-
-func walkFlat(dir string, opt *Options, fn func(Message) bool) bool {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fn(Message{File: dir, Err: err})
-	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
-	for _, e := range ents {
-		if e.Type().IsRegular() {
-			if !readFile(filepath.Join(dir, e.Name()), opt, fn) {
-				return false
-			}
 		}
 	}
 	return true
