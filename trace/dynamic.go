@@ -10,7 +10,7 @@ import (
 // dynamicWords are labels (or label prefixes) ISPs use for dial-up, DSL,
 // cable and address-pool hosts.
 var dynamicWords = []string{
-	"ppp", "pppoe", "dsl", "adsl", "xdsl", "vdsl", "sdsl", "dialup", "dial-up", "dial", "dip", "dyn", "dynamic",
+	"ppp", "pppoe", "dsl", "adsl", "xdsl", "vdsl", "sdsl", "dialup", "dialups", "dial-up", "dial", "dip", "dyn", "dynamic",
 	"dynip", "pool", "cable", "cpe", "dhcp", "client", "clients", "cust", "customer", "modem", "broadband",
 	"res", "resnet", "home", "user", "users", "ftth", "fttx", "wireless", "mobile", "nat",
 }
@@ -138,9 +138,19 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 		// delivered straight from a home connection to the recipient's
 		// own servers: the classic botnet pattern
 		sev = SeverityMedium
-	case endUserReceiver(r) || dynamicReceiver(tr, h):
+	case endUserReceiver(r) || endUserRelay(tr, h):
 		// a dial-up host relaying to another end-user machine: no mail
 		// server records such a hop
+		sev = SeverityMedium
+	case thirdPartyRelay(r, name) && !knownRecipient(tr, r.For):
+		// a home connection handing mail for somebody else's domain to a
+		// server of a third network, without logging in: the signature
+		// of an abused open relay, or of a hop made up to look like one
+		sev = SeverityMedium
+	case belowSubmission(tr, h):
+		// the hop above is where a user handed the message in (a local
+		// program, an authenticated client, a browser): no server can
+		// have received it over SMTP before that
 		sev = SeverityMedium
 	default:
 		// below the trust boundary, a home user's machine handing mail to
@@ -169,10 +179,11 @@ func endUserReceiver(r *received.Hop) bool {
 	return ok
 }
 
-// dynamicReceiver reports whether the server that wrote hop h is the
-// dial-up or pool host the hop above recorded as its client: a home
-// connection that received mail over SMTP and relayed it on.
-func dynamicReceiver(tr *Trace, h *Hop) bool {
+// endUserRelay reports whether the server that wrote hop h is, as the hop
+// above recorded it when it passed the message on, an end-user machine: a
+// dial-up or pool host, or a client that greeted with a bare or localhost
+// name. Such a machine does not receive mail over SMTP and relay it on.
+func endUserRelay(tr *Trace, h *Hop) bool {
 	if h.Index == 0 {
 		return false
 	}
@@ -181,10 +192,71 @@ func dynamicReceiver(tr *Trace, h *Hop) bool {
 	if by == "" || (by != normName(up.RDNS) && by != normName(up.HELO)) {
 		return false
 	}
+	if helo := normName(up.HELO); helo != "" && helo[0] != '[' && (isLocalName(helo) || !strings.Contains(helo, ".")) {
+		return true
+	}
 	name := up.RDNS
 	if name == "" {
 		name = up.HELO
 	}
 	ok, _ := isDynamicName(name, up.IP)
 	return ok
+}
+
+// belowSubmission reports whether the hop above h records the message's
+// submission by a user: a local program, an authenticated client or a
+// webmail browser.
+func belowSubmission(tr *Trace, h *Hop) bool {
+	if h.Index == 0 {
+		return false
+	}
+	up := &tr.Hops[h.Index-1].Received
+	return isLocalSubmission(up) || !up.Auth.IsZero() ||
+		up.Protocol == received.ProtocolHTTP || up.Protocol == received.ProtocolHTTPS
+}
+
+// thirdPartyRelay reports whether hop r, from the home connection name,
+// was handed to a server whose organisation is neither the client's nor
+// the envelope recipient's: relaying for strangers.
+func thirdPartyRelay(r *received.Hop, name string) bool {
+	rcpt := r.For
+	if at := strings.LastIndexByte(rcpt, '@'); at >= 0 {
+		rcpt = rcpt[at+1:]
+	} else {
+		return false
+	}
+	rcpt = strings.TrimRight(rcpt, ">")
+	by := orgLabel(r.By.Host)
+	return by != "" && by != orgLabel(name) && by != orgLabel(rcpt) && orgLabel(rcpt) != ""
+}
+
+// orgLabel returns the label left of host's public suffix ("example" for
+// mail.example.co.uk), which names the organisation across its domains
+// (example.com, example.net).
+func orgLabel(host string) string {
+	d := registeredDomain(host)
+	if i := strings.IndexByte(d, '.'); i > 0 {
+		return d[:i]
+	}
+	return d
+}
+
+// knownRecipient reports whether the domain of addr is one the message's
+// own recipient fields name: the hop delivered towards the message's
+// recipients rather than relaying for a stranger.
+func knownRecipient(tr *Trace, addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	d := strings.Trim(addr[at+1:], "<> ")
+	if d == "" {
+		return false
+	}
+	for _, v := range [...]string{tr.Header.To, tr.Header.Cc, tr.Header.DeliveredTo} {
+		if containsFoldASCII(v, "@"+d) || containsFoldASCII(v, "."+d) {
+			return true
+		}
+	}
+	return false
 }

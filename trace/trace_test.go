@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -334,5 +335,56 @@ func TestStrangerBelowOpaqueHop(t *testing.T) {
 	fetch := "from pop.example.org [81.2.69.40] by localhost with POP3 (fetchmail-6.4.0) for <u@localhost> (single-drop); Tue, 12 Mar 2024 13:20:00 +0000"
 	if tr := chain(t, nil, fetch, stranger); hasFinding(tr, CategoryBrokenChain, 1, SeverityMedium) {
 		t.Errorf("a hop below a mailbox fetch flagged: %s", dump(tr.Findings))
+	}
+}
+
+// A dial-up host is the sending system of hop 2 in each of these chains;
+// what the hops above say about its receiver decides the severity.
+func TestDynamicHostReceiver(t *testing.T) {
+	const dyn = "from ppp-81-2-69-20.dialup.isp.example (ppp-81-2-69-20.dialup.isp.example [81.2.69.20]) by %s with SMTP%s; Tue, 12 Mar 2024 13:13:01 +0000"
+	tests := []struct {
+		name   string
+		middle string // hop 1
+		by     string // hop 2's receiver
+		for_   string // hop 2's envelope recipient clause
+		want   bool
+	}{
+		{"below a local submission", "by mx.example.net (Postfix, from userid 500) id 4Q2; Tue, 12 Mar 2024 13:14:00 +0000", "mx.example.net", "", true},
+		{"below an authenticated submission", "from pc (a.example.com [81.2.69.30]) (Authenticated sender: bob) by mx.example.net (Postfix) with ESMTPSA id 4Q2; Tue, 12 Mar 2024 13:14:00 +0000", "a.example.com", "", true},
+		{"below a webmail submission", "from [81.2.69.30] by mx.example.net with HTTP; Tue, 12 Mar 2024 13:14:00 +0000", "[81.2.69.30]", "", true},
+		{"relayed by a workstation", "from pc17 (a.example.com [81.2.69.30]) by mx.example.net with SMTP; Tue, 12 Mar 2024 13:14:00 +0000", "a.example.com", "", true},
+		{"relayed by a mail server", "from relay.example.com (relay.example.com [81.2.69.30]) by mx.example.net with SMTP; Tue, 12 Mar 2024 13:14:00 +0000", "relay.example.com", "", false},
+		{"third-party relay for a stranger", "from relay.example.com (relay.example.com [81.2.69.30]) by mx.example.net with SMTP; Tue, 12 Mar 2024 13:14:00 +0000", "relay.example.com", " for <bob@elsewhere.example>", true},
+		{"to the recipient's server", "from relay.example.com (relay.example.com [81.2.69.30]) by mx.example.net with SMTP; Tue, 12 Mar 2024 13:14:00 +0000", "relay.example.com", " for <list@example.com>", false},
+		{"to its own provider", "from relay.example.com (relay.example.com [81.2.69.30]) by mx.example.net with SMTP; Tue, 12 Mar 2024 13:14:00 +0000", "smtp.isp.example", " for <bob@elsewhere.example>", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := chain(t, nil, top, tt.middle, fmt.Sprintf(dyn, tt.by, tt.for_))
+			if got := hasFinding(tr, CategoryDynamicHost, 2, SeverityMedium); got != tt.want {
+				t.Errorf("dynamic-host ≥ medium at hop 2 = %v, want %v; findings:\n%s", got, tt.want, dump(tr.Findings))
+			}
+		})
+	}
+}
+
+// A hop relaying for a domain the message's own recipient fields name is
+// delivery towards the recipient, not relaying for a stranger.
+func TestDynamicHostKnownRecipient(t *testing.T) {
+	msg := "Received: " + top + "\r\n" +
+		"Received: from relay.example.com (relay.example.com [81.2.69.30]) by mx.example.net with SMTP; Tue, 12 Mar 2024 13:14:00 +0000\r\n" +
+		"Received: from ppp-81-2-69-20.dialup.isp.example (ppp-81-2-69-20.dialup.isp.example [81.2.69.20]) by relay.example.com with SMTP for <bob@elsewhere.example>; Tue, 12 Mar 2024 13:13:01 +0000\r\n" +
+		"To: %s\r\nSubject: hi\r\n\r\nbody\r\n"
+	for _, tt := range []struct {
+		to   string
+		want bool
+	}{{"Bob <bob@elsewhere.example>", false}, {"carol@example.org", true}} {
+		tr, err := TraceMessage(context.Background(), strings.NewReader(fmt.Sprintf(msg, tt.to)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hasFinding(tr, CategoryDynamicHost, 2, SeverityMedium); got != tt.want {
+			t.Errorf("To %q: dynamic-host ≥ medium = %v, want %v; findings:\n%s", tt.to, got, tt.want, dump(tr.Findings))
+		}
 	}
 }

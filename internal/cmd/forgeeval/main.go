@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
+	"net/mail"
 	"net/netip"
 	"os"
 	"runtime"
@@ -30,8 +31,9 @@ import (
 )
 
 type forgery struct {
-	cat  trace.Category
-	make func(f *forgeCtx) string
+	cat   trace.Category
+	make  func(f *forgeCtx) string
+	label string // when not the category's name: a variant
 }
 
 // forgeCtx describes the real bottom hop a forged hop is added below.
@@ -40,6 +42,7 @@ type forgeCtx struct {
 	by     string    // the name the forged hop must claim as its receiver to connect
 	date   time.Time // the bottom real hop's date
 	rcpt   string
+	to     string // the message's own first To address, "" if none
 	n      int
 	ip     netip.Addr
 	ipText string
@@ -90,14 +93,14 @@ func (f *forgeCtx) hop(helo, rdns, lit, by, id, date string) string {
 }
 
 var forgeries = []forgery{
-	{trace.CategoryBrokenChain, func(f *forgeCtx) string {
+	{cat: trace.CategoryBrokenChain, make: func(f *forgeCtx) string {
 		return f.hop("", "", "", fmt.Sprintf("relay%d.unrelated%d.example.net", f.n%5, f.n), "", "")
 	}},
-	{trace.CategoryTimezoneMismatch, func(f *forgeCtx) string {
+	{cat: trace.CategoryTimezoneMismatch, make: func(f *forgeCtx) string {
 		t := f.date.Add(-2 * time.Minute).In(time.FixedZone("", -6*3600))
 		return f.hop("", "", "", "", "", t.Format("Mon, 2 Jan 2006 15:04:05 -0600")+" (EST)")
 	}},
-	{trace.CategoryQueueIDTime, func(f *forgeCtx) string {
+	{cat: trace.CategoryQueueIDTime, make: func(f *forgeCtx) string {
 		t := f.date.Add(-2 * time.Minute)
 		if f.n%2 == 0 {
 			return f.hop("", "", "", "", sendmailID(t.Add(-5*time.Hour), f.rnd), "")
@@ -106,16 +109,16 @@ var forgeries = []forgery{
 		h := (t.Hour() + 7) % 24
 		return strings.Replace(f.hop("", "", "", "", fmt.Sprintf("%cAA%05d", 'A'+h, f.rnd.Intn(99999)), ""), "8.12.11/8.12.11", "8.9.3/8.9.3", 1)
 	}},
-	{trace.CategoryInvalidIP, func(f *forgeCtx) string {
+	{cat: trace.CategoryInvalidIP, make: func(f *forgeCtx) string {
 		b := f.ip.As4()
 		return f.hop("", "", fmt.Sprintf("%d.%d.%d.%d", 256+f.rnd.Intn(700), b[1], b[2], b[3]), "", "", "")
 	}},
-	{trace.CategoryReservedIP, func(f *forgeCtx) string {
+	{cat: trace.CategoryReservedIP, make: func(f *forgeCtx) string {
 		first := []int{0, 224, 239, 240, 250, 255}[f.n%6]
 		b := f.ip.As4()
 		return f.hop("", "", fmt.Sprintf("%d.%d.%d.%d", first, b[1], b[2], b[3]), "", "", "")
 	}},
-	{trace.CategoryEncodedIP, func(f *forgeCtx) string {
+	{cat: trace.CategoryEncodedIP, make: func(f *forgeCtx) string {
 		b := f.ip.As4()
 		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 		lit := fmt.Sprint(v)
@@ -127,24 +130,34 @@ var forgeries = []forgery{
 		}
 		return f.hop("", "", lit, "", "", "")
 	}},
-	{trace.CategoryTimeTravel, func(f *forgeCtx) string {
+	{cat: trace.CategoryTimeTravel, make: func(f *forgeCtx) string {
 		t := f.date.Add(time.Duration(26+f.n%48) * time.Hour)
 		return f.hop("", "", "", "", sendmailID(t, f.rnd), dateText(t))
 	}},
-	{trace.CategoryHELOIPMismatch, func(f *forgeCtx) string {
+	{cat: trace.CategoryHELOIPMismatch, make: func(f *forgeCtx) string {
 		return f.hop("["+publicIP(f.rnd).String()+"]", fmt.Sprintf("host%d.example.com", f.n), "", "", "", "")
 	}},
-	{trace.CategoryDynamicHost, func(f *forgeCtx) string {
+	{cat: trace.CategoryDynamicHost, make: func(f *forgeCtx) string {
 		b := f.ip.As4()
 		name := []string{"ppp-%d-%d-%d-%d.dialup.isp%d.example.net", "dsl%d-%d-%d-%d.pool.isp%d.example.net", "%d-%d-%d-%d.dyn.isp%d.example.net", "cpe-%d-%d-%d-%d.cable.isp%d.example.net"}[f.n%4]
 		rd := fmt.Sprintf(name, b[0], b[1], b[2], b[3], f.n)
 		return f.hop(rd, rd, "", "", "", "")
 	}},
-	{trace.CategoryForgedHELO, func(f *forgeCtx) string {
+	{cat: trace.CategoryDynamicHost, label: "dynamic (for=To)", make: func(f *forgeCtx) string {
+		// The same forged hop, but its envelope recipient is the
+		// message's own: only the structure of the chain can tell.
+		if f.to == "" {
+			return ""
+		}
+		b := f.ip.As4()
+		rd := fmt.Sprintf("dsl%d-%d-%d-%d.pool.isp%d.example.net", b[0], b[1], b[2], b[3], f.n)
+		return strings.Replace(f.hop(rd, rd, "", "", "", ""), "for <"+f.rcpt+">", "for <"+f.to+">", 1)
+	}},
+	{cat: trace.CategoryForgedHELO, make: func(f *forgeCtx) string {
 		helo := []string{"mail.yahoo.com", "smtp.gmail.com", "mx.hotmail.com", "mail.aol.com"}[f.n%4]
 		return f.hop(helo, fmt.Sprintf("host%d.spamhost%d.example.net", f.n, f.n), "", "", "", "")
 	}},
-	{trace.CategorySpamware, func(f *forgeCtx) string {
+	{cat: trace.CategorySpamware, make: func(f *forgeCtx) string {
 		return f.hop("alt1", fmt.Sprintf("host%d.example.net", f.n), "", "", "", "")
 	}},
 }
@@ -301,7 +314,14 @@ func main() {
 			}
 			ip := publicIP(rnd)
 			fc := &forgeCtx{rnd: rnd, by: by, date: bottom.Date, rcpt: "user@example.org", n: i, ip: ip, ipText: ip.String()}
-			forged := insertBelow(hdr, fg.make(fc))
+			if a, err := mail.ParseAddressList(msg.Header.Get("To")); err == nil && len(a) > 0 {
+				fc.to = a[0].Address
+			}
+			fake := fg.make(fc)
+			if fake == "" {
+				continue
+			}
+			forged := insertBelow(hdr, fake)
 			if forged == "" {
 				continue
 			}
@@ -344,6 +364,10 @@ func main() {
 		if originCases > 0 {
 			safe = fmt.Sprintf("%.2f%%", 100*float64(originSafe)/float64(originCases))
 		}
-		fmt.Printf("%-18s %8d %9.2f%% %9.2f%% %12s\n", fg.cat, cases, 100*float64(detected)/float64(cases), 100*float64(hc[fg.cat])/float64(len(ham)), safe)
+		label := string(fg.cat)
+		if fg.label != "" {
+			label = fg.label
+		}
+		fmt.Printf("%-18s %8d %9.2f%% %9.2f%% %12s\n", label, cases, 100*float64(detected)/float64(cases), 100*float64(hc[fg.cat])/float64(len(ham)), safe)
 	}
 }
