@@ -87,7 +87,12 @@ var ErrNoHeader = errors.New("received: no header fields")
 // the input holds no header field.
 func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	rb := readBufs.Get().(*readBuffers)
-	defer readBufs.Put(rb)
+	defer func() {
+		if cap(rb.fields) > 4096 {
+			rb.fields = nil // a hostile header's spans are not kept
+		}
+		readBufs.Put(rb)
+	}()
 	max := lim.maxBytes()
 	rb.keep = nil
 	if lim != nil {
@@ -108,29 +113,7 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	if err != nil {
 		m.Errors = append(m.Errors, fmt.Errorf("received: reading header: %w", err))
 	}
-	rb.blockReader.Reset(block)
-	br := rb.lines
-	br.Reset(&rb.blockReader)
-	// readHeaderBlock has dropped the lines go-message rejects, so one
-	// ReadHeader call normally reads the whole block; the loop is a
-	// bounded fallback should go-message still stop on a line.
-	var chunks []textproto.Header
-	for tries := 0; ; tries++ {
-		h, err := textproto.ReadHeader(br)
-		chunks = append(chunks, h)
-		if err == nil || tries >= maxLineErrors {
-			break
-		}
-		if strings.HasPrefix(err.Error(), "message: malformed") {
-			m.Errors = append(m.Errors, errors.New("received: "+clip(err.Error())))
-			continue
-		}
-		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			m.Errors = append(m.Errors, errors.New("received: "+clip(err.Error())))
-		}
-		break
-	}
-	m.Header = joinHeaders(chunks)
+	m.Header = rb.header(block)
 	if m.Header.Len() == 0 {
 		return m, ErrNoHeader
 	}
@@ -149,25 +132,25 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	return m, nil
 }
 
-// joinHeaders joins the pieces of a header block read around malformed
-// lines into one Header, in header order.
-func joinHeaders(chunks []textproto.Header) textproto.Header {
-	if len(chunks) == 1 {
-		return chunks[0]
-	}
-	var raws [][]byte
-	for i := range chunks {
-		f := chunks[i].Fields()
-		for f.Next() {
-			if raw, err := f.Raw(); err == nil {
-				raws = append(raws, raw)
-			}
-		}
-	}
-	// Header.AddRaw puts a field above the others: add bottom first.
+// header turns a block readHeaderBlock produced (valid field lines only,
+// CRLF endings, ending with the blank line) into a go-message Header. The
+// block was split into fields while it was read; go-message's AddRaw
+// canonicalises each name and unfolds each value, without a second pass
+// over the lines. The fields keep one shared copy of the block.
+func (rb *readBuffers) header(block []byte) textproto.Header {
 	var h textproto.Header
-	for i := len(raws) - 1; i >= 0; i-- {
-		h.AddRaw(raws[i])
+	if len(rb.fields) == 0 {
+		return h
+	}
+	own := make([]byte, len(block))
+	copy(own, block)
+	// AddRaw puts a field before the ones added earlier: add bottom first.
+	for i := len(rb.fields) - 1; i >= 0; i-- {
+		f := rb.fields[i]
+		if own[f.start] == ':' {
+			continue // an empty name: go-message's reader skips it too
+		}
+		h.AddRaw(own[f.start:f.end:f.end])
 	}
 	return h
 }
@@ -176,11 +159,10 @@ func joinHeaders(chunks []textproto.Header) textproto.Header {
 // then costs no buffer allocations. go-message copies every field it
 // returns, so the block can be reused once the header is read.
 type readBuffers struct {
-	in          *bufio.Reader // over the input
-	lines       *bufio.Reader // over the block, for go-message
-	limit       io.LimitedReader
-	blockReader bytes.Reader
-	block       []byte
+	in     *bufio.Reader // over the input
+	limit  io.LimitedReader
+	block  []byte
+	fields []fieldSpan // the fields of block, top first
 
 	keep          func(name []byte) bool
 	malformed     []error // the first maxLineErrors malformed lines
@@ -191,18 +173,23 @@ type readBuffers struct {
 // Message.Errors; the rest are counted in one more error.
 const maxLineErrors = 20
 
+// fieldSpan is where one field, continuation lines included, lies in the
+// header block.
+type fieldSpan struct{ start, end int }
+
 var readBufs = sync.Pool{New: func() any {
-	return &readBuffers{in: bufio.NewReaderSize(nil, 16<<10), lines: bufio.NewReaderSize(nil, 4<<10), block: make([]byte, 0, 8<<10)}
+	return &readBuffers{in: bufio.NewReaderSize(nil, 16<<10), block: make([]byte, 0, 8<<10)}
 }}
 
 // readHeaderBlock returns the bytes of the header block, up to and
-// including the blank line, with an mbox "From " line removed, CR-only
-// line endings turned into CRLF, and malformed lines (no colon, or a name
+// including the blank line, with an mbox "From " line removed, every line
+// ending written as CRLF, its fields' spans in rb.fields, and malformed lines (no colon, or a name
 // go-message refuses) dropped with their continuation lines and recorded in
 // rb.malformed. It never reads past the blank line's buffer.
 func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, error) {
 	rb.limit = io.LimitedReader{R: r, N: max + 1}
 	rb.malformed, rb.moreMalformed = rb.malformed[:0], 0
+	rb.fields = rb.fields[:0]
 	br := rb.in
 	br.Reset(&rb.limit)
 	out := rb.block[:0]
@@ -237,7 +224,9 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 			continue
 		}
 		if bytes.IndexByte(line, '\r') >= 0 {
-			out = appendCRToCRLF(out, line)
+			out = appendCRLF(out, line)
+		} else if n := len(line); n > 0 && line[n-1] == '\n' {
+			out = append(append(out, line[:n-1]...), '\r', '\n')
 		} else {
 			out = append(out, line...)
 		}
@@ -245,7 +234,11 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 			out = append(out, '\r', '\n')
 		}
 		if int64(len(out)) > max {
-			return clipBlock(out, max), true, nil
+			out = clipBlock(out, max)
+			for n := len(rb.fields); n > 0 && rb.fields[n-1].end > len(out)-2; n-- {
+				rb.fields = rb.fields[:n-1]
+			}
+			return out, true, nil
 		}
 		// Check each completed line.
 		for {
@@ -266,6 +259,7 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 					scan = lineStart
 					continue
 				}
+				rb.fields[len(rb.fields)-1].end = end
 			default:
 				dropping = false
 				if !validFieldLine(l) {
@@ -281,6 +275,7 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 					scan = lineStart
 					continue
 				}
+				rb.fields = append(rb.fields, fieldSpan{lineStart, end})
 			}
 			lineStart, scan = end, end
 		}
@@ -341,15 +336,21 @@ func clipBlock(b []byte, max int64) []byte {
 	return append(b, '\r', '\n')
 }
 
-// appendCRToCRLF appends line to out with every lone CR turned into CRLF.
-func appendCRToCRLF(out, line []byte) []byte {
+// appendCRLF appends line to out with every line ending (CR LF, a lone CR,
+// a lone LF) written as CR LF, the form go-message's reader gives fields.
+func appendCRLF(out, line []byte) []byte {
 	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c == '\r' && (i+1 >= len(line) || line[i+1] != '\n') {
+		switch c := line[i]; c {
+		case '\r':
+			if i+1 < len(line) && line[i+1] == '\n' {
+				i++
+			}
 			out = append(out, '\r', '\n')
-			continue
+		case '\n':
+			out = append(out, '\r', '\n')
+		default:
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	return out
 }

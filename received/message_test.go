@@ -1,7 +1,10 @@
 package received
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -267,19 +270,42 @@ func TestReadMessageKeep(t *testing.T) {
 	}
 }
 
-// joinHeaders, the fallback for a block go-message reads in pieces, keeps
-// every field in header order.
-func TestJoinHeaders(t *testing.T) {
-	var a, b textproto.Header
-	a.Add("Received", "one")
-	a.Add("Subject", "two") // Add puts a field first, so a reads Subject, Received
-	b.Add("Received", "three")
-	h := joinHeaders([]textproto.Header{a, b})
-	var got []string
+// The Header ReadMessage builds holds, for a well-formed block, exactly the
+// fields go-message's own reader gives: names, values and raw bytes, in order.
+func TestHeaderAsGoMessageReadsIt(t *testing.T) {
+	blocks := []string{
+		"Received: from a by b; Tue, 12 Mar 2024 13:14:01 +0000\nSubject: x\n\nbody",
+		"Received: from a\r\n\tby b;\r\n  Tue, 12 Mar 2024 13:14:01 +0000\r\nSubject: x\r\n\r\n",
+		"Subject : spaced name\nX-Empty:\nX-Blank-Fold: a\n   \n b\nreceived: lower\nRECEIVED: upper\n\n",
+		"From: a@example.com\nTo: b@example.org,\n c@example.org\nX-Tab:\tvalue\t\nDate: Tue, 12 Mar 2024 13:14:01 +0000",
+		"A: 1\nB: 2\nA: 3\nB: 4\nA: 5\n\n",
+		":no name\nSubject: after\n\n",
+	}
+	for _, blk := range blocks {
+		m, err := ReadMessage(strings.NewReader(blk), nil)
+		if err != nil {
+			t.Fatalf("%q: %v", blk, err)
+		}
+		want, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(strings.ReplaceAll(strings.ReplaceAll(blk, "\r\n", "\n"), "\n", "\r\n"))))
+		if err != nil && err != io.EOF {
+			t.Fatalf("%q: go-message: %v", blk, err)
+		}
+		if got, w := fieldList(m.Header), fieldList(want); got != w {
+			t.Errorf("%q:\n got %s\nwant %s", blk, got, w)
+		}
+		for _, k := range []string{"Received", "A", "Subject"} {
+			if got, w := strings.Join(m.Header.Values(k), "|"), strings.Join(want.Values(k), "|"); got != w {
+				t.Errorf("%q: Values(%s) = %q, want %q", blk, k, got, w)
+			}
+		}
+	}
+}
+
+func fieldList(h textproto.Header) string {
+	var b strings.Builder
 	for f := h.Fields(); f.Next(); {
-		got = append(got, f.Key()+"="+f.Value())
+		raw, _ := f.Raw()
+		fmt.Fprintf(&b, "[%s=%q raw %q]", f.Key(), f.Value(), raw)
 	}
-	if s := strings.Join(got, ","); s != "Subject=two,Received=one,Received=three" {
-		t.Errorf("joined = %s", s)
-	}
+	return b.String()
 }
