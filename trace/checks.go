@@ -1,9 +1,10 @@
 package trace
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,9 @@ import (
 )
 
 func runChecks(c *config, tr *Trace) {
+	if tr.Findings == nil {
+		tr.Findings = make([]Finding, 0, len(tr.Hops)+4)
+	}
 	add := func(f Finding) { tr.Findings = append(tr.Findings, f) }
 	for i := range tr.Hops {
 		h := &tr.Hops[i]
@@ -30,12 +34,12 @@ func runChecks(c *config, tr *Trace) {
 }
 
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Hop != fs[j].Hop {
-			// message-level findings (-1) first, then hop order
-			return fs[i].Hop < fs[j].Hop
+	// message-level findings (-1) first, then hop order, then severity
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if a.Hop != b.Hop {
+			return cmp.Compare(a.Hop, b.Hop)
 		}
-		return fs[i].Severity > fs[j].Severity
+		return cmp.Compare(b.Severity, a.Severity)
 	})
 }
 

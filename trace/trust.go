@@ -3,6 +3,7 @@ package trace
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/spamtrace/spamtrace/received"
 )
@@ -22,12 +23,12 @@ func findOrigin(c *config, tr *Trace) Origin {
 	reason := ""
 	for {
 		hops[i].Trust = TrustTrusted
-		ok, why := c.clientTrusted(tr, i)
-		if !ok {
-			reason = why
+		if ok, _ := c.clientTrusted(tr, i, false); !ok {
+			_, reason = c.clientTrusted(tr, i, true)
 			break
 		}
 		if i+1 >= len(hops) {
+			_, why := c.clientTrusted(tr, i, true)
 			reason = "every hop was handed on by trusted infrastructure (" + why + "); the message began there"
 			break
 		}
@@ -62,56 +63,81 @@ func findOrigin(c *config, tr *Trace) Origin {
 
 // clientTrusted reports whether the client of hop i is trusted
 // infrastructure, and why (or why not).
-func (c *config) clientTrusted(tr *Trace, i int) (bool, string) {
-	ok, why := c.clientTrustedByHop(tr, i)
+func (c *config) clientTrusted(tr *Trace, i int, w why) (bool, string) {
+	ok, reason := c.clientTrustedByHop(tr, i, w)
 	if ok && i < len(tr.Edges) && tr.Edges[i].Broken {
-		return false, why + ", but the hop below does not connect to hop " + itoa(i) + ", so nothing below is vouched for"
+		return false, w.text(reason, ", but the hop below does not connect to hop ", itoa(i), ", so nothing below is vouched for")
 	}
-	return ok, why
+	return ok, reason
 }
 
-func (c *config) clientTrustedByHop(tr *Trace, i int) (bool, string) {
+// why writes the reasons of the trust walk only when asked to: the walk
+// asks once, for the hop it stopped at.
+type why bool
+
+func (w why) text(parts ...string) string {
+	if !w {
+		return ""
+	}
+	return strings.Join(parts, "")
+}
+
+func (w why) ip(a netip.Addr) string {
+	if !w {
+		return ""
+	}
+	return a.String()
+}
+
+func (w why) describe(f *received.From) string {
+	if !w {
+		return ""
+	}
+	return describeFrom(f)
+}
+
+func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	h := &tr.Hops[i].Received
 	f := &h.From
 	if !h.Auth.IsZero() || h.Protocol == received.ProtocolESMTPA || h.Protocol == received.ProtocolESMTPSA ||
 		h.Protocol == received.ProtocolLMTPA || h.Protocol == received.ProtocolLMTPSA || h.Protocol == received.ProtocolUTF8SMTPA || h.Protocol == received.ProtocolUTF8SMTPSA {
-		return false, "hop " + itoa(i) + " records an authenticated submission: its client is the sender"
+		return false, w.text("hop ", itoa(i), " records an authenticated submission: its client is the sender")
 	}
 	if inNets(f.IP, c.trustedNets) {
-		return true, "client " + f.IP.String() + " is in a trusted network"
+		return true, w.text("client ", w.ip(f.IP), " is in a trusted network")
 	}
 	if f.RDNS != "" && (inDomains(f.RDNS, c.trustedHosts) || inDomains(f.RDNS, c.localDomains)) {
-		return true, "client " + f.RDNS + " is a trusted host"
+		return true, w.text("client ", f.RDNS, " is a trusted host")
 	}
 	if isFetch(h) {
-		return true, "hop " + itoa(i) + " fetched the message from the recipient's mailbox provider"
+		return true, w.text("hop ", itoa(i), " fetched the message from the recipient's mailbox provider")
 	}
 	if f.IP.IsValid() {
 		a := f.IP.Unmap()
 		if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
-			return true, "client " + a.WithZone("").String() + " is an internal address"
+			return true, w.text("client ", w.ip(a.WithZone("")), " is an internal address")
 		}
 		if knownInfra(h) {
-			return true, "client " + f.HELO + " is " + knownInfraName(h) + " infrastructure handing the message on"
+			return true, w.text("client ", f.HELO, " is ", knownInfraName(h), " infrastructure handing the message on")
 		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
 		if f.RDNS != "" {
 			if d := registeredDomain(f.RDNS); d != "" && d == registeredDomain(h.By.Host) {
-				return true, "client " + f.RDNS + " is in the receiving server's domain " + d
+				return true, w.text("client ", f.RDNS, " is in the receiving server's domain ", d)
 			}
 		}
-		return false, "hop " + itoa(i) + " received the message from " + describeFrom(f) + ", which no trusted server vouches for"
+		return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), ", which no trusted server vouches for")
 	}
 	// No client address: a local pickup or an internal hand-off such as
 	// Gmail's "by 2002:...". Follow the chain when it connects.
 	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
-		return true, "hop " + itoa(i) + " is an internal hand-off"
+		return true, w.text("hop ", itoa(i), " is an internal hand-off")
 	}
 	if isLocalName(normName(f.HELO)) || isLocalName(normName(f.RDNS)) {
-		return true, "client of hop " + itoa(i) + " is the local host"
+		return true, w.text("client of hop ", itoa(i), " is the local host")
 	}
-	return false, "hop " + itoa(i) + " received the message from " + describeFrom(f) + " and records no address for it"
+	return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), " and records no address for it")
 }
 
 // isFetch reports whether the hop is a mailbox retrieval (fetchmail,
