@@ -54,7 +54,11 @@ func (l *Limits) maxHops() int {
 type Message struct {
 	// Header holds every header field in order, as written.
 	Header textproto.Header
-	// Hops are the parsed Received fields, topmost (newest) first.
+	// Received are the Received field values (unfolded), topmost first,
+	// at most Limits.MaxHops of them.
+	Received []string
+	// Hops are the parsed Received fields, topmost (newest) first; nil
+	// from ReadHeader.
 	Hops []Hop
 	// HopErrs[i] is what Parse did not understand in Hops[i]; nil if all.
 	HopErrs []error
@@ -86,6 +90,22 @@ var ErrNoHeader = errors.New("received: no header fields")
 // before any header byte, or [ErrNoHeader] (with a non-nil Message) when
 // the input holds no header field.
 func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
+	m, err := ReadHeader(r, lim)
+	if err != nil {
+		return m, err
+	}
+	m.Hops = make([]Hop, len(m.Received))
+	m.HopErrs = make([]error, len(m.Received))
+	for i, v := range m.Received {
+		m.HopErrs[i] = ParseTo(&m.Hops[i], v)
+	}
+	return m, nil
+}
+
+// ReadHeader is [ReadMessage] without the parsing: it fills Header,
+// Received, Errors and Truncated, and leaves Hops to the caller (see
+// [ParseTo]).
+func ReadHeader(r io.Reader, lim *Limits) (*Message, error) {
 	rb := readBufs.Get().(*readBuffers)
 	defer func() {
 		if cap(rb.fields) > 4096 {
@@ -124,11 +144,7 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 		m.Truncated = true
 		vals = vals[:maxHops]
 	}
-	m.Hops = make([]Hop, len(vals))
-	m.HopErrs = make([]error, len(vals))
-	for i, v := range vals {
-		m.Hops[i], m.HopErrs[i] = Parse(v)
-	}
+	m.Received = vals
 	return m, nil
 }
 

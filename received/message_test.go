@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -308,4 +309,34 @@ func fieldList(h textproto.Header) string {
 		fmt.Fprintf(&b, "[%s=%q raw %q]", f.Key(), f.Value(), raw)
 	}
 	return b.String()
+}
+
+// ReadHeader leaves the parsing to its caller; ParseTo gives what Parse
+// gives, overwriting whatever the destination held.
+func TestReadHeaderAndParseTo(t *testing.T) {
+	raw := "Received: from a.example (a.example [192.0.2.1]) by b.example with ESMTP id 1; Mon, 1 Jan 2024 00:00:02 +0000\n" +
+		"Received: from c.example ([192.0.2.3]) by a.example with SMTP; Mon, 1 Jan 2024 00:00:01 +0000\n" +
+		"Received: by localhost\n\n"
+	m, err := ReadHeader(strings.NewReader(raw), &Limits{MaxHops: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Received) != 2 || m.Hops != nil || !m.Truncated {
+		t.Fatalf("Received = %q, Hops = %v, Truncated = %v", m.Received, m.Hops, m.Truncated)
+	}
+	full, err := ReadMessage(strings.NewReader(raw), &Limits{MaxHops: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range m.Received {
+		want, wantErr := Parse(v)
+		got := Hop{Raw: "stale", ID: "stale", Comments: []string{"stale"}}
+		gotErr := ParseTo(&got, v)
+		if !reflect.DeepEqual(got, want) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Errorf("ParseTo(%q) = %+v, %v; Parse gives %+v, %v", v, got, gotErr, want, wantErr)
+		}
+		if !reflect.DeepEqual(full.Hops[i], want) {
+			t.Errorf("ReadMessage hop %d = %+v, want %+v", i, full.Hops[i], want)
+		}
+	}
 }

@@ -91,6 +91,26 @@ func (p *parser) fail(msg string) {
 // departure from RFC 5321 and RFC 5322.
 func Parse(value string) (Hop, error) {
 	var p parser
+	p.parse(value)
+	if p.nerr == 0 {
+		return p.hop, nil
+	}
+	return p.hop, p.err()
+}
+
+// ParseTo is [Parse] writing into *h, which it overwrites: for callers that
+// keep hops inside their own structures.
+func ParseTo(h *Hop, value string) error {
+	var p parser
+	p.parse(value)
+	*h = p.hop
+	if p.nerr == 0 {
+		return nil
+	}
+	return p.err()
+}
+
+func (p *parser) parse(value string) {
 	p.s = value
 	p.hop.Raw = value
 	// A whole header in brackets, "[from a by b ...; date]", as some
@@ -99,10 +119,6 @@ func Parse(value string) (Hop, error) {
 		p.s = t[1 : len(t)-1]
 	}
 	p.run()
-	if p.nerr == 0 {
-		return p.hop, nil
-	}
-	return p.hop, p.err()
 }
 
 func (p *parser) err() error {

@@ -1,8 +1,8 @@
 package trace
 
 import (
+	"hash/maphash"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/net/idna"
@@ -243,22 +243,26 @@ func registeredDomain(host string) string {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
 		return ""
 	}
-	if d, ok := rdCache.m.Load(host); ok {
-		return d.(string)
+	slot := &rdCache[maphash.String(rdSeed, host)%uint64(len(rdCache))]
+	if e := slot.Load(); e != nil && e.host == host {
+		return e.domain
 	}
 	d := computeRegisteredDomain(host)
-	if rdCache.n.Add(1) <= 16384 { // bounded: names past the cap are computed each time
-		rdCache.m.Store(host, d)
-	}
+	// A copy of the name: the cache must not keep a whole header alive.
+	slot.Store(&rdEntry{host: strings.Clone(host), domain: d})
 	return d
 }
 
 // rdCache remembers registered domains: the same relay names recur in
-// every message of a bulk run. Reads take no lock.
-var rdCache struct {
-	m sync.Map
-	n atomic.Int64
-}
+// every message of a bulk run. It is direct-mapped: a name whose slot is
+// taken replaces the entry there, so memory is fixed and reads take no
+// lock.
+var (
+	rdCache [4096]atomic.Pointer[rdEntry]
+	rdSeed  = maphash.MakeSeed()
+)
+
+type rdEntry struct{ host, domain string }
 
 func computeRegisteredDomain(host string) string {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {

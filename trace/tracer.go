@@ -69,11 +69,19 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 			lim.Keep = keepField
 		}
 	}
-	msg, err := received.ReadMessage(raw, &lim)
+	msg, err := received.ReadHeader(raw, &lim)
 	if err != nil {
 		return nil, err
 	}
-	tr := t.TraceHeader(msg.Header, msg.Hops, msg.HopErrs)
+	// Parse each hop in place: a hop is large, and copying it from a
+	// received.Message into the trace would cost more than reading it.
+	tr := &Trace{Hops: make([]Hop, len(msg.Received))}
+	for i, v := range msg.Received {
+		h := &tr.Hops[i]
+		h.Index = i
+		h.ParseErr = received.ParseTo(&h.Received, v)
+	}
+	t.finish(tr, msg.Header)
 	for _, e := range msg.Errors {
 		tr.HeaderErrors = append(tr.HeaderErrors, e.Error())
 	}
@@ -100,9 +108,15 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 			tr.Hops[i].ParseErr = hopErrs[i]
 		}
 	}
+	t.finish(tr, h)
+	return tr
+}
+
+// finish reads the summary fields and builds the graph, trust and findings
+// of a trace whose hops are in place.
+func (t *Tracer) finish(tr *Trace, h textproto.Header) {
 	tr.Header, tr.ClientIPs = readSummary(h)
 	t.build(tr)
-	return tr
 }
 
 // TraceHops traces a bare list of parsed hops, topmost first, with no other
