@@ -2,6 +2,7 @@ package received
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -337,6 +338,42 @@ func TestReadHeaderAndParseTo(t *testing.T) {
 		}
 		if !reflect.DeepEqual(full.Hops[i], want) {
 			t.Errorf("ReadMessage hop %d = %+v, want %+v", i, full.Hops[i], want)
+		}
+	}
+}
+
+// Every byte cap cuts the block at a whole line: the fields read are the
+// fields of a prefix of the header, never a panic or a broken field.
+func TestReadMessageEveryCap(t *testing.T) {
+	raw := "Received: from a.example (a.example [192.0.2.1])\r\n\tby b.example with ESMTP id 1;\r\n Mon, 1 Jan 2024 00:00:02 +0000\r\n" +
+		"X-Dropped: by Keep\n continued\n" +
+		"no colon here\n" +
+		"Subject: one\n  two\n" +
+		"Received: from c.example ([192.0.2.3]) by a.example with SMTP; Mon, 1 Jan 2024 00:00:01 +0000\n\nbody\n"
+	full, err := ReadMessage(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := fieldList(full.Header)
+	keep := func(name []byte) bool { return !bytes.EqualFold(name, []byte("X-Dropped")) }
+	for max := int64(1); max <= int64(len(raw))+1; max++ {
+		m, err := ReadMessage(strings.NewReader(raw), &Limits{MaxHeaderBytes: max, Keep: keep})
+		if err != nil && !errors.Is(err, ErrNoHeader) {
+			t.Fatalf("cap %d: %v", max, err)
+		}
+		for f := m.Header.Fields(); f.Next(); {
+			raw, _ := f.Raw()
+			if !bytes.HasSuffix(raw, []byte("\r\n")) || bytes.IndexByte(raw, ':') < 0 {
+				t.Errorf("cap %d: field %q is not whole", max, raw)
+			}
+			if f.Key() == "X-Dropped" {
+				t.Errorf("cap %d: Keep ignored", max)
+			}
+		}
+		for _, v := range m.Received {
+			if !strings.Contains(all, v[:min(len(v), 20)]) {
+				t.Errorf("cap %d: Received %q is not one of the message's", max, v)
+			}
 		}
 	}
 }

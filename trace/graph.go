@@ -258,7 +258,7 @@ func registeredDomain(host string) string {
 // taken replaces the entry there, so memory is fixed and reads take no
 // lock.
 var (
-	rdCache [4096]atomic.Pointer[rdEntry]
+	rdCache [16384]atomic.Pointer[rdEntry]
 	rdSeed  = maphash.MakeSeed()
 )
 
