@@ -167,8 +167,18 @@ func isFetch(h *received.Hop) bool {
 // sub, ignoring case, without allocating.
 func containsFoldASCII(s, sub string) bool {
 	n := len(sub)
+	if n == 0 {
+		return true
+	}
+	first, firstUp := sub[0], sub[0]
+	if 'a' <= first && first <= 'z' {
+		firstUp -= 'a' - 'A'
+	}
 	for i := 0; i+n <= len(s); i++ {
-		j := 0
+		if c := s[i]; c != first && c != firstUp {
+			continue
+		}
+		j := 1
 		for ; j < n; j++ {
 			c := s[i+j]
 			if 'A' <= c && c <= 'Z' {
