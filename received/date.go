@@ -359,15 +359,33 @@ func monthIndex(w string) int {
 	if len(w) < 3 {
 		return -1
 	}
-	for i, m := range monthNames {
-		if equalFold(w[:3], m) {
+	// The three letters, lower-cased, as one number: one comparison each.
+	k := fold3(w)
+	for i, m := range monthKeys {
+		if k == m {
 			if len(w) == 3 || len(w) == 4 && (w[3] == 't' || w[3] == 'T') && i == 8 || isFullMonth(w, i) {
 				return i
 			}
+			return -1
 		}
 	}
 	return -1
 }
+
+// fold3 packs the first three bytes of w, ASCII letters lower-cased.
+func fold3(w string) uint32 {
+	return uint32(w[0]|0x20)<<16 | uint32(w[1]|0x20)<<8 | uint32(w[2]|0x20)
+}
+
+var monthKeys, weekdayKeys = func() (m [12]uint32, d [7]uint32) {
+	for i, n := range monthNames {
+		m[i] = fold3(n)
+	}
+	for i, n := range weekdays {
+		d[i] = fold3(n)
+	}
+	return
+}()
 
 var fullMonths = [12]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 
@@ -377,9 +395,13 @@ var weekdays = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 var fullWeekdays = [7]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 func isWeekday(w string) bool {
-	for i, d := range weekdays {
-		if equalFold(w, d) || equalFold(w, fullWeekdays[i]) {
-			return true
+	if len(w) != 3 && len(w) < 6 {
+		return false
+	}
+	k := fold3(w)
+	for i, d := range weekdayKeys {
+		if k == d {
+			return len(w) == 3 || equalFold(w, fullWeekdays[i])
 		}
 	}
 	return false
