@@ -4,8 +4,10 @@
 // accepts a message (RFC 5321 section 4.4, RFC 5322 section 3.6.7). Read
 // from the top, a message's Received fields describe its path backwards:
 // who handed the message to whom, from which address, when, and how. This
-// package reads one field at a time with [Parse], and the fields of a
-// whole message with [ReadMessage].
+// package reads one field at a time with [Parse] (or [ParseTo], into a hop
+// the caller holds), and the fields of a whole message with [ReadMessage]
+// ([ReadHeader] reads the header block and leaves the parsing to the
+// caller).
 //
 // # Parsing a hop
 //
