@@ -195,20 +195,22 @@ func strangerBelow(hops []Hop, start, i int) (string, bool) {
 }
 
 func describeFrom(f *received.From) string {
-	var parts []string
-	if f.HELO != "" {
-		parts = append(parts, "HELO "+f.HELO)
-	}
-	if f.RDNS != "" {
-		parts = append(parts, "rDNS "+f.RDNS)
-	}
-	if f.IPText != "" {
-		parts = append(parts, "IP "+f.IPText)
-	}
-	if len(parts) == 0 {
+	if f.HELO == "" && f.RDNS == "" && f.IPText == "" {
 		return "an unnamed client"
 	}
-	return strings.Join(parts, ", ")
+	var b strings.Builder
+	b.Grow(len(f.HELO) + len(f.RDNS) + len(f.IPText) + 20)
+	for _, p := range [...]struct{ label, v string }{{"HELO ", f.HELO}, {"rDNS ", f.RDNS}, {"IP ", f.IPText}} {
+		if p.v == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.label)
+		b.WriteString(p.v)
+	}
+	return b.String()
 }
 
 func describeBy(b *received.By) string {
