@@ -190,14 +190,33 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // job is one input file on its way through the worker pool: a worker
-// reads it (one message, or every message of an mbox) and traces what it
-// holds, so reading uses all the cores too.
+// reads it (one message, or every message of an mbox), traces what it
+// holds and encodes the results in the chosen format, so reading, tracing
+// and encoding all use the cores. The output loop only writes the bytes
+// in input order.
 type job struct {
-	path string
-	err  error // the path could not be listed
-	recs []record
-	raws [][]byte // the messages, kept only for ARF
-	done chan struct{}
+	path    string
+	err     error    // the path could not be listed
+	out     *[]byte  // the encoded records, pooled
+	recs    []record // kept only for -summary
+	msgs    int      // messages in the file
+	readErr bool     // some message could not be read at all
+	failed  bool     // some finding reached -fail-on
+	done    chan struct{}
+}
+
+// outBufs holds the per-job output buffers. One that grew past maxPooledOut
+// (a large mbox) is dropped rather than kept alive.
+var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledOut = 1 << 20
+
+// byteSink lets the text, DOT and ARF writers append to a job's buffer.
+type byteSink struct{ b *[]byte }
+
+func (s byteSink) Write(p []byte) (int, error) {
+	*s.b = append(*s.b, p...)
+	return len(p), nil
 }
 
 // bulk traces every message of the inputs with a pool of workers and
@@ -208,24 +227,14 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	jobs := make(chan *job, opt.workers*4)
 	ordered := make(chan *job, opt.workers*16)
 	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf"}
+	lookupJS := lk.lookupJSON()
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if j.err != nil {
-					j.recs = []record{{file: j.path, err: j.err}}
-					close(j.done)
-					continue
-				}
-				mailbox.ReadPath(j.path, stdin, mopt, func(m mailbox.Message) bool {
-					j.recs = append(j.recs, traceOne(ctx, tracer, &m))
-					if opt.format == "arf" {
-						j.raws = append(j.raws, m.Data)
-					}
-					return ctx.Err() == nil
-				})
+				work(ctx, tracer, j, stdin, mopt, opt, lookupJS)
 				close(j.done)
 			}
 		}()
@@ -245,45 +254,27 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	}()
 	var (
 		sum      summary
+		messages int
 		failed   bool
 		readErr  bool
-		buf      []byte
 		progress = newProgress(stderr, opt.progress)
-		lookupJS = lk.lookupJSON()
 	)
 	for j := range ordered {
 		<-j.done
+		out.Write(*j.out)
+		if cap(*j.out) <= maxPooledOut {
+			*j.out = (*j.out)[:0]
+			outBufs.Put(j.out)
+		}
+		j.out = nil
+		readErr = readErr || j.readErr
+		failed = failed || j.failed
 		for i := range j.recs {
-			r := &j.recs[i]
-			if r.err != nil && r.tr == nil {
-				readErr = true
-			}
-			sum.add(r)
-			if opt.failSet && r.tr != nil {
-				for _, f := range r.tr.Findings {
-					if f.Severity >= opt.failOn {
-						failed = true
-					}
-				}
-			}
-			buf = buf[:0]
-			switch opt.format {
-			case "json":
-				buf = appendRecord(buf, r, lookupJS)
-				buf = append(buf, '\n')
-				out.Write(buf)
-			case "text":
-				writeText(out, r, opt.color)
-			case "dot":
-				writeDOT(out, r)
-			case "arf":
-				var raw []byte
-				if i < len(j.raws) {
-					raw = j.raws[i]
-				}
-				writeARF(out, r, raw)
-			}
-			progress.tick(sum.messages)
+			sum.add(&j.recs[i])
+		}
+		for range j.msgs {
+			messages++
+			progress.tick(messages)
 		}
 	}
 	wg.Wait()
@@ -304,6 +295,47 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		return 1
 	}
 	return 0
+}
+
+// work reads, traces and encodes one job's messages.
+func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte) {
+	j.out = outBufs.Get().(*[]byte)
+	emit := func(r *record, raw []byte) {
+		j.msgs++
+		if r.err != nil && r.tr == nil {
+			j.readErr = true
+		}
+		if opt.failSet && r.tr != nil {
+			for _, f := range r.tr.Findings {
+				if f.Severity >= opt.failOn {
+					j.failed = true
+				}
+			}
+		}
+		switch opt.format {
+		case "json":
+			b := appendRecord(*j.out, r, lookupJS)
+			*j.out = append(b, '\n')
+		case "text":
+			writeText(byteSink{j.out}, r, opt.color)
+		case "dot":
+			writeDOT(byteSink{j.out}, r)
+		case "arf":
+			writeARF(byteSink{j.out}, r, raw)
+		}
+		if opt.summary {
+			j.recs = append(j.recs, *r)
+		}
+	}
+	if j.err != nil {
+		emit(&record{file: j.path, err: j.err}, nil)
+		return
+	}
+	mailbox.ReadPath(j.path, stdin, mopt, func(m mailbox.Message) bool {
+		r := traceOne(ctx, tracer, &m)
+		emit(&r, m.Data)
+		return ctx.Err() == nil
+	})
 }
 
 func traceOne(ctx context.Context, tracer *trace.Tracer, m *mailbox.Message) record {
