@@ -226,7 +226,8 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	defer out.Flush()
 	jobs := make(chan *job, opt.workers*4)
 	ordered := make(chan *job, opt.workers*16)
-	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf"}
+	// Data is only read while the worker traces and encodes it.
+	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
 	lookupJS := lk.lookupJSON()
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {

@@ -32,6 +32,10 @@ type Options struct {
 	// HeaderOnly keeps only the header block of each message (up to the
 	// first empty line), which is all a trace needs.
 	HeaderOnly bool
+	// Borrow lets the walk reuse a message's memory once fn returns:
+	// Data is valid only during the call. Zero (false) gives every
+	// Message its own Data.
+	Borrow bool
 }
 
 func (o *Options) max() int {
@@ -70,15 +74,6 @@ func isMaildir(dir string) bool {
 		}
 	}
 	return true
-}
-
-func readFile(path string, opt *Options, fn func(Message) bool) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return fn(Message{File: path, Err: err})
-	}
-	defer f.Close()
-	return readStream(path, f, opt, fn)
 }
 
 // readStream reads one message, or every message of an mbox (a stream that
