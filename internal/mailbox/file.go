@@ -113,7 +113,23 @@ func emitSingle(name string, data []byte, end int, opt *Options, fn func(Message
 	return fn(m)
 }
 
-var fromSep = []byte("\nFrom ")
+// indexFromLine returns where the first line of b that starts "From "
+// begins (b itself starts a line), or -1. Looking for "From " and then at
+// the byte before is several times faster than looking for "\nFrom ":
+// 'F' is much rarer than '\n' in mail.
+func indexFromLine(b []byte) int {
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("From "))
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i == 0 || b[i-1] == '\n' {
+			return i
+		}
+		i++
+	}
+}
 
 // splitMbox splits an mbox held in data (which starts with "From ") into
 // the messages readMbox would give for the same bytes.
@@ -135,25 +151,50 @@ func splitMbox(name string, data []byte, opt *Options, fn func(Message) bool) bo
 			msg = data[nl+1:]
 		}
 		data = nil
-		if hasFromLine(msg) {
-			msg, data = msg[:0], msg
-		} else if i := bytes.Index(msg, fromSep); i >= 0 {
-			msg, data = msg[:i+1], msg[i+1:]
+		// One pass over the header lines finds the blank line, a quoted
+		// "From " and a separator inside the header; only the body is
+		// searched for the next separator in bulk.
+		hdrEnd, quoted := -1, false
+		for i := 0; i < len(msg); {
+			line := msg[i:]
+			if hasFromLine(line) {
+				msg, data = msg[:i], line
+				break
+			}
+			if line[0] == '\n' {
+				hdrEnd = i + 1
+				break
+			}
+			if line[0] == '\r' && len(line) > 1 && line[1] == '\n' {
+				hdrEnd = i + 2
+				break
+			}
+			if line[0] == '>' && quotedFrom(line) {
+				quoted = true
+			}
+			nl := bytes.IndexByte(line, '\n')
+			if nl < 0 {
+				break
+			}
+			i += nl + 1
+		}
+		if hdrEnd >= 0 {
+			if j := indexFromLine(msg[hdrEnd:]); j >= 0 {
+				msg, data = msg[:hdrEnd+j], msg[hdrEnd+j:]
+			}
 		}
 		m := Message{File: name, Position: pos}
 		region := msg
-		if headerOnly {
-			if e := headerEnd(msg); e >= 0 {
-				region = msg[:e]
-			}
+		if headerOnly && hdrEnd >= 0 {
+			region = msg[:hdrEnd]
+		}
+		if !headerOnly && !quoted && hdrEnd >= 0 {
+			quoted = hasQuotedFrom(msg[hdrEnd:])
 		}
 		bodyWritten := false
-		if len(region) <= max && !hasQuotedFrom(region) {
+		if len(region) <= max && !quoted {
 			m.Data = region
-			if !headerOnly {
-				e := headerEnd(region)
-				bodyWritten = e >= 0 && e < len(region)
-			}
+			bodyWritten = !headerOnly && hdrEnd >= 0 && hdrEnd < len(region)
 		} else {
 			if sp == nil {
 				sp = scratches.Get().(*[]byte)
@@ -167,7 +208,7 @@ func splitMbox(name string, data []byte, opt *Options, fn func(Message) bool) bo
 		}
 		// The blank line before the next "From " belongs to the mbox; so
 		// does the last one of the file, once the header block has ended.
-		if data == nil && !headerOnly && m.Err == nil && headerEnd(msg) >= 0 {
+		if data == nil && !headerOnly && m.Err == nil && hdrEnd >= 0 {
 			bodyWritten = true
 		}
 		if bodyWritten && bytes.HasSuffix(m.Data, []byte("\n\n")) {
