@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 )
 
@@ -238,45 +237,52 @@ func Paths(paths []string, fn func(path string, err error) bool) {
 			}
 			continue
 		}
-		var files []string
-		if isMaildir(p) {
-			for _, sub := range []string{"new", "cur"} {
-				ents, err := os.ReadDir(filepath.Join(p, sub))
-				if err != nil {
-					files = append(files, filepath.Join(p, sub))
-					continue
-				}
-				sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
-				for _, e := range ents {
-					if e.Type().IsRegular() {
-						files = append(files, filepath.Join(p, sub, e.Name()))
-					}
-				}
-			}
-		} else {
-			filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					files = append(files, path)
-					return nil
-				}
-				if d.IsDir() {
-					if path != p && d.Name() == "tmp" && isMaildir(filepath.Dir(path)) {
-						return fs.SkipDir
-					}
-					return nil
-				}
-				if d.Type().IsRegular() {
-					files = append(files, path)
-				}
-				return nil
-			})
-		}
-		for _, f := range files {
-			if !fn(f, nil) {
-				return
-			}
+		// Files are passed on as the walk finds them, so the reading
+		// can start before a large tree is listed.
+		if !walkDir(p, fn) {
+			return
 		}
 	}
+}
+
+// walkDir passes the files under dir to fn in lexical order; a Maildir
+// gives its new and then its cur messages. It reports false when fn
+// stopped the walk.
+func walkDir(dir string, fn func(path string, err error) bool) bool {
+	if isMaildir(dir) {
+		for _, sub := range []string{"new", "cur"} {
+			ents, err := os.ReadDir(filepath.Join(dir, sub)) // sorted by name
+			if err != nil {
+				if !fn(filepath.Join(dir, sub), nil) {
+					return false
+				}
+				continue
+			}
+			for _, e := range ents {
+				if e.Type().IsRegular() && !fn(filepath.Join(dir, sub, e.Name()), nil) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	ok := true
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			ok = fn(path, nil)
+		} else if d.IsDir() {
+			if path != dir && d.Name() == "tmp" && isMaildir(filepath.Dir(path)) {
+				return fs.SkipDir
+			}
+		} else if d.Type().IsRegular() {
+			ok = fn(path, nil)
+		}
+		if !ok {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return ok
 }
 
 // ReadPath reads the message, or every message of the mbox, at path ("-"
