@@ -189,20 +189,25 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// job is one input file on its way through the worker pool: a worker
-// reads it (one message, or every message of an mbox), traces what it
+// job is a few input files on their way through the worker pool: a worker
+// reads each (one message, or every message of an mbox), traces what it
 // holds and encodes the results in the chosen format, so reading, tracing
 // and encoding all use the cores. The output loop only writes the bytes
-// in input order.
+// in input order. Handing over several small files at a time keeps the
+// goroutines from waking each other for every file.
 type job struct {
-	path    string
-	err     error    // the path could not be listed
+	inputs  []input
 	out     *[]byte  // the encoded records, pooled
 	recs    []record // kept only for -summary
-	msgs    int      // messages in the file
+	msgs    int      // messages in the files
 	readErr bool     // some message could not be read at all
 	failed  bool     // some finding reached -fail-on
 	done    chan struct{}
+}
+
+type input struct {
+	path string
+	err  error // the path could not be listed
 }
 
 // outBufs holds the per-job output buffers. One that grew past maxPooledOut
@@ -240,16 +245,32 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			}
 		}()
 	}
+	// With lookups on, a message waits on the network, not the CPU: one
+	// file per job then spreads the waiting over all the workers.
+	batch := 8
+	if lk.on {
+		batch = 1
+	}
 	go func() {
+		j := &job{done: make(chan struct{})}
+		send := func() {
+			ordered <- j
+			jobs <- j
+			j = &job{done: make(chan struct{})}
+		}
 		mailbox.Paths(paths, func(path string, err error) bool {
 			if ctx.Err() != nil {
 				return false
 			}
-			j := &job{path: path, err: err, done: make(chan struct{})}
-			ordered <- j
-			jobs <- j
+			j.inputs = append(j.inputs, input{path, err})
+			if len(j.inputs) == batch {
+				send()
+			}
 			return true
 		})
+		if len(j.inputs) > 0 {
+			send()
+		}
 		close(jobs)
 		close(ordered)
 	}()
@@ -298,7 +319,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	return 0
 }
 
-// work reads, traces and encodes one job's messages.
+// work reads, traces and encodes the messages of a job's files.
 func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte) {
 	j.out = outBufs.Get().(*[]byte)
 	emit := func(r *record, raw []byte) {
@@ -328,15 +349,17 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 			j.recs = append(j.recs, *r)
 		}
 	}
-	if j.err != nil {
-		emit(&record{file: j.path, err: j.err}, nil)
-		return
+	for _, in := range j.inputs {
+		if in.err != nil {
+			emit(&record{file: in.path, err: in.err}, nil)
+			continue
+		}
+		mailbox.ReadPath(in.path, stdin, mopt, func(m mailbox.Message) bool {
+			r := traceOne(ctx, tracer, &m)
+			emit(&r, m.Data)
+			return ctx.Err() == nil
+		})
 	}
-	mailbox.ReadPath(j.path, stdin, mopt, func(m mailbox.Message) bool {
-		r := traceOne(ctx, tracer, &m)
-		emit(&r, m.Data)
-		return ctx.Err() == nil
-	})
 }
 
 func traceOne(ctx context.Context, tracer *trace.Tracer, m *mailbox.Message) record {
