@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -367,5 +368,45 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	p.done()
 	if !strings.Contains(b.String(), "\r100 messages traced") || !strings.HasSuffix(b.String(), "\r\033[K") {
 		t.Errorf("progress frames = %q", b.String())
+	}
+}
+
+// Files go to the workers several at a time; the output keeps the input
+// order, counts every message and reports an unreadable file inline in its
+// place.
+func TestBulkOrderAcrossJobs(t *testing.T) {
+	dir := t.TempDir()
+	msg := readFile(t, sample("gmail-to-postfix.eml"))
+	args := []string{"-json", "-workers", "3", "-summary"}
+	var want []string
+	for i := 0; i < 27; i++ {
+		name := filepath.Join(dir, fmt.Sprintf("m%02d.eml", i))
+		if i != 13 {
+			os.WriteFile(name, []byte(msg), 0o644)
+		}
+		want = append(want, name)
+	}
+	out, errOut, code := runCmd(t, "", append(args, want...)...)
+	if code != 2 {
+		t.Errorf("exit %d, want 2 (one input unreadable)", code)
+	}
+	if !strings.Contains(errOut, "messages: 27 ") {
+		t.Errorf("summary:\n%s", errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d records, want %d", len(lines), len(want))
+	}
+	for i, l := range lines {
+		var r struct {
+			File  string `json:"file"`
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.File != want[i] || (r.Error != "") != (i == 13) {
+			t.Errorf("record %d: file %s error %q, want %s", i, r.File, r.Error, want[i])
+		}
 	}
 }
