@@ -210,11 +210,34 @@ type input struct {
 	err  error // the path could not be listed
 }
 
-// outBufs holds the per-job output buffers. One that grew past maxPooledOut
-// (a large mbox) is dropped rather than kept alive.
-var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+// bufferList keeps the jobs' output buffers for reuse. Unlike a
+// sync.Pool it survives garbage collections: a buffer that has grown to
+// fit a job's records is never dropped and regrown (each fresh page costs
+// a page fault). One that grew past maxPooledOut (a large mbox) is let go.
+type bufferList chan *[]byte
 
 const maxPooledOut = 1 << 20
+
+func (l bufferList) get() *[]byte {
+	select {
+	case b := <-l:
+		return b
+	default:
+		b := make([]byte, 0, 64<<10)
+		return &b
+	}
+}
+
+func (l bufferList) put(b *[]byte) {
+	if cap(*b) > maxPooledOut {
+		return
+	}
+	*b = (*b)[:0]
+	select {
+	case l <- b:
+	default:
+	}
+}
 
 // byteSink lets the text, DOT and ARF writers append to a job's buffer.
 type byteSink struct{ b *[]byte }
@@ -231,6 +254,8 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	defer out.Flush()
 	jobs := make(chan *job, opt.workers*4)
 	ordered := make(chan *job, opt.workers*16)
+	// every job in flight can hold a buffer
+	bufs := make(bufferList, cap(jobs)+cap(ordered)+opt.workers+1)
 	// Data is only read while the worker traces and encodes it.
 	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
 	lookupJS := lk.lookupJSON()
@@ -240,6 +265,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				j.out = bufs.get()
 				work(ctx, tracer, j, stdin, mopt, opt, lookupJS)
 				close(j.done)
 			}
@@ -284,10 +310,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	for j := range ordered {
 		<-j.done
 		out.Write(*j.out)
-		if cap(*j.out) <= maxPooledOut {
-			*j.out = (*j.out)[:0]
-			outBufs.Put(j.out)
-		}
+		bufs.put(j.out)
 		j.out = nil
 		readErr = readErr || j.readErr
 		failed = failed || j.failed
@@ -321,7 +344,6 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 
 // work reads, traces and encodes the messages of a job's files.
 func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte) {
-	j.out = outBufs.Get().(*[]byte)
 	emit := func(r *record, raw []byte) {
 		j.msgs++
 		if r.err != nil && r.tr == nil {
