@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/spamtrace/spamtrace/trace"
 )
 
 // appendStringByteByByte is the first, byte-at-a-time appendString, kept
@@ -117,5 +122,23 @@ func BenchmarkAppendString(b *testing.B) {
 				buf = impl.fn(buf[:0], s)
 			}
 		})
+	}
+}
+
+func BenchmarkAppendRecord(b *testing.B) {
+	raw, err := os.ReadFile(sample("gmail-to-postfix.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := (&trace.Tracer{}).Trace(context.Background(), bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &record{file: "gmail-to-postfix.eml", tr: tr}
+	buf := appendRecord(nil, r, nil)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendRecord(buf[:0], r, nil)
 	}
 }
