@@ -125,7 +125,7 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 	if !ok {
 		return
 	}
-	sev := SeverityInfo
+	sev, ctx := SeverityInfo, ""
 	switch {
 	case h.Trust == TrustTrusted:
 		// an internal relay: not the sending system
@@ -137,28 +137,28 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 	case h.Trust == TrustOrigin:
 		// delivered straight from a home connection to the recipient's
 		// own servers: the classic botnet pattern
-		sev = SeverityMedium
+		sev, ctx = SeverityMedium, "; it delivered straight to the recipient's servers"
 	case endUserReceiver(r) || endUserRelay(tr, h):
 		// a dial-up host relaying to another end-user machine: no mail
 		// server records such a hop
-		sev = SeverityMedium
+		sev, ctx = SeverityMedium, "; the machine it handed the message to is itself an end-user machine"
 	case thirdPartyRelay(r, name) && !knownRecipient(tr, r.For):
 		// a home connection handing mail for somebody else's domain to a
 		// server of a third network, without logging in: the signature
 		// of an abused open relay, or of a hop made up to look like one
-		sev = SeverityMedium
+		sev, ctx = SeverityMedium, "; it handed mail for "+r.For+" (a domain none of the message's recipients is in) to "+r.By.Host+", a server of neither its own network nor the recipient's, without logging in"
 	case belowSubmission(tr, h):
 		// the hop above is where a user handed the message in (a local
 		// program, an authenticated client, a browser): no server can
 		// have received it over SMTP before that
-		sev = SeverityMedium
+		sev, ctx = SeverityMedium, "; it sits below the hop where a user submitted the message, where no SMTP hop can be"
 	default:
 		// below the trust boundary, a home user's machine handing mail to
 		// a mail server is how much legitimate mail starts
 		sev = SeverityLow
 	}
 	add(Finding{Rule: "dynamic-sender", Category: CategoryDynamicHost, Severity: sev, Hop: h.Index,
-		Message:  "the sending system's " + what + " " + name + " looks like a dial-up, DSL or pool address: " + why,
+		Message:  "the sending system's " + what + " " + name + " looks like a dial-up, DSL or pool address: " + why + ctx,
 		Evidence: name})
 }
 
