@@ -30,6 +30,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/term"
 
@@ -194,20 +196,62 @@ func parsePrefix(s string) (netip.Prefix, error) {
 // holds and encodes the results in the chosen format, so reading, tracing
 // and encoding all use the cores. The output loop only writes the bytes
 // in input order. Handing over several small files at a time keeps the
-// goroutines from waking each other for every file.
+// goroutines from waking each other for every file (see pace).
+//
+// The encoded output travels in chunks, closed when the job is done: the
+// job at the head of the order is written as it is traced, and a large
+// mbox neither grows one huge buffer nor holds more than maxChunks of
+// output while it waits for the files before it.
 type job struct {
 	inputs  []input
-	out     *[]byte  // the encoded records, pooled
-	recs    []record // kept only for -summary
-	msgs    int      // messages in the files
-	readErr bool     // some message could not be read at all
-	failed  bool     // some finding reached -fail-on
-	done    chan struct{}
+	out     *[]byte      // the chunk being filled, from the buffer list
+	chunks  chan *[]byte // full chunks, in order; closed when the job is done
+	recs    []record     // kept only for -summary
+	msgs    int          // messages in the files
+	readErr bool         // some message could not be read at all
+	failed  bool         // some finding reached -fail-on
 }
+
+const (
+	chunkBytes = 48 << 10 // a chunk is handed on once it holds this much
+	maxChunks  = 64       // chunks a job may hold before the output reaches it
+)
+
+func newJob() *job { return &job{chunks: make(chan *[]byte, maxChunks)} }
 
 type input struct {
 	path string
 	err  error // the path could not be listed
+}
+
+// pace sizes the jobs from how long files have taken so far: small, quick
+// files (a directory of messages) go several to a job, while slow ones (a
+// large mbox, a run with network lookups) go one to a job so they spread
+// over the workers. Until a file is done, jobs hold one file.
+type pace struct {
+	files, nanos atomic.Int64
+}
+
+const (
+	jobTarget = 300 * time.Microsecond // a job's work worth one hand-over
+	maxBatch  = 8
+)
+
+func (p *pace) add(d time.Duration) {
+	p.nanos.Add(int64(d))
+	p.files.Add(1)
+}
+
+func (p *pace) batch() int {
+	n := p.files.Load()
+	if n == 0 {
+		return 1
+	}
+	per := time.Duration(p.nanos.Load() / n)
+	if per <= 0 || per*maxBatch <= jobTarget {
+		return maxBatch
+	}
+	return max(1, int(jobTarget/per))
 }
 
 // bufferList keeps the jobs' output buffers for reuse. Unlike a
@@ -252,10 +296,13 @@ func (s byteSink) Write(p []byte) (int, error) {
 func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Reader, stdout, stderr io.Writer, opt *options, lk *lookupFlags) int {
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
-	jobs := make(chan *job, opt.workers*4)
-	ordered := make(chan *job, opt.workers*16)
-	// every job in flight can hold a buffer
-	bufs := make(bufferList, cap(jobs)+cap(ordered)+opt.workers+1)
+	// A few jobs ahead are enough to keep the workers busy; more would
+	// only hold more finished output waiting for a slow file before it.
+	jobs := make(chan *job, opt.workers)
+	ordered := make(chan *job, opt.workers*4)
+	var pc pace
+	// enough for the chunks of the jobs in flight at their usual size
+	bufs := make(bufferList, 2*(cap(jobs)+cap(ordered)+opt.workers+1))
 	// Data is only read while the worker traces and encodes it.
 	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
 	lookupJS := lk.lookupJSON()
@@ -266,30 +313,30 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			defer wg.Done()
 			for j := range jobs {
 				j.out = bufs.get()
-				work(ctx, tracer, j, stdin, mopt, opt, lookupJS)
-				close(j.done)
+				work(ctx, tracer, j, stdin, mopt, opt, lookupJS, &pc, bufs)
+				if len(*j.out) > 0 {
+					j.chunks <- j.out
+				} else {
+					bufs.put(j.out)
+				}
+				j.out = nil
+				close(j.chunks)
 			}
 		}()
 	}
-	// With lookups on, a message waits on the network, not the CPU: one
-	// file per job then spreads the waiting over all the workers.
-	batch := 8
-	if lk.on {
-		batch = 1
-	}
 	go func() {
-		j := &job{done: make(chan struct{})}
+		j := newJob()
 		send := func() {
 			ordered <- j
 			jobs <- j
-			j = &job{done: make(chan struct{})}
+			j = newJob()
 		}
 		mailbox.Paths(paths, func(path string, err error) bool {
 			if ctx.Err() != nil {
 				return false
 			}
 			j.inputs = append(j.inputs, input{path, err})
-			if len(j.inputs) == batch {
+			if len(j.inputs) >= pc.batch() {
 				send()
 			}
 			return true
@@ -308,10 +355,10 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		progress = newProgress(stderr, opt.progress)
 	)
 	for j := range ordered {
-		<-j.done
-		out.Write(*j.out)
-		bufs.put(j.out)
-		j.out = nil
+		for c := range j.chunks {
+			out.Write(*c)
+			bufs.put(c)
+		}
 		readErr = readErr || j.readErr
 		failed = failed || j.failed
 		for i := range j.recs {
@@ -343,7 +390,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 }
 
 // work reads, traces and encodes the messages of a job's files.
-func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte) {
+func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList) {
 	emit := func(r *record, raw []byte) {
 		j.msgs++
 		if r.err != nil && r.tr == nil {
@@ -370,17 +417,23 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		if opt.summary {
 			j.recs = append(j.recs, *r)
 		}
+		if len(*j.out) >= chunkBytes {
+			j.chunks <- j.out
+			j.out = bufs.get()
+		}
 	}
 	for _, in := range j.inputs {
 		if in.err != nil {
 			emit(&record{file: in.path, err: in.err}, nil)
 			continue
 		}
+		start := time.Now()
 		mailbox.ReadPath(in.path, stdin, mopt, func(m mailbox.Message) bool {
 			r := traceOne(ctx, tracer, &m)
 			emit(&r, m.Data)
 			return ctx.Err() == nil
 		})
+		pc.add(time.Since(start))
 	}
 }
 

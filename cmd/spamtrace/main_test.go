@@ -410,3 +410,79 @@ func TestBulkOrderAcrossJobs(t *testing.T) {
 		}
 	}
 }
+
+func TestPaceBatch(t *testing.T) {
+	for _, tc := range []struct {
+		files int
+		each  time.Duration
+		want  int
+	}{
+		{0, 0, 1},          // nothing measured yet: one file a job
+		{100, 0, maxBatch}, // too quick to measure
+		{100, 10 * time.Microsecond, maxBatch},
+		{100, 100 * time.Microsecond, 3}, // 300µs a job
+		{3, 2 * time.Second, 1},          // a large mbox, or lookups
+	} {
+		var p pace
+		for range tc.files {
+			p.add(tc.each)
+		}
+		if got := p.batch(); got != tc.want {
+			t.Errorf("%d files of %v: batch %d, want %d", tc.files, tc.each, got, tc.want)
+		}
+	}
+}
+
+// Mboxes whose output spans many chunks come out whole and in order,
+// the same with one worker as with several.
+func TestBulkChunkedOutput(t *testing.T) {
+	dir := t.TempDir()
+	msg := readFile(t, sample("forged-spam.eml"))
+	var paths []string
+	for f := 0; f < 4; f++ {
+		var mbox strings.Builder
+		for i := 0; i < 40*f+1; i++ {
+			mbox.WriteString("From sender@example.org Mon Jan  1 00:00:00 2024\n")
+			mbox.WriteString(msg)
+			mbox.WriteString("\n")
+		}
+		p := filepath.Join(dir, fmt.Sprintf("box%d.mbox", f))
+		os.WriteFile(p, []byte(mbox.String()), 0o644)
+		paths = append(paths, p)
+		small := filepath.Join(dir, fmt.Sprintf("one%d.eml", f))
+		os.WriteFile(small, []byte(msg), 0o644)
+		paths = append(paths, small)
+	}
+	one, _, code1 := runCmd(t, "", append([]string{"-json", "-workers", "1"}, paths...)...)
+	many, _, code3 := runCmd(t, "", append([]string{"-json", "-workers", "3"}, paths...)...)
+	if code1 != 0 || code3 != 0 {
+		t.Fatalf("exit %d and %d", code1, code3)
+	}
+	if len(one) < 4*chunkBytes {
+		t.Fatalf("only %d bytes of output; the test wants several chunks a file", len(one))
+	}
+	if one != many {
+		t.Errorf("output with three workers differs from output with one")
+	}
+	lines := strings.Split(strings.TrimSpace(many), "\n")
+	if want := 40*(0+1+2+3) + 4 + 4; len(lines) != want {
+		t.Errorf("%d records, want %d", len(lines), want)
+	}
+	pos := map[string]int{}
+	for i, l := range lines {
+		var r struct {
+			File     string `json:"file"`
+			Position int    `json:"position"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if r.Position != 0 && r.Position != pos[r.File]+1 {
+			t.Fatalf("record %d: %s position %d after %d", i, r.File, r.Position, pos[r.File])
+		}
+		pos[r.File] = r.Position
+	}
+	if !strings.Contains(lines[0], "box0.mbox") || !strings.Contains(lines[len(lines)-1], "one3.eml") {
+		t.Errorf("first %s…, last %s…", lines[0][:80], lines[len(lines)-1][:80])
+	}
+}
