@@ -11,9 +11,13 @@ import (
 // a larger one is streamed by readStream. Both give the same messages.
 
 const (
-	firstChunk  = 64 << 10 // the first read of a file
-	maxInMemory = 1 << 20  // files up to this size are split in memory
+	firstChunk     = 64 << 10 // the first read of a file
+	maxPooledChunk = 1 << 20  // larger read buffers are not kept
 )
+
+// maxInMemory is the largest file split in memory (a variable so tests can
+// reach the streamed path with small files).
+var maxInMemory = 16 << 20
 
 var chunks = sync.Pool{New: func() any { b := make([]byte, firstChunk); return &b }}
 
@@ -33,13 +37,21 @@ func readFile(path string, opt *Options, fn func(Message) bool) bool {
 	n := 0
 	for {
 		if n == len(buf) {
-			if len(buf) >= maxInMemory {
+			// Past the first chunk, the file's size says how much room
+			// it needs (one byte more, to see the end).
+			want := 2 * len(buf)
+			if size := f.size(); size >= int64(n) && size < int64(maxInMemory) {
+				want = int(size) + 1
+			}
+			if want > maxInMemory {
 				break
 			}
-			grown := make([]byte, 2*len(buf))
+			grown := make([]byte, want)
 			copy(grown, buf[:n])
 			buf = grown
-			*bp = buf
+			if cap(buf) <= maxPooledChunk {
+				*bp = buf
+			}
 		}
 		m, err := f.Read(buf[n:])
 		n += m

@@ -156,6 +156,8 @@ func FuzzSplitMemoryMatchesStream(f *testing.F) {
 // file at its header block, and streams files past maxInMemory; all three
 // give what a stream gives.
 func TestReadFileSizes(t *testing.T) {
+	defer func(m int) { maxInMemory = m }(maxInMemory)
+	maxInMemory = 256 << 10
 	dir := t.TempDir()
 	body := strings.Repeat("body line\n", (maxInMemory+firstChunk)/10)
 	cases := map[string]string{
@@ -163,6 +165,7 @@ func TestReadFileSizes(t *testing.T) {
 		"header.eml": "Subject: h\n\n" + body,
 		"big.mbox":   "From a\nSubject: 1\n\n>From b\n" + body + "\nFrom b\nSubject: 2\n\nx\n",
 		"small.mbox": "From a\nSubject: 1\n\nx\n\nFrom b\n>From: q\n\n",
+		"mid.mbox":   "From a\nSubject: 1\n\n" + body[:maxInMemory/2] + "\nFrom b\n>From: q\n\n",
 		"long.eml":   "Subject: " + strings.Repeat("z", maxInMemory+10) + "\n\nbody",
 	}
 	for name, content := range cases {

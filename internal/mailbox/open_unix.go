@@ -51,3 +51,12 @@ func (f *fdFile) Read(p []byte) (int, error) {
 func (f *fdFile) Close() error {
 	return syscall.Close(f.fd)
 }
+
+// size is the file's size, or -1 when it is unknown.
+func (f *fdFile) size() int64 {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(f.fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return -1
+	}
+	return st.Size
+}
