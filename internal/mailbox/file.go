@@ -17,7 +17,7 @@ const (
 
 // maxInMemory is the largest file split in memory (a variable so tests can
 // reach the streamed path with small files).
-var maxInMemory = 16 << 20
+var maxInMemory = 4 << 20
 
 var chunks = sync.Pool{New: func() any { b := make([]byte, firstChunk); return &b }}
 
