@@ -206,7 +206,7 @@ type job struct {
 	inputs  []input
 	out     *[]byte      // the chunk being filled, from the buffer list
 	chunks  chan *[]byte // full chunks, in order; closed when the job is done
-	recs    []record     // kept only for -summary
+	sum     *summary     // the job's share of -summary (nil without it)
 	msgs    int          // messages in the files
 	readErr bool         // some message could not be read at all
 	failed  bool         // some finding reached -fail-on
@@ -361,8 +361,8 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		}
 		readErr = readErr || j.readErr
 		failed = failed || j.failed
-		for i := range j.recs {
-			sum.add(&j.recs[i])
+		if j.sum != nil {
+			sum.merge(j.sum)
 		}
 		for range j.msgs {
 			messages++
@@ -415,7 +415,10 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 			writeARF(byteSink{j.out}, r, raw)
 		}
 		if opt.summary {
-			j.recs = append(j.recs, *r)
+			if j.sum == nil {
+				j.sum = new(summary)
+			}
+			j.sum.add(r)
 		}
 		if len(*j.out) >= chunkBytes {
 			j.chunks <- j.out

@@ -17,6 +17,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/spamtrace/spamtrace/trace"
 )
 
 func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
@@ -484,5 +486,38 @@ func TestBulkChunkedOutput(t *testing.T) {
 	}
 	if !strings.Contains(lines[0], "box0.mbox") || !strings.Contains(lines[len(lines)-1], "one3.eml") {
 		t.Errorf("first %s…, last %s…", lines[0][:80], lines[len(lines)-1][:80])
+	}
+}
+
+// Each job counts its own share of -summary; merged, the shares print what
+// one count over every record prints.
+func TestSummaryMerge(t *testing.T) {
+	var recs []record
+	for _, name := range []string{"forged-spam.eml", "gmail-to-postfix.eml", "exchange-online.eml", "forged-spam.eml"} {
+		tr, err := (&trace.Tracer{}).Trace(context.Background(), strings.NewReader(readFile(t, sample(name))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Hops[tr.Origin.Hop].Lookup = &trace.Lookup{Country: "NL", ASN: 64500, ASOrg: "Example"}
+		recs = append(recs, record{file: name, tr: tr})
+	}
+	recs = append(recs, record{file: "bad", err: io.ErrUnexpectedEOF})
+	var whole, a, b, merged summary
+	for i := range recs {
+		whole.add(&recs[i])
+		if i < 2 {
+			a.add(&recs[i])
+		} else {
+			b.add(&recs[i])
+		}
+	}
+	merged.merge(&a)
+	merged.merge(&b)
+	merged.merge(&summary{}) // a job without messages
+	var want, got bytes.Buffer
+	whole.write(&want)
+	merged.write(&got)
+	if got.String() != want.String() || !strings.Contains(got.String(), "AS64500 Example") {
+		t.Errorf("merged summary:\n%s\nwant:\n%s", got.String(), want.String())
 	}
 }

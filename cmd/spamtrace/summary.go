@@ -58,6 +58,24 @@ func (s *summary) add(r *record) {
 	}
 }
 
+// merge adds o's counts to s.
+func (s *summary) merge(o *summary) {
+	s.messages += o.messages
+	s.errors += o.errors
+	s.withOrigin += o.withOrigin
+	if o.origins == nil {
+		return
+	}
+	if s.origins == nil {
+		s.origins, s.countries, s.asns, s.findings = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	}
+	for _, m := range [][2]map[string]int{{s.origins, o.origins}, {s.countries, o.countries}, {s.asns, o.asns}, {s.findings, o.findings}} {
+		for k, v := range m[1] {
+			m[0][k] += v
+		}
+	}
+}
+
 func top(m map[string]int, n int) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
