@@ -1,6 +1,11 @@
 // Package mailbox walks the inputs of a bulk run: single message files,
 // directories (recursively), mbox files (mboxo and mboxrd) and Maildir
 // folders, yielding each message's bytes with where it came from.
+//
+// A file of up to a few MiB is read whole with one or two system calls and
+// split in memory; a larger one, and standard input, is read as a stream.
+// Both give the same messages. Walk, Paths and ReadPath may run in several
+// goroutines at once.
 package mailbox
 
 import (
