@@ -2,8 +2,8 @@
 // directories (recursively), mbox files (mboxo and mboxrd) and Maildir
 // folders, yielding each message's bytes with where it came from.
 //
-// A file of up to a few MiB is read whole with one or two system calls and
-// split in memory; a larger one, and standard input, is read as a stream.
+// A file of up to a few MiB is read whole (open, read to its end, close)
+// and split in memory; a larger one, and standard input, is streamed.
 // Both give the same messages. Walk, Paths and ReadPath may run in several
 // goroutines at once.
 package mailbox
