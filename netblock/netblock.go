@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+
+	"github.com/spamtrace/spamtrace/internal/jsonstr"
 )
 
 // Source says where a result or a contact came from.
@@ -108,39 +110,39 @@ func (n *Netblock) AppendJSON(b []byte) []byte {
 	b = appendPrefix(b, n.Prefix)
 	b = append(b, `,"range":`...)
 	if n.First.IsValid() && n.Last.IsValid() {
-		b = appendJSONString(b, n.First.String()+" - "+n.Last.String())
+		b = jsonstr.Append(b, n.First.String()+" - "+n.Last.String())
 	} else {
 		b = append(b, `""`...)
 	}
 	b = append(b, `,"name":`...)
-	b = appendJSONString(b, n.Name)
+	b = jsonstr.Append(b, n.Name)
 	b = append(b, `,"org":`...)
-	b = appendJSONString(b, n.Org)
+	b = jsonstr.Append(b, n.Org)
 	b = append(b, `,"country":`...)
-	b = appendJSONString(b, n.Country)
+	b = jsonstr.Append(b, n.Country)
 	b = append(b, `,"registry":`...)
-	b = appendJSONString(b, n.Registry)
+	b = jsonstr.Append(b, n.Registry)
 	b = append(b, `,"source":`...)
-	b = appendJSONString(b, string(n.Source))
+	b = jsonstr.Append(b, string(n.Source))
 	b = append(b, `,"parent":`...)
 	b = appendPrefix(b, n.Parent)
 	b = append(b, `,"origin_asn":`...)
 	b = strconv.AppendUint(b, uint64(n.OriginASN), 10)
 	b = append(b, `,"server":`...)
-	b = appendJSONString(b, n.Server)
+	b = jsonstr.Append(b, n.Server)
 	b = append(b, `,"abuse":[`...)
 	for i, c := range n.Abuse {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"email":`...)
-		b = appendJSONString(b, c.Email)
+		b = jsonstr.Append(b, c.Email)
 		b = append(b, `,"source":`...)
-		b = appendJSONString(b, string(c.Source))
+		b = jsonstr.Append(b, string(c.Source))
 		b = append(b, `,"handle":`...)
-		b = appendJSONString(b, c.Handle)
+		b = jsonstr.Append(b, c.Handle)
 		b = append(b, `,"scope":`...)
-		b = appendJSONString(b, c.Scope)
+		b = jsonstr.Append(b, c.Scope)
 		b = append(b, '}')
 	}
 	return append(b, ']', '}')
@@ -150,24 +152,5 @@ func appendPrefix(b []byte, p netip.Prefix) []byte {
 	if !p.IsValid() {
 		return append(b, `""`...)
 	}
-	return appendJSONString(b, p.String())
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD and control characters are escaped.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r < 0x20 || r == 0x7f || r == '<' || r == '>' || r == '&' || r == 0x2028 || r == 0x2029:
-			b = append(b, `\u`...)
-			const hex = "0123456789abcdef"
-			b = append(b, hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
-		default:
-			b = append(b, string(r)...)
-		}
-	}
-	return append(b, '"')
+	return jsonstr.Append(b, p.String())
 }

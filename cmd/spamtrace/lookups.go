@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spamtrace/spamtrace/internal/jsonstr"
 	"github.com/spamtrace/spamtrace/netblock"
 	"github.com/spamtrace/spamtrace/trace"
 )
@@ -95,24 +96,24 @@ func appendLookupJSON(b []byte, l *trace.Lookup) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, p)
+		b = jsonstr.Append(b, p)
 	}
 	b = append(b, `],"claimed_rdns":`...)
-	b = appendString(b, l.Claimed)
+	b = jsonstr.Append(b, l.Claimed)
 	b = append(b, `,"fcrdns":`...)
 	b = strconv.AppendBool(b, l.FCrDNS)
 	b = append(b, `,"country":`...)
-	b = appendString(b, l.Country)
+	b = jsonstr.Append(b, l.Country)
 	b = append(b, `,"city":`...)
-	b = appendString(b, l.City)
+	b = jsonstr.Append(b, l.City)
 	b = append(b, `,"asn":`...)
 	b = strconv.AppendUint(b, uint64(l.ASN), 10)
 	b = append(b, `,"as_org":`...)
-	b = appendString(b, l.ASOrg)
+	b = jsonstr.Append(b, l.ASOrg)
 	b = append(b, `,"registry":`...)
-	b = appendString(b, l.Registry)
+	b = jsonstr.Append(b, l.Registry)
 	b = append(b, `,"special":`...)
-	b = appendString(b, l.Special)
+	b = jsonstr.Append(b, l.Special)
 	b = append(b, `,"netblock":`...)
 	if l.Netblock != nil {
 		b = l.Netblock.AppendJSON(b)
@@ -125,7 +126,7 @@ func appendLookupJSON(b []byte, l *trace.Lookup) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"zone":`...)
-		b = appendString(b, d.Zone)
+		b = jsonstr.Append(b, d.Zone)
 		b = append(b, `,"codes":[`...)
 		for j, c := range d.Codes {
 			if j > 0 {
@@ -138,7 +139,7 @@ func appendLookupJSON(b []byte, l *trace.Lookup) []byte {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, m)
+			b = jsonstr.Append(b, m)
 		}
 		b = append(b, `]}`...)
 	}
@@ -150,7 +151,7 @@ func appendLookupJSON(b []byte, l *trace.Lookup) []byte {
 		}
 		e += s
 	}
-	b = appendString(b, e)
+	b = jsonstr.Append(b, e)
 	return append(b, '}')
 }
 

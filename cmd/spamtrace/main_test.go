@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/spamtrace/spamtrace/internal/jsonstr"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
@@ -122,7 +123,7 @@ func TestJSONContract(t *testing.T) {
 
 func TestAppendStringValidJSON(t *testing.T) {
 	for _, s := range []string{"plain", "quote\" back\\ slash", "ctl\x00\x01\x1b[31m\x7f", "bad utf8 \xff\xfe", "line\u2028sep", "<script>&", "ünïcödé 🎉"} {
-		b := appendString(nil, s)
+		b := jsonstr.Append(nil, s)
 		var got string
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Errorf("%q: invalid JSON %s: %v", s, b, err)

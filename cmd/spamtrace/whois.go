@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/spamtrace/spamtrace/internal/jsonstr"
 	"github.com/spamtrace/spamtrace/netblock"
 )
 
@@ -65,13 +66,13 @@ func runWhois(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // "country", "registry", "source", "abuse": [{"email", "source"}], "error"}.
 func appendWhoisJSON(b []byte, ip netip.Addr, nb *netblock.Netblock, err error) []byte {
 	b = append(b, `{"ip":`...)
-	b = appendString(b, ip.String())
+	b = jsonstr.Append(b, ip.String())
 	b = append(b, ',')
 	obj := nb.AppendJSON(nil)
 	b = append(b, obj[1:len(obj)-1]...)
 	b = append(b, `,"error":`...)
 	if err != nil {
-		b = appendString(b, err.Error())
+		b = jsonstr.Append(b, err.Error())
 	} else {
 		b = append(b, `""`...)
 	}
