@@ -16,6 +16,8 @@ import (
 	"github.com/likexian/whois"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/spamtrace/spamtrace/internal/iana"
 )
 
 // Client looks up netblocks. Its zero value queries the real registries:
@@ -205,7 +207,7 @@ func (c *Client) Lookup(ctx context.Context, addr netip.Addr) (*Netblock, error)
 		return nil, fmt.Errorf("netblock: bootstrap: %w", c.bootErr)
 	}
 	addr = addr.Unmap().WithZone("")
-	if !addr.IsValid() || !addr.IsGlobalUnicast() || addr.IsPrivate() || isSpecial(addr) {
+	if !iana.Public(addr) {
 		return nil, ErrNotGlobal
 	}
 	bits := 24
@@ -507,7 +509,7 @@ func (c *Client) dialHTTP(ctx context.Context, network, address string) (net.Con
 	if c.rdapHost == "" || !strings.EqualFold(address, c.rdapHost) {
 		if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
 			a := ap.Addr().Unmap()
-			if a.IsLoopback() || a.IsPrivate() || !a.IsGlobalUnicast() || isSpecial(a) {
+			if !iana.Public(a) {
 				conn.Close()
 				return nil, fmt.Errorf("netblock: RDAP host %s resolves to %s, which no registry uses", address, a)
 			}
@@ -715,30 +717,6 @@ func (c *capConn) Read(p []byte) (int, error) {
 }
 
 // ---- helpers ----
-
-var specialNets = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("192.0.2.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("2001:db8::/32"),
-	netip.MustParsePrefix("3fff::/20"),
-	netip.MustParsePrefix("fc00::/7"),
-	netip.MustParsePrefix("100::/64"),
-}
-
-func isSpecial(a netip.Addr) bool {
-	for _, p := range specialNets {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // FallbackContacts returns abuse@ and postmaster@ the registered domain
 // of a host's verified reverse DNS name (RFC 2142 section 2 and 4), marked

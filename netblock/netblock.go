@@ -92,8 +92,9 @@ var (
 	// ErrReferralRefused: an answer referred to a server that is not a
 	// known registry (or not on port 43); it was not followed.
 	ErrReferralRefused = errors.New("netblock: referral to a non-registry server refused")
-	// ErrNotGlobal: the address is not a global unicast address; no
-	// registry holds it.
+	// ErrNotGlobal: the address is not a global unicast address, or lies
+	// in a special-purpose block IANA marks not global (RFC 6890 and its
+	// updates); no registry holds it.
 	ErrNotGlobal = errors.New("netblock: address is not globally routable")
 )
 
