@@ -3,6 +3,8 @@ package received
 import (
 	"errors"
 	"time"
+
+	"github.com/spamtrace/spamtrace/internal/ascii"
 )
 
 // Errors returned by ParseDate. They are fixed values so a failed parse on
@@ -187,9 +189,9 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 				month = mo
 			} else if isWeekday(w) {
 				// ignored: the date decides the weekday
-			} else if equalFold(w, "AM") {
+			} else if ascii.EqualFold(w, "AM") {
 				am = true
-			} else if equalFold(w, "PM") {
+			} else if ascii.EqualFold(w, "PM") {
 				pm = true
 			} else if hour >= 0 && zone == "" && len(w) <= 5 {
 				if off, ok := namedZoneOffset(w); ok {
@@ -321,7 +323,7 @@ var zoneTable = [...]struct {
 
 func namedZoneOffset(w string) (int, bool) {
 	for _, z := range zoneTable {
-		if equalFold(w, z.name) {
+		if ascii.EqualFold(w, z.name) {
 			return z.offset * 60, true
 		}
 	}
@@ -389,7 +391,7 @@ var monthKeys, weekdayKeys = func() (m [12]uint32, d [7]uint32) {
 
 var fullMonths = [12]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 
-func isFullMonth(w string, i int) bool { return equalFold(w, fullMonths[i]) }
+func isFullMonth(w string, i int) bool { return ascii.EqualFold(w, fullMonths[i]) }
 
 var weekdays = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 var fullWeekdays = [7]string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -401,7 +403,7 @@ func isWeekday(w string) bool {
 	k := fold3(w)
 	for i, d := range weekdayKeys {
 		if k == d {
-			return len(w) == 3 || equalFold(w, fullWeekdays[i])
+			return len(w) == 3 || ascii.EqualFold(w, fullWeekdays[i])
 		}
 	}
 	return false
@@ -459,25 +461,6 @@ func allDigits(s string) bool {
 
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
-}
 
 func trimSpace(s string) string {
 	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {

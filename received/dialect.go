@@ -1,6 +1,10 @@
 package received
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/spamtrace/spamtrace/internal/ascii"
+)
 
 // classifyProtocol maps a with clause to a Protocol (RFC 3848 and the IANA
 // "Mail Transmission Types" registry, plus what MTAs write besides).
@@ -13,51 +17,51 @@ func classifyProtocol(with string) Protocol {
 		w = w[:k]
 	}
 	switch {
-	case equalFold(w, "SMTP"), equalFold(w, "SMTPD"):
+	case ascii.EqualFold(w, "SMTP"), ascii.EqualFold(w, "SMTPD"):
 		return ProtocolSMTP
-	case equalFold(w, "ESMTP"):
+	case ascii.EqualFold(w, "ESMTP"):
 		return ProtocolESMTP
-	case equalFold(w, "ESMTPS"), equalFold(w, "SMTPS"):
+	case ascii.EqualFold(w, "ESMTPS"), ascii.EqualFold(w, "SMTPS"):
 		return ProtocolESMTPS
-	case equalFold(w, "ESMTPA"), equalFold(w, "ASMTP"):
+	case ascii.EqualFold(w, "ESMTPA"), ascii.EqualFold(w, "ASMTP"):
 		return ProtocolESMTPA
-	case equalFold(w, "ESMTPSA"):
+	case ascii.EqualFold(w, "ESMTPSA"):
 		return ProtocolESMTPSA
-	case equalFold(w, "LMTP"):
+	case ascii.EqualFold(w, "LMTP"):
 		return ProtocolLMTP
-	case equalFold(w, "LMTPS"):
+	case ascii.EqualFold(w, "LMTPS"):
 		return ProtocolLMTPS
-	case equalFold(w, "LMTPA"):
+	case ascii.EqualFold(w, "LMTPA"):
 		return ProtocolLMTPA
-	case equalFold(w, "LMTPSA"):
+	case ascii.EqualFold(w, "LMTPSA"):
 		return ProtocolLMTPSA
-	case equalFold(w, "UTF8SMTP"), equalFold(w, "UTF8ESMTP"):
+	case ascii.EqualFold(w, "UTF8SMTP"), ascii.EqualFold(w, "UTF8ESMTP"):
 		return ProtocolUTF8SMTP
-	case equalFold(w, "UTF8SMTPS"), equalFold(w, "UTF8ESMTPS"):
+	case ascii.EqualFold(w, "UTF8SMTPS"), ascii.EqualFold(w, "UTF8ESMTPS"):
 		return ProtocolUTF8SMTPS
-	case equalFold(w, "UTF8SMTPA"), equalFold(w, "UTF8ESMTPA"):
+	case ascii.EqualFold(w, "UTF8SMTPA"), ascii.EqualFold(w, "UTF8ESMTPA"):
 		return ProtocolUTF8SMTPA
-	case equalFold(w, "UTF8SMTPSA"), equalFold(w, "UTF8ESMTPSA"):
+	case ascii.EqualFold(w, "UTF8SMTPSA"), ascii.EqualFold(w, "UTF8ESMTPSA"):
 		return ProtocolUTF8SMTPSA
-	case equalFold(w, "HTTP"), equalFold(w, "WebMail"):
+	case ascii.EqualFold(w, "HTTP"), ascii.EqualFold(w, "WebMail"):
 		return ProtocolHTTP
-	case equalFold(w, "HTTPS"):
+	case ascii.EqualFold(w, "HTTPS"):
 		return ProtocolHTTPS
-	case equalFold(w, "IMAP"), equalFold(w, "IMAP4"), equalFold(w, "IMAPS"):
+	case ascii.EqualFold(w, "IMAP"), ascii.EqualFold(w, "IMAP4"), ascii.EqualFold(w, "IMAPS"):
 		return ProtocolIMAP
-	case equalFold(w, "POP3"), equalFold(w, "POP"), equalFold(w, "POP3S"), equalFold(w, "pop3-ssl"):
+	case ascii.EqualFold(w, "POP3"), ascii.EqualFold(w, "POP"), ascii.EqualFold(w, "POP3S"), ascii.EqualFold(w, "pop3-ssl"):
 		return ProtocolPOP3
-	case equalFold(w, "MAPI"):
+	case ascii.EqualFold(w, "MAPI"):
 		return ProtocolMAPI
-	case equalFold(w, "local"), equalFold(w, "local-esmtp"), equalFold(w, "local-smtp"), equalFold(w, "local-bsmtp"), equalFold(w, "LOCAL"), equalFold(w, "stdin"):
+	case ascii.EqualFold(w, "local"), ascii.EqualFold(w, "local-esmtp"), ascii.EqualFold(w, "local-smtp"), ascii.EqualFold(w, "local-bsmtp"), ascii.EqualFold(w, "LOCAL"), ascii.EqualFold(w, "stdin"):
 		return ProtocolLocal
-	case equalFold(w, "UUCP"), equalFold(w, "rmail"):
+	case ascii.EqualFold(w, "UUCP"), ascii.EqualFold(w, "rmail"):
 		return ProtocolUUCP
-	case equalFold(w, "QMQP"):
+	case ascii.EqualFold(w, "QMQP"):
 		return ProtocolQMQP
-	case equalFold(w, "Microsoft"):
+	case ascii.EqualFold(w, "Microsoft"):
 		// "Microsoft SMTP Server" (Exchange) and "Microsoft SMTPSVC" (IIS)
-		if containsFold(with, "SMTPSVC") {
+		if ascii.ContainsFold(with, "SMTPSVC") {
 			return ProtocolSMTP
 		}
 		return ProtocolESMTP
@@ -145,11 +149,11 @@ func (p *parser) finish() {
 	}
 	// Exchange writes "with Microsoft SMTP Server (version=TLS1_2, ...)":
 	// that is ESMTP over TLS.
-	if h.Protocol == ProtocolESMTP && h.TLS.Version != "" && hasPrefixFold(h.With, "Microsoft SMTP Server") {
+	if h.Protocol == ProtocolESMTP && h.TLS.Version != "" && ascii.HasPrefixFold(h.With, "Microsoft SMTP Server") {
 		h.Protocol = ProtocolESMTPS
 	}
 	// Mimecast: "with ESMTP with STARTTLS".
-	if h.Protocol == ProtocolESMTP && containsFold(h.With, "STARTTLS") {
+	if h.Protocol == ProtocolESMTP && ascii.ContainsFold(h.With, "STARTTLS") {
 		h.Protocol = ProtocolESMTPS
 	}
 	// A local submission names the user after "from": Exim "from root by
@@ -245,7 +249,7 @@ func (p *parser) detectDialect() string {
 			return "zmailer"
 		}
 	}
-	if h.From.HELO != "" && p.heloBy && containsFold(p.s, "helo=") {
+	if h.From.HELO != "" && p.heloBy && ascii.ContainsFold(p.s, "helo=") {
 		return "exim"
 	}
 	return ""

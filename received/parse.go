@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/spamtrace/spamtrace/internal/ascii"
 )
 
 // clause identifies a Received header clause (RFC 5321 section 4.4).
@@ -27,24 +29,24 @@ const clDate clause = numClauses + 1
 func keyword(w string) clause {
 	switch len(w) {
 	case 2:
-		if equalFold(w, "by") {
+		if ascii.EqualFold(w, "by") {
 			return clBy
 		}
-		if equalFold(w, "id") {
+		if ascii.EqualFold(w, "id") {
 			return clID
 		}
 	case 3:
-		if equalFold(w, "via") {
+		if ascii.EqualFold(w, "via") {
 			return clVia
 		}
-		if equalFold(w, "for") {
+		if ascii.EqualFold(w, "for") {
 			return clFor
 		}
 	case 4:
-		if equalFold(w, "from") {
+		if ascii.EqualFold(w, "from") {
 			return clFrom
 		}
-		if equalFold(w, "with") {
+		if ascii.EqualFold(w, "with") {
 			return clWith
 		}
 	}
@@ -115,7 +117,7 @@ func (p *parser) parse(value string) {
 	p.hop.Raw = value
 	// A whole header in brackets, "[from a by b ...; date]", as some
 	// gateways rewrote them.
-	if t := trimSpace(value); len(t) > 7 && t[0] == '[' && t[len(t)-1] == ']' && hasPrefixFold(t[1:], "from ") {
+	if t := trimSpace(value); len(t) > 7 && t[0] == '[' && t[len(t)-1] == ']' && ascii.HasPrefixFold(t[1:], "from ") {
 		p.s = t[1 : len(t)-1]
 	}
 	p.run()
@@ -351,8 +353,8 @@ func (p *parser) fromClause(toks []token) {
 			}
 			p.setIP(t, true)
 		case tokWord, tokQuoted:
-			if name == "" && i == 0 && t.kind == tokWord && equalFold(t.text, "mail") && i+2 < len(toks) &&
-				equalFold(toks[i+1].text, "pickup") && equalFold(toks[i+2].text, "service") {
+			if name == "" && i == 0 && t.kind == tokWord && ascii.EqualFold(t.text, "mail") && i+2 < len(toks) &&
+				ascii.EqualFold(toks[i+1].text, "pickup") && ascii.EqualFold(toks[i+2].text, "service") {
 				// SMTPSVC "from mail pickup service by ...": a local
 				// submission, no client at all.
 				f.Ident = p.s[t.start:toks[i+2].end]
@@ -366,7 +368,7 @@ func (p *parser) fromClause(toks []token) {
 			// "from jalapeno 127.0.0.1", qmail-ish bare addresses
 			if a, form := ParseIPLiteral(t.text); form.Canonical() {
 				p.setAddr(a, form, t.text, 0)
-			} else if equalFold(t.text, "HELO") || equalFold(t.text, "EHLO") {
+			} else if ascii.EqualFold(t.text, "HELO") || ascii.EqualFold(t.text, "EHLO") {
 				// "from x HELO y" is rare but real
 				if i+1 < len(toks) && toks[i+1].kind == tokWord {
 					f.HELO, f.HELOVerb, p.heloBy = toks[i+1].text, t.text, true
@@ -394,7 +396,7 @@ func (p *parser) fromName(name string) {
 		return
 	}
 	lit := len(name) > 1 && name[0] == '['
-	if equalFold(name, "unknown") {
+	if ascii.EqualFold(name, "unknown") {
 		if p.heloBy {
 			// qmail "from unknown (HELO x) (192.0.2.1)": the host name
 			// qmail found (none), the HELO being x.
@@ -494,7 +496,7 @@ func (p *parser) setIP(t token, fromSide bool) {
 }
 
 func trimIPv6Tag(s string) string {
-	if len(s) > 5 && equalFold(s[:5], "IPv6:") {
+	if len(s) > 5 && ascii.EqualFold(s[:5], "IPv6:") {
 		return s[5:]
 	}
 	return s
@@ -537,7 +539,7 @@ func (p *parser) fromComment(text string) {
 	f := &p.hop.From
 	// SquirrelMail "(proxying for 192.168.1.2)": the web client's address,
 	// not the connecting one.
-	if hasPrefixFold(text, "proxying for") {
+	if ascii.HasPrefixFold(text, "proxying for") {
 		return
 	}
 	if p.simpleFromComment(text) {
@@ -562,27 +564,27 @@ func (p *parser) fromComment(text string) {
 			prevWord = ""
 		case tokComment:
 			lc := t.text
-			if containsFold(lc, "may be forged") {
+			if ascii.ContainsFold(lc, "may be forged") {
 				f.MayBeForged = true
 			}
 			p.comment(lc, clFrom)
 		case tokQuoted:
 			// zmailer: "EHLO x"
 			q := t.text
-			if len(q) > 5 && (hasPrefixFold(q, "EHLO ") || hasPrefixFold(q, "HELO ") || hasPrefixFold(q, "LHLO ")) {
+			if len(q) > 5 && (ascii.HasPrefixFold(q, "EHLO ") || ascii.HasPrefixFold(q, "HELO ") || ascii.HasPrefixFold(q, "LHLO ")) {
 				f.HELOVerb, f.HELO, p.heloBy = q[:4], trimSpace(q[5:]), true
 			}
 		case tokWord:
 			w := t.text
 			switch {
-			case equalFold(w, "HELO") || equalFold(w, "EHLO") || equalFold(w, "LHLO"):
+			case ascii.EqualFold(w, "HELO") || ascii.EqualFold(w, "EHLO") || ascii.EqualFold(w, "LHLO"):
 				if i+1 < len(toks) && (toks[i+1].kind == tokWord || toks[i+1].kind == tokLiteral) {
 					i++
 					f.HELOVerb, f.HELO, p.heloBy = w, text[toks[i].start:toks[i].end], true
 				}
 				prevWord = ""
 				continue
-			case hasPrefixFold(w, "helo="):
+			case ascii.HasPrefixFold(w, "helo="):
 				v := w[5:]
 				if v == "" && i+1 < len(toks) && toks[i+1].kind != tokComment && toks[i+1].start == t.end {
 					i++
@@ -591,33 +593,33 @@ func (p *parser) fromComment(text string) {
 				f.HELO, p.heloBy = v, true
 				prevWord = ""
 				continue
-			case hasPrefixFold(w, "port="):
+			case ascii.HasPrefixFold(w, "port="):
 				f.Port = parsePort(w[5:])
-			case hasPrefixFold(w, "ident="):
+			case ascii.HasPrefixFold(w, "ident="):
 				f.Ident = w[6:]
-			case equalFold(w, "verified"):
+			case ascii.EqualFold(w, "verified"):
 				p.verified = true
-			case equalFold(w, "account") && i+1 < len(toks) && toks[i+1].kind == tokWord:
+			case ascii.EqualFold(w, "account") && i+1 < len(toks) && toks[i+1].kind == tokWord:
 				// CommuniGate Pro: "(account alice@example.org HELO x)".
 				i++
 				p.hop.Auth.Method, p.hop.Auth.User = w, toks[i].text
 				prevWord = ""
 				continue
-			case equalFold(w, "uid") && i+1 < len(toks) && toks[i+1].kind == tokWord && allDigits(toks[i+1].text):
+			case ascii.EqualFold(w, "uid") && i+1 < len(toks) && toks[i+1].kind == tokWord && allDigits(toks[i+1].text):
 				// Courier: "(uid 1000)".
 				i++
 				f.Ident = text[t.start:toks[i].end]
 				prevWord = ""
 				continue
-			case hasPrefixFold(w, "IDENT:"):
+			case ascii.HasPrefixFold(w, "IDENT:"):
 				p.identAt(w[6:], toks, i)
 				prevWord = ""
 				continue
-			case equalFold(w, "may") || equalFold(w, "be") || equalFold(w, "forged"):
-				if equalFold(w, "forged") {
+			case ascii.EqualFold(w, "may") || ascii.EqualFold(w, "be") || ascii.EqualFold(w, "forged"):
+				if ascii.EqualFold(w, "forged") {
 					f.MayBeForged = true
 				}
-			case equalFold(w, "unknown"):
+			case ascii.EqualFold(w, "unknown"):
 				f.RDNSUnknown = f.RDNS == ""
 			case strings.IndexByte(w, '@') > 0 && i+1 < len(toks) && toks[i+1].kind == tokLiteral:
 				// sendmail ident: "user@rdns [ip]"
@@ -676,7 +678,7 @@ func (p *parser) identAt(w string, toks []token, i int) {
 
 func (p *parser) setRDNS(name string) {
 	f := &p.hop.From
-	if equalFold(name, "unknown") {
+	if ascii.EqualFold(name, "unknown") {
 		f.RDNSUnknown = true
 		return
 	}
@@ -809,12 +811,12 @@ func (p *parser) software(c string) {
 	if k := strings.IndexByte(sw, ','); k > 0 {
 		rest := trimSpace(sw[k+1:])
 		sw = sw[:k]
-		if hasPrefixFold(rest, "from userid ") {
+		if ascii.HasPrefixFold(rest, "from userid ") {
 			p.hop.From.Ident = rest[5:]
 		}
 	}
-	if containsFold(sw, "version=") || containsFold(sw, "cipher") || hasPrefixFold(sw, "using ") ||
-		hasPrefixFold(sw, "envelope-from") || hasPrefixFold(sw, "authenticated") {
+	if ascii.ContainsFold(sw, "version=") || ascii.ContainsFold(sw, "cipher") || ascii.HasPrefixFold(sw, "using ") ||
+		ascii.HasPrefixFold(sw, "envelope-from") || ascii.HasPrefixFold(sw, "authenticated") {
 		return
 	}
 	p.hop.By.Software = trimSpace(sw)
@@ -832,7 +834,7 @@ func (p *parser) withClause(toks []token) {
 		case tokWord:
 			if sawComment {
 				// Exim 4.9x: "with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384"
-				if equalFold(t.text, "tls") && i+1 < len(toks) && toks[i+1].kind == tokWord {
+				if ascii.EqualFold(t.text, "tls") && i+1 < len(toks) && toks[i+1].kind == tokWord {
 					h.TLS.Cipher = toks[i+1].text
 				}
 				continue
@@ -917,7 +919,7 @@ func (p *parser) comment(c string, where clause) {
 	}
 	// Exim "TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256", OpenSMTPD
 	// "TLSv1.3:TLS_AES_256_GCM_SHA384:256:NO", or Exim 4.9x "(TLS1.3)".
-	if (hasPrefixFold(c, "TLS") || hasPrefixFold(c, "SSL")) && strings.IndexByte(c, ' ') < 0 {
+	if (ascii.HasPrefixFold(c, "TLS") || ascii.HasPrefixFold(c, "SSL")) && strings.IndexByte(c, ' ') < 0 {
 		k := strings.IndexByte(c, ':')
 		if k < 0 {
 			if h.TLS.Version == "" {
@@ -972,11 +974,11 @@ func (p *parser) comment(c string, where clause) {
 		k := m.at(mAuthenticated)
 		h.Auth.Method = c[k : k+13]
 		rest := trimSpace(c[k+13:])
-		if hasPrefixFold(rest, "as ") {
+		if ascii.HasPrefixFold(rest, "as ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[3:])))
-		} else if hasPrefixFold(rest, "user ") {
+		} else if ascii.HasPrefixFold(rest, "user ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[5:])))
-		} else if hasPrefixFold(rest, "sender ") {
+		} else if ascii.HasPrefixFold(rest, "sender ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[7:])))
 		}
 	}
@@ -998,7 +1000,7 @@ func (p *parser) comment(c string, where clause) {
 	// "(qmail 123 invoked by uid 500)", Postfix "(Postfix, from userid 0)".
 	if where == clNone || where == clBy {
 		switch {
-		case hasPrefixFold(c, "from ") && where == clNone && !m.has(mFromUserid):
+		case ascii.HasPrefixFold(c, "from ") && where == clNone && !m.has(mFromUserid):
 			w := firstWord(c[5:])
 			if at := strings.IndexByte(w, '@'); at > 0 {
 				h.From.Ident = w[:at]
@@ -1021,7 +1023,7 @@ func (p *parser) comment(c string, where clause) {
 		h.From.MayBeForged = true
 	}
 	if where == clWith && h.By.Software == "" {
-		if hasPrefixFold(c, "Exim ") || hasPrefixFold(c, "fetchmail") || hasPrefixFold(c, "getmail") || hasPrefixFold(c, "Smail") {
+		if ascii.HasPrefixFold(c, "Exim ") || ascii.HasPrefixFold(c, "fetchmail") || ascii.HasPrefixFold(c, "getmail") || ascii.HasPrefixFold(c, "Smail") {
 			h.By.Software = c
 		}
 	}
@@ -1087,27 +1089,6 @@ func clip(s string) string {
 	return s
 }
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
-}
-
-// indexFold is strings.Index ignoring ASCII case, without allocating.
-func indexFold(s, sub string) int {
-	n := len(sub)
-	if n == 0 {
-		return 0
-	}
-	first := lower(sub[0])
-	for i := 0; i+n <= len(s); i++ {
-		if lower(s[i]) == first && equalFold(s[i:i+n], sub) {
-			return i
-		}
-	}
-	return -1
-}
-
-func containsFold(s, sub string) bool { return indexFold(s, sub) >= 0 }
-
 // addrPort reads "192.0.2.1:25", a dotted quad with a port, without
 // allocating (netip.ParseAddrPort allocates its error).
 func addrPort(w string) (a netip.Addr, text string, port uint16, ok bool) {
@@ -1140,15 +1121,15 @@ func (p *parser) looseWord(toks []token, i int) {
 	w := toks[i].text
 	switch lowerTab[w[0]] {
 	case 'e':
-		if equalFold(w, "envelope-from") && i+1 < len(toks) && toks[i+1].kind == tokAngle && h.EnvelopeFrom == "" {
+		if ascii.EqualFold(w, "envelope-from") && i+1 < len(toks) && toks[i+1].kind == tokAngle && h.EnvelopeFrom == "" {
 			h.EnvelopeFrom = toks[i+1].text
 		}
 	case 'a':
-		if hasPrefixFold(w, "auth=") && !equalFold(w[5:], "no") && h.Auth.Method == "" {
+		if ascii.HasPrefixFold(w, "auth=") && !ascii.EqualFold(w[5:], "no") && h.Auth.Method == "" {
 			h.Auth.Method = w
 		}
 	case 'u':
-		if hasPrefixFold(w, "user=") && h.Auth.User == "" {
+		if ascii.HasPrefixFold(w, "user=") && h.Auth.User == "" {
 			h.Auth.User = w[5:]
 		}
 	}
@@ -1167,7 +1148,7 @@ func (p *parser) datePart(toks []token) {
 				p.comment(t.text, clDate)
 			}
 		case tokWord:
-			if len(t.text) == 2 && equalFold(t.text, "id") && i+1 < len(toks) && toks[i+1].kind == tokWord {
+			if len(t.text) == 2 && ascii.EqualFold(t.text, "id") && i+1 < len(toks) && toks[i+1].kind == tokWord {
 				if h.ID == "" {
 					h.ID = toks[i+1].text
 				}
@@ -1233,8 +1214,8 @@ func (p *parser) simpleFromComment(text string) bool {
 			return false
 		}
 		word = text[:k-1]
-		if !looksHost(word) || equalFold(word, "unknown") || isAddr(word) ||
-			equalFold(word, "HELO") || equalFold(word, "EHLO") || equalFold(word, "LHLO") {
+		if !looksHost(word) || ascii.EqualFold(word, "unknown") || isAddr(word) ||
+			ascii.EqualFold(word, "HELO") || ascii.EqualFold(word, "EHLO") || ascii.EqualFold(word, "LHLO") {
 			return false
 		}
 	}

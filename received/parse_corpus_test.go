@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/spamtrace/spamtrace/internal/ascii"
 )
 
 // TestCorpusCoverage measures the parser on a file of Received values, one
@@ -86,12 +88,12 @@ func carriesDate(v string) bool {
 // fromPartHasLiteral reports whether the part of v before " by " holds a
 // bracketed or bare dotted-quad-like literal.
 func fromPartHasLiteral(v string) bool {
-	if !hasPrefixFold(strings.TrimSpace(v), "from") {
+	if !ascii.HasPrefixFold(strings.TrimSpace(v), "from") {
 		return false
 	}
-	end := indexFold(v, " by ")
+	end := ascii.IndexFold(v, " by ")
 	if end < 0 {
-		end = indexFold(v, "\tby ")
+		end = ascii.IndexFold(v, "\tby ")
 	}
 	if end < 0 {
 		end = len(v)

@@ -3,6 +3,7 @@ package trace
 import (
 	"net/netip"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 	"strings"
 )
@@ -254,7 +255,7 @@ func knownRecipient(tr *Trace, addr string) bool {
 		return false
 	}
 	for _, v := range [...]string{tr.Header.To, tr.Header.Cc, tr.Header.DeliveredTo} {
-		if containsFoldASCII(v, "@"+d) || containsFoldASCII(v, "."+d) {
+		if ascii.ContainsFold(v, "@"+d) || ascii.ContainsFold(v, "."+d) {
 			return true
 		}
 	}

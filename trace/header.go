@@ -6,6 +6,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -111,41 +112,22 @@ func firstIP(v string) netip.Addr {
 func keepField(name []byte) bool {
 	switch len(name) {
 	case 2:
-		return asciiEqualFold(name, "To") || asciiEqualFold(name, "Cc")
+		return ascii.EqualFoldBytes(name, "To") || ascii.EqualFoldBytes(name, "Cc")
 	case 4:
-		return asciiEqualFold(name, "From") || asciiEqualFold(name, "Date")
+		return ascii.EqualFoldBytes(name, "From") || ascii.EqualFoldBytes(name, "Date")
 	case 7:
-		return asciiEqualFold(name, "Subject")
+		return ascii.EqualFoldBytes(name, "Subject")
 	case 8:
-		return asciiEqualFold(name, "Reply-To")
+		return ascii.EqualFoldBytes(name, "Reply-To")
 	case 10:
-		return asciiEqualFold(name, "Message-Id")
+		return ascii.EqualFoldBytes(name, "Message-Id")
 	case 11:
-		return asciiEqualFold(name, "Return-Path")
+		return ascii.EqualFoldBytes(name, "Return-Path")
 	case 12:
-		return asciiEqualFold(name, "Delivered-To")
+		return ascii.EqualFoldBytes(name, "Delivered-To")
 	}
 	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' {
 		return isClientIPHeader(string(name))
 	}
 	return false
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -388,23 +388,3 @@ func TestDynamicHostKnownRecipient(t *testing.T) {
 		}
 	}
 }
-
-func TestContainsFoldASCII(t *testing.T) {
-	for _, tt := range []struct {
-		s, sub string
-		want   bool
-	}{
-		{"by localhost with POP3 (fetchmail-6.4)", "fetchmail", true},
-		{"FETCHMAIL", "fetchmail", true},
-		{"fetchmai", "fetchmail", false},
-		{"ffetchmail", "fetchmail", true},
-		{"IMAP", "imap", true},
-		{"", "imap", false},
-		{"x", "", true},
-		{"1.2.3", "2.3", true},
-	} {
-		if got := containsFoldASCII(tt.s, tt.sub); got != tt.want {
-			t.Errorf("containsFoldASCII(%q, %q) = %v", tt.s, tt.sub, got)
-		}
-	}
-}

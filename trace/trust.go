@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -147,48 +148,16 @@ func isFetch(h *received.Hop) bool {
 	if h.Protocol == received.ProtocolPOP3 || h.Protocol == received.ProtocolIMAP {
 		return true
 	}
-	if containsFoldASCII(h.With, "pop3") || containsFoldASCII(h.With, "imap") {
+	if ascii.ContainsFold(h.With, "pop3") || ascii.ContainsFold(h.With, "imap") {
 		return true
 	}
 	for _, s := range [...]string{h.By.Software, h.With} {
-		if containsFoldASCII(s, "fetchmail") || containsFoldASCII(s, "getmail") {
+		if ascii.ContainsFold(s, "fetchmail") || ascii.ContainsFold(s, "getmail") {
 			return true
 		}
 	}
 	for _, cm := range h.Comments {
-		if containsFoldASCII(cm, "fetchmail") || containsFoldASCII(cm, "getmail") {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFoldASCII reports whether s contains the lower-case ASCII word
-// sub, ignoring case, without allocating.
-func containsFoldASCII(s, sub string) bool {
-	n := len(sub)
-	if n == 0 {
-		return true
-	}
-	first, firstUp := sub[0], sub[0]
-	if 'a' <= first && first <= 'z' {
-		firstUp -= 'a' - 'A'
-	}
-	for i := 0; i+n <= len(s); i++ {
-		if c := s[i]; c != first && c != firstUp {
-			continue
-		}
-		j := 1
-		for ; j < n; j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != sub[j] {
-				break
-			}
-		}
-		if j == n {
+		if ascii.ContainsFold(cm, "fetchmail") || ascii.ContainsFold(cm, "getmail") {
 			return true
 		}
 	}
