@@ -1,12 +1,10 @@
 package netblock
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -15,56 +13,21 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spamtrace/spamtrace/internal/whoistest"
 )
 
-// whoisServer is a real RFC 3912 server on loopback: it reads one query
-// line and writes the answer its handler gives, then closes.
-type whoisServer struct {
-	ln      net.Listener
-	queries atomic.Int64
-	mu      sync.Mutex
-	seen    []string
-}
-
-func newWhoisServer(t testing.TB, answer func(query string) string) *whoisServer {
+// newWhoisServer starts a real RFC 3912 server on loopback answering
+// answer(query), closed when the test ends.
+func newWhoisServer(t testing.TB, answer func(query string) string) *whoistest.Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := whoistest.Start(answer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &whoisServer{ln: ln}
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				line, err := bufio.NewReader(conn).ReadString('\n')
-				if err != nil {
-					return
-				}
-				q := strings.TrimSpace(line)
-				s.queries.Add(1)
-				s.mu.Lock()
-				s.seen = append(s.seen, q)
-				s.mu.Unlock()
-				a := answer(q)
-				if a == "<silent>" {
-					time.Sleep(3 * time.Second)
-					return
-				}
-				conn.Write([]byte(a))
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { s.Close() })
 	return s
 }
-
-func (s *whoisServer) addr() string { return s.ln.Addr().String() }
 
 func noLimits() map[string]time.Duration { return map[string]time.Duration{} }
 
@@ -75,7 +38,7 @@ func TestWhoisLookupRecorded(t *testing.T) {
 		}
 		return readSample(t, "whois/ripe_62.239.237.1.txt")
 	})
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits()}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits()}
 	nb, err := c.Lookup(context.Background(), netip.MustParseAddr("62.239.237.1"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +53,7 @@ func TestWhoisLookupRecorded(t *testing.T) {
 	if _, err := c.Lookup(context.Background(), netip.MustParseAddr("62.239.237.200")); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.queries.Load(); n != 1 {
+	if n := srv.Queries.Load(); n != 1 {
 		t.Errorf("%d queries, want 1", n)
 	}
 }
@@ -106,7 +69,7 @@ func TestWhoisARINQuerySyntaxAndReferral(t *testing.T) {
 	})
 	ripe := newWhoisServer(t, func(q string) string { return readSample(t, "whois/ripe_62.239.237.1.txt") })
 	c := &Client{
-		WhoisServers: map[string]string{"whois.ripe.net": ripe.addr(), "whois.arin.net": arin.addr()},
+		WhoisServers: map[string]string{"whois.ripe.net": ripe.Addr(), "whois.arin.net": arin.Addr()},
 		RateLimits:   noLimits(),
 		QueryTimeout: 2 * time.Second,
 	}
@@ -118,8 +81,8 @@ func TestWhoisARINQuerySyntaxAndReferral(t *testing.T) {
 	if nb.Registry != "ripe" || nb.Abuse[0].Email != "protect@bt.com" || nb.Parent.String() != "62.0.0.0/8" {
 		t.Errorf("nb = %q %v parent %v", nb.Registry, nb.Abuse, nb.Parent)
 	}
-	if arin.queries.Load() != 1 || ripe.queries.Load() != 1 {
-		t.Errorf("queries arin=%d ripe=%d", arin.queries.Load(), ripe.queries.Load())
+	if arin.Queries.Load() != 1 || ripe.Queries.Load() != 1 {
+		t.Errorf("queries arin=%d ripe=%d", arin.Queries.Load(), ripe.Queries.Load())
 	}
 }
 
@@ -130,13 +93,13 @@ func TestWhoisReferralRefused(t *testing.T) {
 				return "inetnum: 81.2.69.0 - 81.2.69.255\nabuse-mailbox: guessed@evil.example\n"
 			})
 			first := newWhoisServer(t, func(q string) string { return "ReferralServer: " + ref + "\n" })
-			c := &Client{WhoisServers: map[string]string{"whois.arin.net": first.addr(), "whois.ripe.net": other.addr()}, RateLimits: noLimits()}
+			c := &Client{WhoisServers: map[string]string{"whois.arin.net": first.Addr(), "whois.ripe.net": other.Addr()}, RateLimits: noLimits()}
 			c.init()
 			_, err := c.whoisFrom(context.Background(), "whois.arin.net", netip.MustParseAddr("81.2.69.1"))
 			if !errors.Is(err, ErrReferralRefused) {
 				t.Errorf("err = %v, want ErrReferralRefused", err)
 			}
-			if n := other.queries.Load(); n != 0 {
+			if n := other.Queries.Load(); n != 0 {
 				t.Errorf("the refused target was queried %d times", n)
 			}
 		})
@@ -147,7 +110,7 @@ func TestWhoisRateLimited(t *testing.T) {
 	srv := newWhoisServer(t, func(q string) string {
 		return "%ERROR:201: access denied for 127.0.0.1\n%\n% Queries exceeding the daily limit.\n% Query rate limit exceeded\n"
 	})
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits()}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits()}
 	nb, err := c.Lookup(context.Background(), netip.MustParseAddr("62.239.237.1"))
 	if !errors.Is(err, ErrRateLimited) || nb != nil {
 		t.Errorf("nb = %v, err = %v; want nil, ErrRateLimited", nb, err)
@@ -155,8 +118,8 @@ func TestWhoisRateLimited(t *testing.T) {
 }
 
 func TestWhoisSilentAndSlow(t *testing.T) {
-	srv := newWhoisServer(t, func(q string) string { return "<silent>" })
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits(), QueryTimeout: 200 * time.Millisecond}
+	srv := newWhoisServer(t, func(q string) string { return whoistest.Silent })
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits(), QueryTimeout: 200 * time.Millisecond}
 	start := time.Now()
 	_, err := c.Lookup(context.Background(), netip.MustParseAddr("62.239.237.1"))
 	if err == nil {
@@ -166,7 +129,7 @@ func TestWhoisSilentAndSlow(t *testing.T) {
 		t.Errorf("took %v; the query timeout is 200ms", el)
 	}
 	// Context cancellation ends a lookup too.
-	c2 := &Client{WhoisServer: srv.addr(), RateLimits: noLimits()}
+	c2 := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits()}
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	start = time.Now()
@@ -186,7 +149,7 @@ func TestWhoisAnswerCap(t *testing.T) {
 		}
 		return big + "inetnum: 81.2.70.0 - 81.2.70.255\nabuse-mailbox: abuse@example.net\n"
 	})
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits(), MaxAnswerBytes: 4096}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits(), MaxAnswerBytes: 4096}
 	nb, err := c.Lookup(context.Background(), netip.MustParseAddr("81.2.69.1"))
 	if err != nil || len(nb.Raw) > 4096 || nb.Abuse[0].Email != "abuse@example.net" {
 		t.Errorf("capped answer: raw %d bytes, err %v", len(nb.Raw), err)
@@ -207,7 +170,7 @@ func TestWhoisCacheByPrefix(t *testing.T) {
 		return fmt.Sprintf("inetnum:        %d.%d.%d.0 - %d.%d.%d.255\nnetname:        NET-%d-%d\ncountry:        GB\nabuse-c:        AB%d-RIPE\n\nrole:           Abuse\nnic-hdl:        AB%d-RIPE\nabuse-mailbox:  abuse%d@example.net\n",
 			b[0], b[1], b[2], b[0], b[1], b[2], b[1], b[2], b[2], b[2], b[2])
 	})
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits(), MaxConcurrent: 16}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits(), MaxConcurrent: 16}
 	var addrs []netip.Addr
 	for p := 0; p < 500; p++ {
 		for i := 0; i < 20; i++ {
@@ -238,10 +201,10 @@ func TestWhoisCacheByPrefix(t *testing.T) {
 	if failed.Load() > 0 {
 		t.Errorf("%d lookups failed", failed.Load())
 	}
-	if n := srv.queries.Load(); n > 500 {
+	if n := srv.Queries.Load(); n > 500 {
 		t.Errorf("%d queries for 10,000 addresses in 500 networks; want at most 500", n)
 	}
-	t.Logf("10,000 addresses, 500 networks: %d whois queries", srv.queries.Load())
+	t.Logf("10,000 addresses, 500 networks: %d whois queries", srv.Queries.Load())
 }
 
 func TestRDAPLookup(t *testing.T) {
@@ -322,7 +285,7 @@ func TestLookupInFlightMerged(t *testing.T) {
 		<-release
 		return "inetnum: 81.2.69.0 - 81.2.69.255\nnetname: EX\nabuse-mailbox: abuse@example.net\n"
 	})
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits(), QueryTimeout: 5 * time.Second}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits(), QueryTimeout: 5 * time.Second}
 	var wg sync.WaitGroup
 	var bad atomic.Int64
 	for i := 0; i < 50; i++ {
@@ -341,7 +304,7 @@ func TestLookupInFlightMerged(t *testing.T) {
 	if bad.Load() != 0 {
 		t.Errorf("%d lookups failed", bad.Load())
 	}
-	if n := srv.queries.Load(); n != 1 {
+	if n := srv.Queries.Load(); n != 1 {
 		t.Errorf("%d queries for 50 identical lookups in flight; want 1", n)
 	}
 }
@@ -392,7 +355,7 @@ func TestWhoisRateLimitPerRegistry(t *testing.T) {
 	arin := newWhoisServer(t, answer)
 	const gap = 150 * time.Millisecond
 	c := &Client{
-		WhoisServers:  map[string]string{"whois.ripe.net": ripe.addr(), "whois.arin.net": arin.addr()},
+		WhoisServers:  map[string]string{"whois.ripe.net": ripe.Addr(), "whois.arin.net": arin.Addr()},
 		RateLimits:    map[string]time.Duration{"whois.ripe.net": gap},
 		MaxConcurrent: 2,
 		QueryTimeout:  5 * time.Second,
@@ -420,7 +383,7 @@ func TestWhoisRateLimitPerRegistry(t *testing.T) {
 	if el := time.Since(start); el < 4*gap {
 		t.Errorf("5 RIPE queries in %v; the limit spaces them %v apart", el, gap)
 	}
-	if ripe.queries.Load() != 5 || arin.queries.Load() != 1 {
-		t.Errorf("queries ripe=%d arin=%d", ripe.queries.Load(), arin.queries.Load())
+	if ripe.Queries.Load() != 5 || arin.Queries.Load() != 1 {
+		t.Errorf("queries ripe=%d arin=%d", ripe.Queries.Load(), arin.Queries.Load())
 	}
 }

@@ -73,7 +73,7 @@ func TestRegistryAndQueries(t *testing.T) {
 		}
 	}
 	srv := newWhoisServer(t, func(q string) string { return "inetnum: 81.2.69.0 - 81.2.69.255\nabuse-mailbox: a@example.net\n" })
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits()}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits()}
 	if _, err := c.Lookup(t.Context(), netip.MustParseAddr("81.2.69.1")); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func BenchmarkParseRDAPARIN(b *testing.B) {
 // A cached lookup: one answer serves every address in its prefix.
 func BenchmarkLookupCached(b *testing.B) {
 	srv := newWhoisServer(b, func(q string) string { return "inetnum: 81.2.0.0 - 81.2.255.255\nabuse-mailbox: a@example.net\n" })
-	c := &Client{WhoisServer: srv.addr(), RateLimits: noLimits()}
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits()}
 	ctx := b.Context()
 	i := 0
 	b.ReportAllocs()

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -310,27 +309,12 @@ func TestARF(t *testing.T) {
 // whoisServer serves one recorded answer to every query, on loopback.
 func whoisServer(t *testing.T, answerFile string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	answer, err := os.ReadFile(answerFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			bufio.NewReader(c).ReadString('\n')
-			c.Write(answer)
-			c.Close()
-		}
-	}()
-	return ln.Addr().String()
+	addr, _ := whoisLoopback(t, func(string) string { return string(answer) })
+	return addr
 }
 
 func TestWhoisCommand(t *testing.T) {

@@ -1,44 +1,29 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/spamtrace/spamtrace/internal/whoistest"
 )
 
 // whoisLoopback answers every whois query with answer(query), on loopback,
 // and counts the queries.
 func whoisLoopback(t *testing.T, answer func(q string) string) (string, *atomic.Int64) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := whoistest.Start(answer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	var n atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				q, _ := bufio.NewReader(c).ReadString('\n')
-				n.Add(1)
-				c.Write([]byte(answer(strings.TrimSpace(q))))
-			}()
-		}
-	}()
-	return ln.Addr().String(), &n
+	t.Cleanup(func() { s.Close() })
+	return s.Addr(), &s.Queries
 }
 
 func runWhoisT(t *testing.T, args ...string) (string, string, int) {

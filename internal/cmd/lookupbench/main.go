@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -28,6 +27,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/spamtrace/spamtrace/internal/corpus"
+	"github.com/spamtrace/spamtrace/internal/whoistest"
 	"github.com/spamtrace/spamtrace/netblock"
 	"github.com/spamtrace/spamtrace/trace"
 )
@@ -131,31 +131,19 @@ func startDNS(count *atomic.Int64) string {
 }
 
 func startWhois(count *atomic.Int64) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := whoistest.Start(func(line string) string {
+		count.Add(1)
+		time.Sleep(*delay)
+		q := strings.TrimSpace(strings.TrimPrefix(line, "n + "))
+		ip := net.ParseIP(q).To4()
+		if ip == nil {
+			return "% no entries found\n"
+		}
+		return fmt.Sprintf("inetnum: %d.%d.%d.0 - %d.%d.%d.255\nnetname: NET-%d-%d-%d\ncountry: ZZ\nabuse-mailbox: abuse@net-%d-%d-%d.example\n",
+			ip[0], ip[1], ip[2], ip[0], ip[1], ip[2], ip[0], ip[1], ip[2], ip[0], ip[1], ip[2])
+	})
 	if err != nil {
 		panic(err)
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				line, _ := bufio.NewReader(c).ReadString('\n')
-				count.Add(1)
-				time.Sleep(*delay)
-				q := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "n + "))
-				ip := net.ParseIP(q).To4()
-				if ip == nil {
-					fmt.Fprintf(c, "%% no entries found\n")
-					return
-				}
-				fmt.Fprintf(c, "inetnum: %d.%d.%d.0 - %d.%d.%d.255\nnetname: NET-%d-%d-%d\ncountry: ZZ\nabuse-mailbox: abuse@net-%d-%d-%d.example\n",
-					ip[0], ip[1], ip[2], ip[0], ip[1], ip[2], ip[0], ip[1], ip[2], ip[0], ip[1], ip[2])
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return srv.Addr()
 }
