@@ -170,7 +170,7 @@ func endUserReceiver(r *received.Hop) bool {
 	if by == "" {
 		return false
 	}
-	if isLocalName(by) || !strings.Contains(by, ".") {
+	if endUserName(by) {
 		return true
 	}
 	if a, form := received.ParseIPLiteral(by); form.Canonical() {
@@ -179,6 +179,10 @@ func endUserReceiver(r *received.Hop) bool {
 	ok, _ := isDynamicName(by, netip.Addr{})
 	return ok
 }
+
+// endUserName reports whether a normalised host name is one only an
+// end-user machine goes by: localhost, or a bare name without a domain.
+func endUserName(n string) bool { return isLocalName(n) || !strings.Contains(n, ".") }
 
 // endUserRelay reports whether the server that wrote hop h is, as the hop
 // above recorded it when it passed the message on, an end-user machine: a
@@ -193,7 +197,7 @@ func endUserRelay(tr *Trace, h *Hop) bool {
 	if by == "" || (by != normName(up.RDNS) && by != normName(up.HELO)) {
 		return false
 	}
-	if helo := normName(up.HELO); helo != "" && helo[0] != '[' && (isLocalName(helo) || !strings.Contains(helo, ".")) {
+	if helo := normName(up.HELO); helo != "" && helo[0] != '[' && endUserName(helo) {
 		return true
 	}
 	name := up.RDNS
