@@ -80,8 +80,10 @@ Flags:
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "whois" {
-		return runWhois(ctx, args[1:], stdout, stderr)
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok {
+			return sub(ctx, args[1:], stdin, stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("spamtrace", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
