@@ -132,7 +132,7 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 		// an internal relay: not the sending system
 	case !r.Auth.IsZero():
 		// an authenticated user on a home connection: normal
-	case registeredDomain(name) != "" && registeredDomain(name) == registeredDomain(r.By.Host):
+	case sameOperator(name, r.By.Host):
 		// submitting to its own ISP's server: normal
 		sev = SeverityLow
 	case h.Trust == TrustOrigin:
@@ -231,19 +231,8 @@ func thirdPartyRelay(r *received.Hop, name string) bool {
 		return false
 	}
 	rcpt = strings.TrimRight(rcpt, ">")
-	by := orgLabel(r.By.Host)
-	return by != "" && by != orgLabel(name) && by != orgLabel(rcpt) && orgLabel(rcpt) != ""
-}
-
-// orgLabel returns the label left of host's public suffix ("example" for
-// mail.example.co.uk), which names the organisation across its domains
-// (example.com, example.net).
-func orgLabel(host string) string {
-	d := registeredDomain(host)
-	if i := strings.IndexByte(d, '.'); i > 0 {
-		return d[:i]
-	}
-	return d
+	by := operatorKey(r.By.Host)
+	return by != "" && !sameOperator(r.By.Host, name) && !sameOperator(r.By.Host, rcpt) && operatorKey(rcpt) != ""
 }
 
 // knownRecipient reports whether the domain of addr is one the message's

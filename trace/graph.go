@@ -22,7 +22,7 @@ func buildEdges(hops []Hop) []Edge {
 	edges := make([]Edge, len(hops)-1)
 	start := 0
 	for i := range edges {
-		m, detail := matchHops(&hops[i].Received, &hops[i+1].Received)
+		m, detail := matchHops(hops, start, i)
 		if isFetch(&hops[i].Received) {
 			start = i + 1 // a new chain: the mailbox server's own
 		} else if m == MatchNoData && opaqueAbove(&hops[i].Received) {
@@ -35,7 +35,10 @@ func buildEdges(hops []Hop) []Edge {
 	return edges
 }
 
-func matchHops(upper, lower *received.Hop) (Match, string) {
+// matchHops matches hop i against hop i+1; hops start to i are the chain
+// above, whose names say which operators the message has been inside.
+func matchHops(hops []Hop, start, i int) (Match, string) {
+	upper, lower := &hops[i].Received, &hops[i+1].Received
 	from, by := &upper.From, &lower.By
 	byHost := normName(by.Host)
 	byIP := by.IP
@@ -72,14 +75,11 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		return MatchLocal, "the same server " + byHost + " handed the message to itself"
 	}
 	if byHost != "" {
-		bd := registeredDomain(byHost)
-		if bd != "" {
-			if rdns != "" && registeredDomain(rdns) == bd {
-				return MatchDomain, "reverse DNS " + rdns + " and the server below " + byHost + " share " + bd
-			}
-			if helo != "" && registeredDomain(helo) == bd {
-				return MatchDomain, "HELO " + helo + " and the server below " + byHost + " share " + bd
-			}
+		if rdns != "" && sameOperator(rdns, byHost) {
+			return MatchDomain, "reverse DNS " + rdns + " and the server below " + byHost + " are both " + operatorName(byHost) + "'s"
+		}
+		if helo != "" && sameOperator(helo, byHost) {
+			return MatchDomain, "HELO " + helo + " and the server below " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
 	}
 	// Both hops written by one organisation: its internal names need not
@@ -88,13 +88,19 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		if upperBy == byHost {
 			return MatchLocal, "both hops were written by " + byHost
 		}
-		if d, e := registeredDomain(upperBy), registeredDomain(byHost); d != "" && (d == e || relatedProvider(d, e)) {
-			return MatchDomain, "both hops were written by servers of " + d
+		if sameOperator(upperBy, byHost) {
+			return MatchDomain, "both hops were written by servers of " + operatorName(upperBy)
 		}
 	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
-	if !haveFrom && upperBy != "" && byHost != "" && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
+	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) {
+		return MatchInternal, "the hop above names no client and the server below names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
+	}
+	if internalAddr(fromIP) && haveBy && (internalByName(byHost) || sameOperator(upperBy, byHost) || operatorAbove(hops, start, i, byHost)) {
+		return MatchInternal, "the hop above received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the server below names itself as it likes (" + describeBy(by) + ")"
+	}
+	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
 		// A message submitted on upperBy itself can only have hops below
 		// it from that same server (a list manager or filter re-injecting
 		// what it received), never from an unrelated one.
@@ -126,9 +132,10 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		// A local submission: the host names itself as it likes.
 		return MatchNoData, "the hop below is a local submission on " + byHost
 	}
-	// Both sides named but one side only by a bare internal name (no dot):
-	// too little to call a break.
-	if (byHost != "" && !strings.Contains(byHost, ".") && !byIP.IsValid()) ||
+	// Both sides named but one side only by a bare or internal name (no
+	// dot, or a top-level domain no registry serves, ".local", ".lan",
+	// "aa.mta1vsmtp.cc.prd.sparkpost"): too little to call a break.
+	if (byHost != "" && !byIP.IsValid() && internalByName(byHost)) ||
 		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
 		return MatchNoData, "only a bare internal name to compare (" + byHost + ")"
 	}
@@ -181,12 +188,11 @@ func strangerBelow(hops []Hop, start, i int) (string, bool) {
 			if n == "" {
 				continue
 			}
-			e := registeredDomain(n)
-			if e == "" {
+			if registeredDomain(n) == "" {
 				continue
 			}
 			named = true
-			if e == d || relatedProvider(d, e) {
+			if sameOperator(by, n) {
 				return "", false
 			}
 		}
@@ -324,3 +330,32 @@ func isAllDigits(s string) bool {
 }
 
 func haveBy(b *received.By) bool { return b.Host != "" || b.IP.IsValid() }
+
+// describeOperator names host's operator for a person, or the host itself
+// when it has none (an address literal, a bare name).
+func describeOperator(host string) string {
+	if k := operatorName(host); k != "" {
+		return k
+	}
+	if host == "" {
+		return "the server above"
+	}
+	return host
+}
+
+// operatorAbove reports whether host is a server of an operator that one
+// of hops start to i names (as writer, HELO or reverse DNS).
+func operatorAbove(hops []Hop, start, i int, host string) bool {
+	if registeredDomain(host) == "" {
+		return false
+	}
+	for j := start; j <= i; j++ {
+		r := &hops[j].Received
+		for _, n := range [...]string{r.By.Host, r.From.HELO, r.From.RDNS} {
+			if n != "" && sameOperator(host, stripBrackets(n)) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -100,8 +100,7 @@ func (w why) describe(f *received.From) string {
 func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	h := &tr.Hops[i].Received
 	f := &h.From
-	if !h.Auth.IsZero() || h.Protocol == received.ProtocolESMTPA || h.Protocol == received.ProtocolESMTPSA ||
-		h.Protocol == received.ProtocolLMTPA || h.Protocol == received.ProtocolLMTPSA || h.Protocol == received.ProtocolUTF8SMTPA || h.Protocol == received.ProtocolUTF8SMTPSA {
+	if authenticated(h) {
 		return false, w.text("hop ", itoa(i), " records an authenticated submission: its client is the sender")
 	}
 	if inNets(f.IP, c.trustedNets) {
@@ -123,10 +122,8 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
-		if f.RDNS != "" {
-			if d := registeredDomain(f.RDNS); d != "" && d == registeredDomain(h.By.Host) {
-				return true, w.text("client ", f.RDNS, " is in the receiving server's domain ", d)
-			}
+		if f.RDNS != "" && sameOperator(f.RDNS, h.By.Host) {
+			return true, w.text("client ", f.RDNS, " is a server of the receiving server's operator, ", operatorName(h.By.Host))
 		}
 		return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), ", which no trusted server vouches for")
 	}
@@ -208,4 +205,15 @@ func knownInfraName(h *received.Hop) string {
 		return infraNets[i].name
 	}
 	return ""
+}
+
+// authenticated reports whether the hop records an authenticated
+// submission (an AUTH comment or an "A" protocol of RFC 3848).
+func authenticated(h *received.Hop) bool {
+	switch h.Protocol {
+	case received.ProtocolESMTPA, received.ProtocolESMTPSA, received.ProtocolLMTPA, received.ProtocolLMTPSA,
+		received.ProtocolUTF8SMTPA, received.ProtocolUTF8SMTPSA:
+		return true
+	}
+	return !h.Auth.IsZero()
 }

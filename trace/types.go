@@ -126,6 +126,14 @@ const (
 	MatchHost   Match = "host"   // by-host equals the HELO or rDNS name
 	MatchDomain Match = "domain" // same registered domain (public suffix + 1)
 	MatchLocal  Match = "local"  // the same server handed the message to itself (content filter, local relay)
+	// MatchInternal: an opaque hop inside one operator's network. Either
+	// the hop above names no client and the server below names itself
+	// only by an address literal or an internal name (Google's "by
+	// mail-qt1-x848.google.com" above "by 2002:ac8:5842:0:b0:466:8f66:abeb"),
+	// or the hop above received from an internal address (private,
+	// shared, loopback, link-local, unique local), which only a server of
+	// the same network can connect from, whatever name it gives itself.
+	MatchInternal Match = "internal"
 	MatchNone   Match = "none"   // no connection: a break in the chain
 	MatchNoData Match = "nodata" // one side lacks what is needed to compare
 )
