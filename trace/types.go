@@ -134,8 +134,8 @@ const (
 	// shared, loopback, link-local, unique local), which only a server of
 	// the same network can connect from, whatever name it gives itself.
 	MatchInternal Match = "internal"
-	MatchNone   Match = "none"   // no connection: a break in the chain
-	MatchNoData Match = "nodata" // one side lacks what is needed to compare
+	MatchNone     Match = "none"   // no connection: a break in the chain
+	MatchNoData   Match = "nodata" // one side lacks what is needed to compare
 )
 
 // Edge joins two adjacent hops: Upper is the newer hop (smaller index),
