@@ -115,7 +115,7 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 // finish reads the summary fields and builds the graph, trust and findings
 // of a trace whose hops are in place.
 func (t *Tracer) finish(tr *Trace, h textproto.Header) {
-	tr.Header, tr.ClientIPs = readSummary(h)
+	tr.Header, tr.ClientIPs, tr.ClientRecords = readSummary(h)
 	t.build(tr)
 }
 

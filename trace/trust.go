@@ -35,6 +35,30 @@ func findOrigin(c *config, tr *Trace) Origin {
 		}
 		i++
 	}
+	// A forwarding service the walk stopped at (a mailing list, an alias
+	// provider) may have recorded its own connecting client: follow it.
+	for range maxForwarders {
+		j, why, ok := forwardedFrom(tr, i)
+		if !ok {
+			break
+		}
+		for k := i; k < j; k++ {
+			hops[k].Trust = TrustTrusted
+		}
+		hops[j].Trust = TrustTrusted
+		i, reason = j, why
+		for i+1 < len(hops) {
+			ok, _ := c.clientTrusted(tr, i, false)
+			if !ok {
+				break
+			}
+			i++
+			hops[i].Trust = TrustTrusted
+		}
+		if i > j {
+			_, reason = c.clientTrusted(tr, i, true)
+		}
+	}
 	// When the chain ran out inside trusted infrastructure, the origin is
 	// the lowest hop that recorded a client address.
 	o := i
@@ -59,7 +83,129 @@ func findOrigin(c *config, tr *Trace) Origin {
 	if !f.IP.IsValid() {
 		org.Reason += "; the hop records no usable client address"
 	}
+	org.RecordedBy = trustedRecordOf(tr, o, org.IP)
 	return org
+}
+
+// maxForwarders caps how many forwarding services the walk follows.
+const maxForwarders = 4
+
+// forwardedFrom reports whether a client record believed by the walk
+// names the client of a hop j below hop o, where the walk stopped, and the
+// chain from o down to j is whole: no broken edge, no user's submission in
+// between. A record is believed when its writer is of the operator of a
+// trusted server (hops 0 to o), or of hop o's client itself when that
+// client is a forwarding service: the message was re-addressed below it
+// (an envelope recipient there differs from the one hop o or Delivered-To
+// records), which is what a list or an alias does. Only each writer's
+// topmost record counts: a receiver prepends its fields, so records a
+// sender forged sit below the real one. It returns j and a reason.
+func forwardedFrom(tr *Trace, o int) (int, string, bool) {
+	hops := tr.Hops
+	if len(tr.ClientRecords) == 0 || o+1 >= len(hops) {
+		return 0, "", false
+	}
+	x := normName(hops[o].Received.From.RDNS)
+	for ri := range tr.ClientRecords {
+		r := &tr.ClientRecords[ri]
+		if r.Writer == "" || !topmostOfWriter(tr, ri) {
+			continue
+		}
+		trusted := false
+		for k := 0; k <= o && !trusted; k++ {
+			trusted = sameOperator(r.Writer, hops[k].Received.By.Host)
+		}
+		forwarder := !trusted && x != "" && sameOperator(r.Writer, x)
+		if !trusted && !forwarder {
+			continue
+		}
+		j := -1
+		for k := o + 1; k < len(hops); k++ {
+			if a := hops[k].Received.From.IP; a.IsValid() && a.Unmap().WithZone("") == r.IP {
+				j = k
+				break
+			}
+		}
+		if j < 0 || !chainClear(tr, o, j) || forwarder && !readdressed(tr, o, j) {
+			continue
+		}
+		why := "a trusted server, " + r.Writer + ", recorded its connecting client in " + r.Field + ": " + r.IP.String()
+		if forwarder {
+			why = "hop " + itoa(o) + "'s client " + x + " is a forwarding service (the message was re-addressed there) that recorded its own connecting client in " + r.Field + ": " + r.IP.String()
+		}
+		return j, why, true
+	}
+	return 0, "", false
+}
+
+// topmostOfWriter reports whether record ri is the first (topmost) record
+// of its writer's operator.
+func topmostOfWriter(tr *Trace, ri int) bool {
+	w := tr.ClientRecords[ri].Writer
+	for k := 0; k < ri; k++ {
+		if v := tr.ClientRecords[k].Writer; v == w || sameOperator(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// chainClear reports whether hops o to j are joined without a break and
+// none below o records a user's submission.
+func chainClear(tr *Trace, o, j int) bool {
+	for k := o; k < j; k++ {
+		if k < len(tr.Edges) && tr.Edges[k].Broken {
+			return false
+		}
+		if k > o {
+			if h := &tr.Hops[k].Received; authenticated(h) || isLocalSubmission(h) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// readdressed reports whether an envelope recipient recorded by hops o+1
+// to j differs from the recipient hop o (or Delivered-To) records.
+func readdressed(tr *Trace, o, j int) bool {
+	rcpt := strings.Trim(tr.Hops[o].Received.For, "<> ")
+	if rcpt == "" {
+		rcpt = strings.Trim(tr.Header.DeliveredTo, "<> ")
+	}
+	if rcpt == "" {
+		return false
+	}
+	for k := o + 1; k <= j; k++ {
+		if f := strings.Trim(tr.Hops[k].Received.For, "<> "); f != "" && !strings.EqualFold(f, rcpt) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustedRecordOf returns the writer of a client record that names ip as
+// the client of hop o and was written by a server the walk trusts: one of
+// the operator of a trusted hop's writer. "" when there is none.
+func trustedRecordOf(tr *Trace, o int, ip netip.Addr) string {
+	if !ip.IsValid() {
+		return ""
+	}
+	ip = ip.Unmap()
+	for ri := range tr.ClientRecords {
+		r := &tr.ClientRecords[ri]
+		if r.IP != ip || r.Writer == "" {
+			continue
+		}
+		for k := 0; k <= o && k < len(tr.Hops); k++ {
+			if tr.Hops[k].Trust == TrustTrusted || k == o {
+				if sameOperator(r.Writer, tr.Hops[k].Received.By.Host) {
+					return r.Writer
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // clientTrusted reports whether the client of hop i is trusted

@@ -154,6 +154,10 @@ type Origin struct {
 	IP     netip.Addr // the connecting IP recorded by the trusted hop
 	Host   string     // the rDNS or HELO name recorded with it
 	Reason string     // a sentence saying why this hop
+	// RecordedBy names the trusted server whose own client record
+	// (Received-SPF, Authentication-Results, Forefront) gives IP as its
+	// connecting client; "" when no trusted record names it.
+	RecordedBy string
 }
 
 // ClientIP is a client address a webmail or submission service recorded in
@@ -184,6 +188,10 @@ type Trace struct {
 	Origin Origin
 	// ClientIPs are webmail client addresses the message carries.
 	ClientIPs []ClientIP
+	// ClientRecords are receivers' own records of their connecting
+	// clients (Received-SPF, Authentication-Results, Forefront), topmost
+	// first; see clientrecord.go.
+	ClientRecords []ClientRecord
 	// Findings, in hop order then severity.
 	Findings []Finding
 	// HeaderErrors are problems reading the header block (malformed lines,

@@ -65,24 +65,69 @@ func records(hdr string) []record {
 	return out
 }
 
-// recipientSideDomains are the registered domains of filtering gateways
-// and of the big mailbox providers' own inbound and internal servers: an
-// origin there is a server of the recipient's vendor, not the sender.
-var recipientSideDomains = []string{
+// gatewayDomains are the domains of filtering gateways and of the big
+// mailbox providers' internal servers. Such a server is on the recipient's
+// side when it handed the message to the recipient's own servers: the run
+// of hops at the top of the chain written by the top receiver's domain.
+var gatewayDomains = []string{
 	"pphosted.com", "ppops.net", "mimecast.com", "mimecast-offshore.com", "messagelabs.com", "symcld.net",
 	"iphmx.com", "barracudanetworks.com", "cudamail.com", "mailcontrol.com", "trendmicro.com", "trendmicro.eu",
-	"protection.outlook.com", "prod.outlook.com", "exchangelabs.com", "outlook.office365.com",
-	"mx.google.com", "gmr-mx.google.com",
+	"mail.protection.outlook.com", "prod.outlook.com", "exchangelabs.com",
 }
 
-func recipientSideName(n string) bool {
+func gatewayName(n string) bool {
 	n = strings.ToLower(strings.TrimSuffix(n, "."))
-	for _, d := range recipientSideDomains {
+	for _, d := range gatewayDomains {
 		if n == d || strings.HasSuffix(n, "."+d) {
 			return true
 		}
 	}
 	return false
+}
+
+// regDomain is the last two labels of a name (enough to group the top
+// receiver's own hosts here).
+func regDomain(n string) string {
+	n = strings.ToLower(strings.TrimSuffix(n, "."))
+	parts := strings.Split(n, ".")
+	if len(parts) < 2 {
+		return ""
+	}
+	return strings.Join(parts[len(parts)-2:], ".")
+}
+
+// topSegment returns how many hops from the top were written by the top
+// receiver's domain (address-literal and bare by names count as its own).
+func topSegment(tr *trace.Trace) int {
+	top := ""
+	n := 0
+	for _, h := range tr.Hops {
+		by := strings.Trim(h.Received.By.Host, "[]")
+		d := ""
+		if _, err := netip.ParseAddr(by); err != nil && strings.Contains(by, ".") {
+			d = regDomain(by)
+		}
+		switch {
+		case d == "":
+		case top == "":
+			top = d
+		case d != top:
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+// recipientSide reports whether the trace's origin is a gateway or
+// provider server that handed the message to the recipient's own servers.
+func recipientSide(tr *trace.Trace) bool {
+	o := tr.Origin.Hop
+	if o < 0 || o >= len(tr.Hops) || !tr.Origin.IP.IsValid() {
+		return false
+	}
+	f := tr.Hops[o].Received.From
+	return (gatewayName(f.RDNS) || gatewayName(strings.Trim(f.HELO, "[]"))) && o < topSegment(tr)
 }
 
 type originStats struct {
@@ -91,8 +136,8 @@ type originStats struct {
 }
 
 // add traces one message and compares its origin with the topmost client
-// record that names a hop's connecting client other than a recipient-side
-// server (the receivers nearest the recipient write theirs on top).
+// record that names a hop's connecting client (the receivers nearest the
+// recipient write theirs on top).
 func (o *originStats) add(text string) {
 	tr := traceText(text)
 	if tr == nil {
@@ -103,19 +148,18 @@ func (o *originStats) add(text string) {
 		hdr = hdr[:k+1]
 	}
 	org := tr.Origin.IP.Unmap()
-	if h := tr.Origin.Hop; h >= 0 && h < len(tr.Hops) {
-		f := tr.Hops[h].Received.From
-		if (recipientSideName(f.RDNS) || recipientSideName(strings.Trim(f.HELO, "[]"))) && org.IsValid() {
-			o.recipientSide++
-			o.recipList = append(o.recipList, f.RDNS+" "+f.HELO+" "+org.String())
-		}
+	if recipientSide(tr) {
+		f := tr.Hops[tr.Origin.Hop].Received.From
+		o.recipientSide++
+		o.recipList = append(o.recipList, f.RDNS+" "+f.HELO+" "+org.String())
 	}
 	recs := records(hdr)
 	var ref netip.Addr
 	var refField string
+	var refHop int
 	for _, r := range recs {
-		if ok := clientOfHop(tr, r.ip); ok {
-			ref, refField = r.ip, r.field
+		if j := clientOfHop(tr, r.ip); j >= 0 {
+			ref, refField, refHop = r.ip, r.field, j
 			break
 		}
 	}
@@ -123,7 +167,15 @@ func (o *originStats) add(text string) {
 		return
 	}
 	o.withRecord++
-	if org == ref {
+	// The record may name the recipient's own gateway (the receiver behind
+	// it records the gateway as its client): then the origin is right when
+	// it is the client the gateway received from.
+	gw := false
+	if refHop < topSegment(tr) {
+		f := tr.Hops[refHop].Received.From
+		gw = gatewayName(f.RDNS) || gatewayName(strings.Trim(f.HELO, "[]"))
+	}
+	if org == ref || gw && tr.Origin.Hop > refHop && tr.Origin.IP.IsValid() && !recipientSide(tr) {
 		o.agree++
 	} else {
 		o.disagree = append(o.disagree, refField+" "+ref.String()+" origin "+org.String()+" hop "+itoa(tr.Origin.Hop)+": "+tr.Origin.Reason)
@@ -136,16 +188,14 @@ func (o *originStats) add(text string) {
 	}
 }
 
-// clientOfHop reports whether a is the connecting client of some hop whose
-// client is not itself a recipient-side server.
-func clientOfHop(tr *trace.Trace, a netip.Addr) bool {
-	for _, h := range tr.Hops {
-		f := h.Received.From
-		if f.IP.Unmap() == a && !recipientSideName(f.RDNS) && !recipientSideName(strings.Trim(f.HELO, "[]")) {
-			return true
+// clientOfHop returns the first hop whose connecting client is a, or -1.
+func clientOfHop(tr *trace.Trace, a netip.Addr) int {
+	for i, h := range tr.Hops {
+		if h.Received.From.IP.Unmap() == a {
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
