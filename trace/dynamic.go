@@ -24,8 +24,18 @@ func isDynamicName(host string, ip netip.Addr) (bool, string) {
 	if host == "" || !strings.Contains(host, ".") {
 		return false, ""
 	}
+	// A mail operator's own servers (mail-oln040092253055.outbound.
+	// protection.outlook.com spells its address too) are not end-user
+	// pools, unless the operator is also an access provider.
+	if i := familyOf(host); i >= 0 && !operatorFamilies[i].residential {
+		return false, ""
+	}
 	if ip.IsValid() && ip.Unmap().Is4() && encodesIP(host, ip.Unmap()) {
 		return true, "the name spells out its IP address"
+	}
+	// Internal names (ip-10-0-0-1.ec2.internal) name no access network.
+	if internalByName(host) {
+		return false, ""
 	}
 	// Only the labels left of the registered domain count: "dsl.example"
 	// as a company name is not a dial-up pool.

@@ -50,6 +50,10 @@ type operatorFamily struct {
 	// whole job is to receive mail for a customer and hand it on to the
 	// customer's own servers.
 	gateway bool
+	// residential marks operators that are also access providers: their
+	// domains hold end-user hosts (AOL's ipt.aol.com dial-ups) besides
+	// mail servers.
+	residential bool
 	// source says where the names come from.
 	source string
 }
@@ -91,7 +95,7 @@ var operatorFamilies = []operatorFamily{
 		source: "Trend Micro Email Security documentation (*.tmes.trendmicro.com, *.tmes.trendmicro.eu)"},
 	{name: "Yahoo", domains: []string{"yahoo.com", "yahoo.co.uk", "yahoodns.net", "yahoo.net", "rocketmail.com", "ymail.com"},
 		source: "Yahoo Sender Hub (sending hosts *.mail.yahoo.com, MX *.yahoodns.net); its servers also carry AOL mail today, under these same names (mx-aol.mail.gm0.yahoodns.net); aol.com itself stays a family of its own: in older mail its hosts were AOL's own (ipt.aol.com dial-ups)"},
-	{name: "AOL", domains: []string{"aol.com", "aol.net", "aim.com"},
+	{name: "AOL", domains: []string{"aol.com", "aol.net", "aim.com"}, residential: true,
 		source: "AOL postmaster pages of 2002-2016 (mailin-*.mx.aol.com, *.ipt.aol.com dial-up)"},
 	{name: "Apple", domains: []string{"apple.com", "icloud.com", "me.com", "mac.com"},
 		source: "Apple Support, \"iCloud Mail server settings\" and postmaster pages (mx*.mail.icloud.com, *.me.com)"},
@@ -113,8 +117,6 @@ var operatorFamilies = []operatorFamily{
 		source: "Proton Support, custom domain setup (mail.protonmail.ch, mailsec.protonmail.ch)"},
 	{name: "United Internet", domains: []string{"gmx.net", "gmx.de", "gmx.com", "web.de", "mail.com", "kundenserver.de"},
 		source: "GMX and WEB.DE help pages (mout.gmx.net, mout.web.de, mx*.kundenserver.de for IONOS)"},
-	{name: "Comcast", domains: []string{"comcast.net", "xfinity.com"},
-		source: "Xfinity support, email server settings (smtp.comcast.net)"},
 }
 
 // familyByDomain maps each family domain to its index in operatorFamilies.

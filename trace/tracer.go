@@ -131,6 +131,8 @@ func (t *Tracer) build(tr *Trace) {
 	tr.Edges = buildEdges(tr.Hops)
 	tr.Origin = findOrigin(&c, tr)
 	runChecks(&c, tr)
+	distrustFabricatedOrigin(&c, tr)
+	checkOriginRecord(&c, tr)
 	sortFindings(tr.Findings)
 }
 

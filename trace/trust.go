@@ -97,7 +97,8 @@ const maxForwarders = 4
 // trusted server (hops 0 to o), or of hop o's client itself when that
 // client is a forwarding service: the message was re-addressed below it
 // (an envelope recipient there differs from the one hop o or Delivered-To
-// records), which is what a list or an alias does. Only each writer's
+// records), which is what a list or an alias does, or the message is
+// addressed (To, Cc) to the client's operator, a list's own address. Only each writer's
 // topmost record counts: a receiver prepends its fields, so records a
 // sender forged sit below the real one. It returns j and a reason.
 func forwardedFrom(tr *Trace, o int) (int, string, bool) {
@@ -126,7 +127,7 @@ func forwardedFrom(tr *Trace, o int) (int, string, bool) {
 				break
 			}
 		}
-		if j < 0 || !chainClear(tr, o, j) || forwarder && !readdressed(tr, o, j) {
+		if j < 0 || !chainClear(tr, o, j) || forwarder && !readdressed(tr, o, j) && !addressedTo(tr, x) {
 			continue
 		}
 		why := "a trusted server, " + r.Writer + ", recorded its connecting client in " + r.Field + ": " + r.IP.String()
@@ -179,6 +180,30 @@ func readdressed(tr *Trace, o, j int) bool {
 	for k := o + 1; k <= j; k++ {
 		if f := strings.Trim(tr.Hops[k].Received.For, "<> "); f != "" && !strings.EqualFold(f, rcpt) {
 			return true
+		}
+	}
+	return false
+}
+
+// addressedTo reports whether the message's To or Cc names an address at
+// host's operator (a list's own address: the list is the recipient's
+// forwarding service).
+func addressedTo(tr *Trace, host string) bool {
+	for _, v := range [...]string{tr.Header.To, tr.Header.Cc} {
+		for len(v) > 0 {
+			at := strings.IndexByte(v, '@')
+			if at < 0 {
+				break
+			}
+			v = v[at+1:]
+			end := 0
+			for end < len(v) && v[end] != '>' && v[end] != ',' && v[end] != ' ' && v[end] != ')' && v[end] != '"' && v[end] != ';' {
+				end++
+			}
+			if d := v[:end]; d != "" && sameOperator(d, host) {
+				return true
+			}
+			v = v[end:]
 		}
 	}
 	return false
@@ -281,6 +306,18 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	if isLocalName(normName(f.HELO)) || isLocalName(normName(f.RDNS)) {
 		return true, w.text("client of hop ", itoa(i), " is the local host")
 	}
+	// No address, and the client named as the receiving system itself: a
+	// hand-off inside it (final delivery over LMTP, "from mail.example by
+	// mail.example", a by name only the system's own hops write).
+	if i+1 < len(tr.Hops) {
+		name := normName(stripBrackets(f.RDNS))
+		if name == "" {
+			name = normName(stripBrackets(f.HELO))
+		}
+		if h.Protocol == received.ProtocolLMTP || h.Protocol == received.ProtocolLMTPS || sameOperator(name, h.By.Host) || internalByName(h.By.Host) && sameOperator(name, tr.Hops[i+1].Received.By.Host) {
+			return true, w.text("hop ", itoa(i), " is a hand-off inside the receiving system ", h.By.Host)
+		}
+	}
 	return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), " and records no address for it")
 }
 
@@ -362,4 +399,103 @@ func authenticated(h *received.Hop) bool {
 		return true
 	}
 	return !h.Auth.IsZero()
+}
+
+// fabricationCategories are findings that say a hop's own text cannot
+// have been written by a working MTA (not what its client claimed): the
+// server that wrote such a hop is not to be believed about its client.
+var fabricationCategories = [...]Category{
+	CategoryTimezoneMismatch, CategoryQueueIDTime, CategoryInvalidIP, CategoryReservedIP,
+	CategoryEncodedIP, CategoryTimeTravel,
+}
+
+// distrustFabricatedOrigin moves the origin up when the origin hop, below
+// the top, carries a medium or high finding of fabrication: the hop above
+// recorded the client that wrote it, and that is as far as the chain can
+// be believed. A writer the caller trusts explicitly (TrustedNetworks,
+// TrustedHosts) keeps its word.
+func distrustFabricatedOrigin(c *config, tr *Trace) {
+	o := tr.Origin.Hop
+	if o <= 0 || o >= len(tr.Hops) {
+		return
+	}
+	if w := &tr.Hops[o-1].Received.From; inNets(w.IP, c.trustedNets) || w.RDNS != "" && inDomains(w.RDNS, c.trustedHosts) {
+		return
+	}
+	rule := ""
+	for i := range tr.Findings {
+		f := &tr.Findings[i]
+		if f.Hop != o || f.Severity < SeverityMedium || rule != "" {
+			continue
+		}
+		for _, c := range fabricationCategories {
+			if f.Category == c && !(c == CategoryReservedIP && f.Rule != "reserved-client-ip") {
+				rule = f.Rule
+			}
+		}
+	}
+	if rule == "" {
+		return
+	}
+	up := o - 1
+	for up > 0 && !tr.Hops[up].Received.From.IP.IsValid() {
+		up--
+	}
+	if !tr.Hops[up].Received.From.IP.IsValid() {
+		return
+	}
+	for j := up + 1; j < len(tr.Hops); j++ {
+		tr.Hops[j].Trust = TrustUnverifiable
+	}
+	tr.Hops[up].Trust = TrustOrigin
+	f := &tr.Hops[up].Received.From
+	host := f.RDNS
+	if host == "" {
+		host = f.HELO
+	}
+	tr.Origin = Origin{Hop: up, IP: f.IP.WithZone(""), Host: host,
+		Reason: "hop " + itoa(o) + " reads as fabricated (" + rule + "), so what it says about its client is not believed; its writer, the client hop " + itoa(up) + " recorded, is the origin"}
+	tr.Origin.RecordedBy = trustedRecordOf(tr, up, tr.Origin.IP)
+}
+
+// checkOriginRecord says why the origin differs from the client a trusted
+// receiver recorded, when it does.
+func checkOriginRecord(c *config, tr *Trace) {
+	o := tr.Origin.Hop
+	if len(tr.ClientRecords) == 0 || o < 0 || tr.Origin.RecordedBy != "" {
+		return
+	}
+	for ri := range tr.ClientRecords {
+		r := &tr.ClientRecords[ri]
+		if r.Writer == "" || !topmostOfWriter(tr, ri) {
+			continue
+		}
+		trusted := false
+		for k := 0; k <= o && k < len(tr.Hops) && !trusted; k++ {
+			trusted = (tr.Hops[k].Trust == TrustTrusted || k == o) && sameOperator(r.Writer, tr.Hops[k].Received.By.Host)
+		}
+		if !trusted {
+			continue
+		}
+		j := -1
+		for k := range tr.Hops {
+			if a := tr.Hops[k].Received.From.IP; a.IsValid() && a.Unmap().WithZone("") == r.IP {
+				j = k
+				break
+			}
+		}
+		var msg string
+		switch {
+		case j >= 0 && j < o:
+			_, why := c.clientTrusted(tr, j, true)
+			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + "; the origin lies further down because " + why
+		case j > o:
+			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + ", but the trace cannot follow the chain down to it: " + tr.Origin.Reason
+		default:
+			msg = r.Writer + " recorded " + r.IP.String() + " in " + r.Field + ", an address no Received field records as a client"
+		}
+		tr.Findings = append(tr.Findings, Finding{Rule: "origin-not-recorded-client", Category: CategoryOriginRecord, Severity: SeverityInfo, Hop: o,
+			Message: msg, Evidence: r.Text})
+		return
+	}
 }

@@ -62,6 +62,10 @@ const (
 	CategorySpamware         Category = "spamware"
 	CategoryRDNSMismatch     Category = "rdns-mismatch"
 	CategoryDNSBL            Category = "dnsbl"
+	// CategoryOriginRecord: the origin is not the client a trusted
+	// receiver recorded itself (Received-SPF, Authentication-Results,
+	// Forefront), and the finding says why. Not a forgery claim.
+	CategoryOriginRecord Category = "origin-record"
 )
 
 // Finding is one piece of evidence about the message's path.

@@ -339,7 +339,7 @@ func evaluate(ham, spam []corpus.Message) {
 	}{{"ham", ham}, {"spam", spam}} {
 		var o originStats
 		for _, m := range set.msgs {
-			o.add(m.Text)
+			o.add(m.Path, m.Text)
 		}
 		fmt.Printf("%-20s %8d %10d %10s %10s %10s\n", set.name, len(set.msgs), o.withRecord, pct(o.agree, o.withRecord), pct(o.anyRecord, o.withRecord), pct(o.recipientSide, len(set.msgs)))
 		if os.Getenv("FORGEEVAL_DISAGREE") == set.name {

@@ -13,8 +13,55 @@ import (
 // "client-ip=", X-Forefront-Antispam-Report "CIP:", Authentication-Results
 // "smtp.remote-ip=" and "policy.iprev=". ARC copies are not read.
 type record struct {
-	field string
-	ip    netip.Addr
+	field  string
+	writer string // authserv-id, receiver= or the comment's domain; Microsoft's for Forefront
+	ip     netip.Addr
+}
+
+// writerDomain groups a writer's name by its last two labels, with
+// Google's list and mail domains taken as one.
+func writerDomain(w string) string {
+	d := regDomain(w)
+	if d == "googlegroups.com" {
+		d = "google.com"
+	}
+	return d
+}
+
+// recipientServers returns the domains (writerDomain) of the servers that
+// received the message for its recipients: the top hop's writer and the
+// writer of every hop whose envelope recipient is in a domain the message
+// was addressed to (the top hop's, Delivered-To, To, Cc).
+func recipientServers(tr *trace.Trace) map[string]bool {
+	out := map[string]bool{}
+	if len(tr.Hops) == 0 {
+		return out
+	}
+	addressed := map[string]bool{}
+	addDomains := func(s string) {
+		for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '<' || r == '>' }) {
+			if at := strings.LastIndexByte(part, '@'); at >= 0 {
+				addressed[regDomain(strings.Trim(part[at+1:], "<>\"'"))] = true
+			}
+		}
+	}
+	addDomains(tr.Hops[0].Received.For)
+	addDomains(tr.Header.DeliveredTo)
+	addDomains(tr.Header.To)
+	addDomains(tr.Header.Cc)
+	for i, h := range tr.Hops {
+		by := strings.Trim(h.Received.By.Host, "[]")
+		if i == 0 {
+			out[writerDomain(by)] = true
+		}
+		if f := h.Received.For; f != "" {
+			if at := strings.LastIndexByte(f, '@'); at >= 0 && addressed[regDomain(strings.Trim(f[at+1:], "<> "))] {
+				out[writerDomain(by)] = true
+			}
+		}
+	}
+	delete(out, "")
+	return out
 }
 
 // records returns the client records of a header block, topmost first.
@@ -36,13 +83,29 @@ func records(hdr string) []record {
 			v += " " + strings.TrimSpace(lines[i])
 		}
 		var keys []string
+		writer := ""
 		switch strings.ToLower(name) {
 		case "received-spf":
 			keys = []string{"client-ip="}
+			if k := strings.Index(v, "("); k >= 0 {
+				if c := strings.IndexAny(v[k:], ":)"); c > 0 && v[k+c] == ':' {
+					writer = strings.TrimSpace(v[k+1 : k+c])
+				}
+			}
+			if k := strings.Index(strings.ToLower(v), "receiver="); k >= 0 {
+				w := v[k+len("receiver="):]
+				if e := strings.IndexAny(w, "; "); e >= 0 {
+					w = w[:e]
+				}
+				writer = w
+			}
 		case "x-forefront-antispam-report":
 			keys = []string{"CIP:"}
+			writer = "outlook.com"
 		case "authentication-results":
-			keys = []string{"smtp.remote-ip=", "policy.iprev="}
+			keys = []string{"smtp.remote-ip=", "policy.iprev=", "client-ip="}
+			writer, _, _ = strings.Cut(strings.TrimSpace(v), ";")
+			writer = strings.TrimSpace(writer)
 		default:
 			continue
 		}
@@ -57,7 +120,7 @@ func records(hdr string) []record {
 				rest = rest[:end]
 			}
 			if a, err := netip.ParseAddr(strings.Trim(rest, "[]\"")); err == nil {
-				out = append(out, record{field: name, ip: a.Unmap()})
+				out = append(out, record{field: name, writer: strings.ToLower(writer), ip: a.Unmap()})
 				break
 			}
 		}
@@ -67,8 +130,9 @@ func records(hdr string) []record {
 
 // gatewayDomains are the domains of filtering gateways and of the big
 // mailbox providers' internal servers. Such a server is on the recipient's
-// side when it handed the message to the recipient's own servers: the run
-// of hops at the top of the chain written by the top receiver's domain.
+// side (an inbound gateway, not a sender's outbound one) when it received
+// the message for the same envelope recipient as the server it handed it
+// to, and that server is one of the top receiver's own (recipientGateway).
 var gatewayDomains = []string{
 	"pphosted.com", "ppops.net", "mimecast.com", "mimecast-offshore.com", "messagelabs.com", "symcld.net",
 	"iphmx.com", "barracudanetworks.com", "cudamail.com", "mailcontrol.com", "trendmicro.com", "trendmicro.eu",
@@ -126,8 +190,38 @@ func recipientSide(tr *trace.Trace) bool {
 	if o < 0 || o >= len(tr.Hops) || !tr.Origin.IP.IsValid() {
 		return false
 	}
+	return recipientGateway(tr, o)
+}
+
+// recipientGateway reports whether the client of hop o is an inbound
+// gateway of the recipient: a gateway name, hop o in the top receiver's run
+// of hops, and a hop the gateway wrote recording hop o's envelope
+// recipient.
+func recipientGateway(tr *trace.Trace, o int) bool {
 	f := tr.Hops[o].Received.From
-	return (gatewayName(f.RDNS) || gatewayName(strings.Trim(f.HELO, "[]"))) && o < topSegment(tr)
+	name := f.RDNS
+	if !gatewayName(name) {
+		name = strings.Trim(f.HELO, "[]")
+	}
+	if !gatewayName(name) || o >= topSegment(tr) {
+		return false
+	}
+	rcpt := strings.ToLower(strings.Trim(tr.Hops[o].Received.For, "<> "))
+	if rcpt == "" {
+		return false
+	}
+	d := regDomain(name)
+	for k := o + 1; k < len(tr.Hops); k++ {
+		h := tr.Hops[k].Received
+		by := strings.Trim(h.By.Host, "[]")
+		if regDomain(by) != d && strings.Contains(by, ".") {
+			break
+		}
+		if strings.ToLower(strings.Trim(h.For, "<> ")) == rcpt {
+			return true
+		}
+	}
+	return false
 }
 
 type originStats struct {
@@ -138,7 +232,7 @@ type originStats struct {
 // add traces one message and compares its origin with the topmost client
 // record that names a hop's connecting client (the receivers nearest the
 // recipient write theirs on top).
-func (o *originStats) add(text string) {
+func (o *originStats) add(path, text string) {
 	tr := traceText(text)
 	if tr == nil {
 		return
@@ -157,7 +251,11 @@ func (o *originStats) add(text string) {
 	var ref netip.Addr
 	var refField string
 	var refHop int
+	rs := recipientServers(tr)
 	for _, r := range recs {
+		if !rs[writerDomain(r.writer)] {
+			continue
+		}
 		if j := clientOfHop(tr, r.ip); j >= 0 {
 			ref, refField, refHop = r.ip, r.field, j
 			break
@@ -170,15 +268,11 @@ func (o *originStats) add(text string) {
 	// The record may name the recipient's own gateway (the receiver behind
 	// it records the gateway as its client): then the origin is right when
 	// it is the client the gateway received from.
-	gw := false
-	if refHop < topSegment(tr) {
-		f := tr.Hops[refHop].Received.From
-		gw = gatewayName(f.RDNS) || gatewayName(strings.Trim(f.HELO, "[]"))
-	}
+	gw := recipientGateway(tr, refHop)
 	if org == ref || gw && tr.Origin.Hop > refHop && tr.Origin.IP.IsValid() && !recipientSide(tr) {
 		o.agree++
 	} else {
-		o.disagree = append(o.disagree, refField+" "+ref.String()+" origin "+org.String()+" hop "+itoa(tr.Origin.Hop)+": "+tr.Origin.Reason)
+		o.disagree = append(o.disagree, path+" "+refField+" "+ref.String()+" origin "+org.String()+" hop "+itoa(tr.Origin.Hop)+": "+tr.Origin.Reason)
 	}
 	for _, r := range recs {
 		if r.ip == org {
