@@ -143,6 +143,9 @@ type config struct {
 	localDomains []string
 	tolerance    time.Duration
 	now          time.Time
+	// pastForwarder is set by the trust walk once it has followed a
+	// forwarding service (trust.go).
+	pastForwarder bool
 }
 
 func (t *Tracer) config() config {

@@ -47,6 +47,7 @@ func findOrigin(c *config, tr *Trace) Origin {
 		}
 		hops[j].Trust = TrustTrusted
 		i, reason = j, why
+		c.pastForwarder = true
 		for i+1 < len(hops) {
 			ok, _ := c.clientTrusted(tr, i, false)
 			if !ok {
@@ -293,6 +294,9 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
+		if f.RDNS != "" && isGateway(f.RDNS) && inboundGateway(tr, i, c.pastForwarder) {
+			return true, w.text("client ", f.RDNS, " is the recipient's filtering gateway (", operatorName(f.RDNS), "), which handed the message to the recipient's server")
+		}
 		if f.RDNS != "" && sameOperator(f.RDNS, h.By.Host) {
 			return true, w.text("client ", f.RDNS, " is a server of the receiving server's operator, ", operatorName(h.By.Host))
 		}
@@ -498,4 +502,37 @@ func checkOriginRecord(c *config, tr *Trace) {
 			Message: msg, Evidence: r.Text})
 		return
 	}
+}
+
+// inboundGateway reports whether the client of hop i, a filtering
+// gateway, received the message for the recipient rather than sending it
+// for its customer: it says so in its name (Mimecast's inbound hosts are
+// "*-smtp-inbound-*"), or a hop it wrote records the same envelope
+// recipient as hop i. Proofpoint's mx0a-*.pphosted.com hosts, for one,
+// carry customers' outbound mail as well as inbound, so a name alone does
+// not tell.
+//
+// Past a forwarding service the envelope recipient is the list's own
+// address, which a sender's outbound gateway records too: there only the
+// name counts (pastForwarder).
+func inboundGateway(tr *Trace, i int, pastForwarder bool) bool {
+	f := &tr.Hops[i].Received.From
+	name := normName(f.RDNS)
+	if strings.Contains(name, "-inbound-") || strings.HasPrefix(name, "inbound") {
+		return true
+	}
+	rcpt := strings.Trim(tr.Hops[i].Received.For, "<> ")
+	if rcpt == "" || pastForwarder {
+		return false
+	}
+	for k := i + 1; k < len(tr.Hops); k++ {
+		h := &tr.Hops[k].Received
+		if !sameOperator(h.By.Host, name) && !internalByName(h.By.Host) {
+			break
+		}
+		if strings.EqualFold(strings.Trim(h.For, "<> "), rcpt) {
+			return true
+		}
+	}
+	return false
 }
