@@ -114,9 +114,9 @@ func spfWriter(v string) string {
 		}
 	}
 	if i := strings.IndexByte(v, '('); i >= 0 {
-		c := v[i+1:]
-		if j := strings.IndexAny(c, ": )"); j > 0 && c[j] == ':' {
-			return strings.ToLower(c[:j])
+		c := strings.TrimLeft(v[i+1:], " \t")
+		if w := firstWord(c); w != "" && len(c) > len(w) && c[len(w)] == ':' {
+			return w
 		}
 	}
 	return ""
