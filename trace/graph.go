@@ -247,18 +247,26 @@ func isLocalName(s string) bool {
 // registeredDomain returns the public suffix plus one label of host, or ""
 // when host has none (a bare name, an IP literal, a public suffix itself).
 func registeredDomain(host string) string {
+	d, _ := domainInfo(host)
+	return d
+}
+
+// domainInfo returns host's registered domain and whether host sits under
+// a top-level domain no registry serves (see internalByName), from the
+// cache.
+func domainInfo(host string) (domain string, unlisted bool) {
 	host = normName(host)
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
-		return ""
+		return "", false
 	}
 	slot := &rdCache[maphash.String(rdSeed, host)%uint64(len(rdCache))]
 	if e := slot.Load(); e != nil && e.host == host {
-		return e.domain
+		return e.domain, e.unlisted
 	}
-	d := computeRegisteredDomain(host)
+	d, u := computeDomainInfo(host)
 	// A copy of the name: the cache must not keep a whole header alive.
-	slot.Store(&rdEntry{host: strings.Clone(host), domain: d})
-	return d
+	slot.Store(&rdEntry{host: strings.Clone(host), domain: d, unlisted: u})
+	return d, u
 }
 
 // rdCache remembers registered domains: the same relay names recur in
@@ -270,32 +278,46 @@ var (
 	rdSeed  = maphash.MakeSeed()
 )
 
-type rdEntry struct{ host, domain string }
+type rdEntry struct {
+	host, domain string
+	unlisted     bool
+}
 
-func computeRegisteredDomain(host string) string {
+// computeDomainInfo returns host's registered domain (public suffix + 1,
+// as publicsuffix.EffectiveTLDPlusOne computes it) and whether its
+// top-level domain is one no registry serves, from one look-up in the
+// list.
+func computeDomainInfo(host string) (string, bool) {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
-		return ""
+		return "", false
 	}
 	if isASCII(host) {
 		if !validHostChars(host) {
-			return ""
+			return "", false
 		}
 	} else {
 		a, err := idna.Lookup.ToASCII(host)
 		if err != nil {
-			return ""
+			return "", false
 		}
 		host = a
 	}
 	last := host[strings.LastIndexByte(host, '.')+1:]
-	if last == "" || isAllDigits(last) {
-		return "" // an IP address or a trailing dot
+	if last == "" || isAllDigits(last) || host[0] == '.' || strings.Contains(host, "..") {
+		return "", false // an IP address, a trailing dot, an empty label
 	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(host)
-	if err != nil {
-		return ""
+	suffix, icann := publicsuffix.PublicSuffix(host)
+	// RFC 2606's documentation names (.example, .test, .invalid) are
+	// taken as public: only documentation and made-up hops write them.
+	unlisted := !icann && strings.IndexByte(suffix, '.') < 0 && last != "example" && last != "test" && last != "invalid"
+	if len(host) <= len(suffix) {
+		return "", unlisted
 	}
-	return d
+	i := len(host) - len(suffix) - 1
+	if host[i] != '.' {
+		return "", unlisted
+	}
+	return host[1+strings.LastIndexByte(host[:i], '.'):], unlisted
 }
 
 func isASCII(s string) bool {

@@ -4,8 +4,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"golang.org/x/net/publicsuffix"
-
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -230,17 +228,8 @@ func internalByName(by string) bool {
 	if strings.IndexByte(by, '.') < 0 {
 		return true
 	}
-	// A name under a top-level domain no registry serves: the Public
-	// Suffix List's default rule makes its last label the suffix, not
-	// ICANN-managed.
-	// RFC 2606's documentation names (.example, .test, .invalid) are
-	// taken as public: only documentation and made-up hops write them.
-	suffix, icann := publicsuffix.PublicSuffix(by)
-	switch suffix {
-	case "example", "test", "invalid":
-		return false
-	}
-	return !icann && strings.IndexByte(suffix, '.') < 0 && !isAllDigits(suffix)
+	_, unlisted := domainInfo(by)
+	return unlisted
 }
 
 // internalAddr reports whether a is an address only an operator's own

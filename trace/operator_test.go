@@ -3,6 +3,8 @@ package trace
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Host names below are shapes from real Received fields (the modern
@@ -123,6 +125,24 @@ func TestIsGateway(t *testing.T) {
 	} {
 		if got := isGateway(host); got != want {
 			t.Errorf("isGateway(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+// computeDomainInfo does publicsuffix.EffectiveTLDPlusOne's work from the
+// same look-up that says whether the top-level domain is unlisted.
+func TestComputeDomainInfoMatchesEffectiveTLDPlusOne(t *testing.T) {
+	for _, h := range []string{
+		"mail.example.co.uk", "example.co.uk", "co.uk", "mx0a-001b2d01.pphosted.com", "email-smtp.us-east-1.amazonaws.com",
+		"ec2-1-2-3-4.compute-1.amazonaws.com", "a.b.c.googleusercontent.com", "x.herokuapp.com", "phl-compute-01.internal",
+		"foo.bar.local", "com", "a.com", "mail.lfdr.de", "relay.other.example", "xn--bcher-kva.example",
+	} {
+		want, err := publicsuffix.EffectiveTLDPlusOne(h)
+		if err != nil {
+			want = ""
+		}
+		if got, _ := computeDomainInfo(h); got != want {
+			t.Errorf("computeDomainInfo(%q) = %q, EffectiveTLDPlusOne = %q", h, got, want)
 		}
 	}
 }
