@@ -24,22 +24,26 @@ func isDynamicName(host string, ip netip.Addr) (bool, string) {
 	if host == "" || !strings.Contains(host, ".") {
 		return false, ""
 	}
+	e := domainInfo(host)
 	// A mail operator's own servers (mail-oln040092253055.outbound.
 	// protection.outlook.com spells its address too) are not end-user
 	// pools, unless the operator is also an access provider.
-	if i := familyOf(host); i >= 0 && !operatorFamilies[i].residential {
+	if e != nil && e.family >= 0 && !operatorFamilies[e.family].residential {
 		return false, ""
 	}
 	if ip.IsValid() && ip.Unmap().Is4() && encodesIP(host, ip.Unmap()) {
 		return true, "the name spells out its IP address"
 	}
 	// Internal names (ip-10-0-0-1.ec2.internal) name no access network.
-	if internalByName(host) {
+	if e != nil && e.unlisted {
 		return false, ""
 	}
 	// Only the labels left of the registered domain count: "dsl.example"
 	// as a company name is not a dial-up pool.
-	d := registeredDomain(host)
+	d := ""
+	if e != nil {
+		d = e.domain
+	}
 	sub := host
 	if d != "" && len(host) > len(d) {
 		sub = host[:len(host)-len(d)-1]

@@ -247,26 +247,30 @@ func isLocalName(s string) bool {
 // registeredDomain returns the public suffix plus one label of host, or ""
 // when host has none (a bare name, an IP literal, a public suffix itself).
 func registeredDomain(host string) string {
-	d, _ := domainInfo(host)
-	return d
+	if e := domainInfo(host); e != nil {
+		return e.domain
+	}
+	return ""
 }
 
-// domainInfo returns host's registered domain and whether host sits under
-// a top-level domain no registry serves (see internalByName), from the
-// cache.
-func domainInfo(host string) (domain string, unlisted bool) {
+// domainInfo returns what the cache knows of a dotted host: its
+// registered domain, whether it sits under a top-level domain no registry
+// serves (see internalByName) and its operator family (operator.go); nil
+// for a name without a dot or an address literal.
+func domainInfo(host string) *rdEntry {
 	host = normName(host)
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
-		return "", false
+		return nil
 	}
 	slot := &rdCache[maphash.String(rdSeed, host)%uint64(len(rdCache))]
 	if e := slot.Load(); e != nil && e.host == host {
-		return e.domain, e.unlisted
+		return e
 	}
 	d, u := computeDomainInfo(host)
 	// A copy of the name: the cache must not keep a whole header alive.
-	slot.Store(&rdEntry{host: strings.Clone(host), domain: d, unlisted: u})
-	return d, u
+	e := &rdEntry{host: strings.Clone(host), domain: d, unlisted: u, family: int16(computeFamily(host))}
+	slot.Store(e)
+	return e
 }
 
 // rdCache remembers registered domains: the same relay names recur in
@@ -281,6 +285,7 @@ var (
 type rdEntry struct {
 	host, domain string
 	unlisted     bool
+	family       int16 // index in operatorFamilies, -1 for none
 }
 
 // computeDomainInfo returns host's registered domain (public suffix + 1,

@@ -128,9 +128,18 @@ var familyByDomain = func() map[string]int {
 	return m
 }()
 
-// familyOf returns the index of host's operator family, or -1. host is a
-// normalised name.
+// familyOf returns the index of host's operator family, or -1, from the
+// registered-domain cache.
 func familyOf(host string) int {
+	if e := domainInfo(host); e != nil {
+		return int(e.family)
+	}
+	return -1
+}
+
+// computeFamily returns the index of a normalised host's operator family,
+// or -1.
+func computeFamily(host string) int {
 	if host == "" || host[0] == '[' {
 		return -1
 	}
@@ -172,15 +181,14 @@ func operatorKey(host string) string {
 
 // sameOperator reports whether hosts a and b are run by one operator.
 func sameOperator(a, b string) bool {
-	a, b = normName(a), normName(b)
-	if a == "" || b == "" {
+	ea, eb := domainInfo(a), domainInfo(b)
+	if ea == nil || eb == nil {
 		return false
 	}
-	fa, fb := familyOf(a), familyOf(b)
-	if fa >= 0 || fb >= 0 {
-		return fa == fb
+	if ea.family >= 0 || eb.family >= 0 {
+		return ea.family == eb.family
 	}
-	da, db := registeredDomain(a), registeredDomain(b)
+	da, db := ea.domain, eb.domain
 	if da == "" || db == "" {
 		return false
 	}
@@ -228,8 +236,8 @@ func internalByName(by string) bool {
 	if strings.IndexByte(by, '.') < 0 {
 		return true
 	}
-	_, unlisted := domainInfo(by)
-	return unlisted
+	e := domainInfo(by)
+	return e != nil && e.unlisted
 }
 
 // internalAddr reports whether a is an address only an operator's own

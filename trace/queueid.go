@@ -99,9 +99,12 @@ func looksExim(h *received.Hop) bool {
 func decodeQueueID(h *received.Hop) (decodedID, bool) {
 	id := h.ID
 	switch {
-	case lookAlikeIDs(h):
+	case h.Dialect == "proofpoint":
 		return decodedID{}, false
 	case looksSendmail(h):
+		if lookAlikeIDs(h) {
+			return decodedID{}, false
+		}
 		return decodeSendmailID(id)
 	case looksPostfix(h):
 		return decodePostfixLongID(id)
