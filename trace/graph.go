@@ -60,7 +60,8 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	if strings.IndexByte(rdns, '@') >= 0 {
 		rdns = ""
 	}
-	if byHost != "" {
+	// "localhost" names every machine: it joins nothing.
+	if byHost != "" && !isLocalName(byHost) {
 		if rdns != "" && rdns == byHost {
 			return MatchHost, "reverse DNS " + rdns + " names the server below"
 		}
@@ -97,7 +98,7 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) && !authenticated(upper) {
 		return MatchInternal, "the hop above names no client and the server below names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
 	}
-	if internalAddr(fromIP) && haveBy && (internalByName(byHost) || sameOperator(upperBy, byHost) || operatorAbove(hops, start, i, byHost)) {
+	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (internalByName(byHost) || sameOperator(upperBy, byHost) || operatorAbove(hops, start, i, byHost)) {
 		return MatchInternal, "the hop above received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the server below names itself as it likes (" + describeBy(by) + ")"
 	}
 	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
