@@ -95,7 +95,8 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
-	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) && !authenticated(upper) {
+	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) && !authenticated(upper) &&
+		upper.Protocol != received.ProtocolHTTP && upper.Protocol != received.ProtocolHTTPS {
 		return MatchInternal, "the hop above names no client and the server below names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
 	}
 	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (internalByName(byHost) || sameOperator(upperBy, byHost) || operatorAbove(hops, start, i, byHost)) {

@@ -275,6 +275,11 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	if authenticated(h) {
 		return false, w.text("hop ", itoa(i), " records an authenticated submission: its client is the sender")
 	}
+	if (h.Protocol == received.ProtocolHTTP || h.Protocol == received.ProtocolHTTPS) && f.IPText == "" && f.HELO == "" && f.RDNS == "" {
+		// "by 10.25.21.73 with HTTP": a webmail submission (Exchange
+		// Online's internal "from ... with HTTPS" hops name their client).
+		return false, w.text("hop ", itoa(i), " records a webmail submission: its client is the sender")
+	}
 	if inNets(f.IP, c.trustedNets) {
 		return true, w.text("client ", w.ip(f.IP), " is in a trusted network")
 	}
