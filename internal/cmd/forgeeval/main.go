@@ -357,9 +357,10 @@ func evaluate(ham, spam []corpus.Message) {
 
 	// Forged hop injection.
 	rnd := rand.New(rand.NewSource(1))
-	fmt.Printf("%-18s %8s %10s %10s %12s\n", "forged category", "cases", "detected", "ham FP", "origin safe")
+	fmt.Printf("%-18s %8s %10s %10s %12s %12s %12s\n", "forged category", "cases", "detected", "ham FP", "origin safe", "untouched", "unt. safe")
 	for _, fg := range forgeries {
 		cases, detected, originSafe, misses := 0, 0, 0, 0
+		casesU, detectedU, safeU := 0, 0, 0
 		for i, m := range ham {
 			hdr := m.Text
 			if k := strings.Index(hdr, "\n\n"); k >= 0 {
@@ -413,8 +414,15 @@ func evaluate(ham, spam []corpus.Message) {
 					break
 				}
 			}
+			untouched := !anonymised[m.Group]
+			if untouched {
+				casesU++
+			}
 			if hit {
 				detected++
+				if untouched {
+					detectedU++
+				}
 			}
 			if !hit && os.Getenv("FORGEEVAL_MISSES") == string(fg.cat) && misses < 40 {
 				misses++
@@ -423,6 +431,9 @@ func evaluate(ham, spam []corpus.Message) {
 			}
 			if tr.Origin.IP != ip {
 				originSafe++
+				if untouched {
+					safeU++
+				}
 			} else if os.Getenv("FORGEEVAL_ORIGIN") == string(fg.cat) {
 				fmt.Printf("origin moved to the forged hop: %s: %s\n", m.Path, tr.Origin.Reason)
 			}
@@ -431,7 +442,7 @@ func evaluate(ham, spam []corpus.Message) {
 		if fg.label != "" {
 			label = fg.label
 		}
-		fmt.Printf("%-18s %8d %10s %10s %12s\n", label, cases, pct(detected, cases), pct(hc[fg.cat], len(ham)), pct(originSafe, cases))
+		fmt.Printf("%-18s %8d %10s %10s %12s %12s %12s\n", label, cases, pct(detected, cases), pct(hc[fg.cat], len(ham)), pct(originSafe, cases), pct(detectedU, casesU), pct(safeU, casesU))
 	}
 	fmt.Println()
 }
