@@ -292,11 +292,13 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	if f.IP.IsValid() {
 		a := f.IP.Unmap()
 		if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
-			// An internal client vouches for the hop below only when that
-			// hop shows it was written inside the same system: a hop
-			// below that names its server only as "localhost", or not at
-			// all, may have been written anywhere.
-			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(normName(tr.Hops[i+1].Received.By.Host)) && !isFetch(&tr.Hops[i+1].Received) {
+			// An internal client vouches for the hop below unless that
+			// hop names its server only as "localhost" and records a
+			// client from outside: a server that calls itself localhost
+			// while accepting mail from the Internet is a made-up hop
+			// more often than a real one.
+			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(normName(tr.Hops[i+1].Received.By.Host)) && !isFetch(&tr.Hops[i+1].Received) &&
+				tr.Hops[i+1].Received.From.IP.IsValid() && !internalAddr(tr.Hops[i+1].Received.From.IP) {
 				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the hop below names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing below is vouched for")
 			}
 			return true, w.text("client ", w.ip(a.WithZone("")), " is an internal address")

@@ -29,7 +29,8 @@ func writerDomain(w string) string {
 }
 
 // recipientServers returns the domains (writerDomain) of the servers that
-// received the message for its recipients: the top hop's writer and the
+// received the message for its recipients: the top hop's writer (the first
+// named one) and the
 // writer of every hop whose envelope recipient is in a domain the message
 // was addressed to (the top hop's, Delivered-To, To, Cc).
 func recipientServers(tr *trace.Trace) map[string]bool {
@@ -49,10 +50,16 @@ func recipientServers(tr *trace.Trace) map[string]bool {
 	addDomains(tr.Header.DeliveredTo)
 	addDomains(tr.Header.To)
 	addDomains(tr.Header.Cc)
-	for i, h := range tr.Hops {
+	top := true
+	for _, h := range tr.Hops {
 		by := strings.Trim(h.Received.By.Host, "[]")
-		if i == 0 {
-			out[writerDomain(by)] = true
+		if top {
+			// The top receiver: the first hop's writer, or past address
+			// literals ("by 2002:a05:612c:...") the first named one.
+			if _, err := netip.ParseAddr(by); err != nil && strings.Contains(by, ".") {
+				out[writerDomain(by)] = true
+				top = false
+			}
 		}
 		if f := h.Received.For; f != "" {
 			if at := strings.LastIndexByte(f, '@'); at >= 0 && addressed[regDomain(strings.Trim(f[at+1:], "<> "))] {
@@ -183,14 +190,49 @@ func topSegment(tr *trace.Trace) int {
 	return n
 }
 
-// recipientSide reports whether the trace's origin is a gateway or
-// provider server that handed the message to the recipient's own servers.
-func recipientSide(tr *trace.Trace) bool {
+// recipientSide reports whether the trace's origin is a server of the
+// recipient's own side: an inbound gateway that handed the message to the
+// recipient's servers, an internal address, or a server in the top
+// receiver's own domain that no receiver recorded as its client. A message
+// that began there (no hop below records a public client: a bounce, a
+// local list) is not counted.
+func recipientSide(tr *trace.Trace, recs []record) bool {
 	o := tr.Origin.Hop
 	if o < 0 || o >= len(tr.Hops) || !tr.Origin.IP.IsValid() {
 		return false
 	}
-	return recipientGateway(tr, o)
+	below := false
+	for _, h := range tr.Hops[o+1:] {
+		if a := h.Received.From.IP.Unmap(); a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() {
+			below = true
+		}
+	}
+	if !below {
+		return false
+	}
+	a := tr.Origin.IP.Unmap()
+	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
+		return true
+	}
+	for _, r := range recs {
+		if r.ip == a {
+			return recipientGateway(tr, o)
+		}
+	}
+	f := tr.Hops[o].Received.From
+	name := f.RDNS
+	if name == "" {
+		name = strings.Trim(f.HELO, "[]")
+	}
+	topDomain := ""
+	for _, h := range tr.Hops {
+		by := strings.Trim(h.Received.By.Host, "[]")
+		if _, err := netip.ParseAddr(by); err != nil && strings.Contains(by, ".") {
+			topDomain = writerDomain(by)
+			break
+		}
+	}
+	return recipientGateway(tr, o) || name != "" && topDomain != "" && writerDomain(name) == topDomain
 }
 
 // recipientGateway reports whether the client of hop o is an inbound
@@ -242,12 +284,12 @@ func (o *originStats) add(path, text string) {
 		hdr = hdr[:k+1]
 	}
 	org := tr.Origin.IP.Unmap()
-	if recipientSide(tr) {
+	recs := records(hdr)
+	if recipientSide(tr, recs) {
 		f := tr.Hops[tr.Origin.Hop].Received.From
 		o.recipientSide++
-		o.recipList = append(o.recipList, f.RDNS+" "+f.HELO+" "+org.String())
+		o.recipList = append(o.recipList, path+" "+f.RDNS+" "+f.HELO+" "+org.String())
 	}
-	recs := records(hdr)
 	var ref netip.Addr
 	var refField string
 	var refHop int
@@ -269,7 +311,7 @@ func (o *originStats) add(path, text string) {
 	// it records the gateway as its client): then the origin is right when
 	// it is the client the gateway received from.
 	gw := recipientGateway(tr, refHop)
-	if org == ref || gw && tr.Origin.Hop > refHop && tr.Origin.IP.IsValid() && !recipientSide(tr) {
+	if org == ref || gw && tr.Origin.Hop > refHop && tr.Origin.IP.IsValid() && !recipientSide(tr, recs) {
 		o.agree++
 	} else {
 		o.disagree = append(o.disagree, path+" "+refField+" "+ref.String()+" origin "+org.String()+" hop "+itoa(tr.Origin.Hop)+": "+tr.Origin.Reason)
