@@ -319,6 +319,16 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	// No client address: a local pickup or an internal hand-off such as
 	// Gmail's "by 2002:...". Follow the chain when it connects.
 	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
+		// A hop that received over SMTP without recording its client
+		// (Gmail's "by mail-lf1-x132.google.com with SMTP id ...", where
+		// a user's message enters) does not vouch for a hop below on the
+		// same server that does record a network client: a server does
+		// not hand the message to itself that way.
+		if i < len(tr.Edges) && tr.Edges[i].Match == MatchLocal && smtpFamily(h.Protocol) {
+			if lf := &tr.Hops[i+1].Received.From; lf.IP.IsValid() && !internalAddr(lf.IP) {
+				return false, w.text("hop ", itoa(i), " received the message over ", string(h.Protocol), " without naming its client, and the hop below, on the same server, records an outside client, which that server cannot have handed on to itself")
+			}
+		}
 		return true, w.text("hop ", itoa(i), " is an internal hand-off")
 	}
 	if isLocalName(normName(f.HELO)) || isLocalName(normName(f.RDNS)) {
@@ -547,6 +557,16 @@ func inboundGateway(tr *Trace, i int, pastForwarder bool) bool {
 		if strings.EqualFold(strings.Trim(h.For, "<> "), rcpt) {
 			return true
 		}
+	}
+	return false
+}
+
+// smtpFamily reports whether p is SMTP or one of its extensions (RFC 3848
+// names), as written in a with clause.
+func smtpFamily(p received.Protocol) bool {
+	switch p {
+	case received.ProtocolSMTP, received.ProtocolESMTP, received.ProtocolESMTPS, received.ProtocolESMTPA, received.ProtocolESMTPSA:
+		return true
 	}
 	return false
 }
