@@ -276,3 +276,71 @@ func anyFinding(tr *Trace, cat Category, min Severity) bool {
 	}
 	return false
 }
+
+// Shapes of Exchange Online delivery: internal hops written with IPv6
+// addresses of Microsoft's own network and prod.outlook.com names, the
+// connecting client recorded by Exchange Online Protection in Forefront's
+// CIP.
+const exchangeOnlineInbound = `Received: from DB9PR04MB8429.eurprd04.prod.outlook.com (2603:10a6:10:2c7::11) by AM9PR04MB8081.eurprd04.prod.outlook.com with HTTPS; Tue, 12 Mar 2024 09:14:33 +0000
+Received: from DU2PR04CA0123.eurprd04.prod.outlook.com (2603:10a6:10:230::8) by DB9PR04MB8429.eurprd04.prod.outlook.com (2603:10a6:10:2c7::11) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7386.14; Tue, 12 Mar 2024 09:14:32 +0000
+Received: from DU6PEPF0000A7E3.eurprd02.prod.outlook.com (2603:10a6:10:230:cafe::a4) by DU2PR04CA0123.outlook.office365.com (2603:10a6:10:230::8) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7386.14 via Frontend Transport; Tue, 12 Mar 2024 09:14:32 +0000
+X-Forefront-Antispam-Report: CIP:81.2.69.20;CTRY:GB;LANG:en;SCL:5;SRV:;IPV:NLI;SFV:SPM;H:mail.phish.example;PTR:mail.phish.example;CAT:PHISH;
+Received-SPF: Fail (protection.outlook.com: domain of bank.example does not designate 81.2.69.20 as permitted sender) receiver=protection.outlook.com; client-ip=81.2.69.20; helo=mail.phish.example;
+Received: from mail.phish.example (81.2.69.20) by DU6PEPF0000A7E3.mail.protection.outlook.com (10.167.8.42) with Microsoft SMTP Server id 15.20.7386.12 via Frontend Transport; Tue, 12 Mar 2024 09:14:31 +0000
+Received: from [192.168.1.7] (unknown [198.51.100.77]) by mail.phish.example (Postfix) with ESMTPSA id 4TvB; Tue, 12 Mar 2024 09:14:30 +0000
+Subject: Your account
+To: someone@customer.example
+
+body
+`
+
+func TestExchangeOnlineOrigin(t *testing.T) {
+	tr, err := TraceMessage(context.Background(), strings.NewReader(exchangeOnlineInbound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Origin.Hop != 3 || tr.Origin.IP != netip.MustParseAddr("81.2.69.20") || tr.Origin.RecordedBy != "protection.outlook.com" {
+		t.Errorf("origin = %+v; want hop 3, 81.2.69.20, recorded by protection.outlook.com", tr.Origin)
+	}
+	for i := 0; i < 3; i++ {
+		if tr.Hops[i].Trust != TrustTrusted {
+			t.Errorf("hop %d trust = %v, want trusted (Microsoft's own)", i, tr.Hops[i].Trust)
+		}
+	}
+}
+
+// A filtering gateway in front of the recipient's server: the gateway
+// received the message for the same envelope recipient it handed on, so
+// the origin is the client the gateway received from, not the gateway.
+func TestInboundGatewayOrigin(t *testing.T) {
+	msg := `Received: from mx0a-00123401.pphosted.com (mx0a-00123401.pphosted.com [148.163.156.1]) by mail.customer.example (Postfix) with ESMTPS id 4Q1 for <someone@customer.example>; Tue, 12 Mar 2024 09:14:33 +0000
+Received: from pps.filterd (m0098399.ppops.net [127.0.0.1]) by mx0a-00123401.pphosted.com (8.17.1.19/8.17.1.19) with ESMTP id 42C9EW1a012345 for <someone@customer.example>; Tue, 12 Mar 2024 09:14:32 GMT
+Received: from mail.sender.example (mail.sender.example [81.2.69.20]) by mx0a-00123401.pphosted.com (PPS) with ESMTPS id 3wq for <someone@customer.example>; Tue, 12 Mar 2024 09:14:31 +0000
+Subject: x
+
+body
+`
+	tr, err := TraceMessage(context.Background(), strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Origin.Hop != 2 || tr.Origin.IP != netip.MustParseAddr("81.2.69.20") {
+		t.Errorf("origin = %+v; want hop 2, 81.2.69.20 (the gateway's client)", tr.Origin)
+	}
+	if anyFinding(tr, CategoryQueueIDTime, SeverityLow) {
+		t.Errorf("queue-id-time on Proofpoint's id:\n%s", dump(tr.Findings))
+	}
+
+	// The same gateway sending for its customer (outbound): the envelope
+	// recipient is not the one the receiving server records, so the
+	// gateway is the origin.
+	out := strings.ReplaceAll(msg, " for <someone@customer.example>;", ";")
+	out = strings.Replace(out, "with ESMTPS id 4Q1;", "with ESMTPS id 4Q1 for <someone@customer.example>;", 1)
+	tr, err = TraceMessage(context.Background(), strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Origin.Hop != 0 || tr.Origin.IP != netip.MustParseAddr("148.163.156.1") {
+		t.Errorf("outbound gateway: origin = %+v; want hop 0, the gateway", tr.Origin)
+	}
+}
