@@ -75,11 +75,12 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	if upperBy != "" && upperBy == byHost && (isLocalName(helo) || isLocalName(rdns) || (fromIP.IsValid() && fromIP.IsLoopback()) || (!fromIP.IsValid() && helo == "" && rdns == "")) {
 		return MatchLocal, "the same server " + byHost + " handed the message to itself"
 	}
-	if byHost != "" {
-		if rdns != "" && sameOperator(rdns, byHost) {
+	eBy := domainInfo(byHost)
+	if eBy != nil {
+		if rdns != "" && sameOperatorInfo(domainInfo(rdns), eBy) {
 			return MatchDomain, "reverse DNS " + rdns + " and the server below " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
-		if helo != "" && sameOperator(helo, byHost) {
+		if helo != "" && sameOperatorInfo(domainInfo(helo), eBy) {
 			return MatchDomain, "HELO " + helo + " and the server below " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
 	}
@@ -89,7 +90,7 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 		if upperBy == byHost {
 			return MatchLocal, "both hops were written by " + byHost
 		}
-		if sameOperator(upperBy, byHost) {
+		if sameOperatorInfo(domainInfo(upperBy), eBy) {
 			return MatchDomain, "both hops were written by servers of " + operatorName(upperBy)
 		}
 	}

@@ -184,7 +184,12 @@ func operatorKey(host string) string {
 
 // sameOperator reports whether hosts a and b are run by one operator.
 func sameOperator(a, b string) bool {
-	ea, eb := domainInfo(a), domainInfo(b)
+	return sameOperatorInfo(domainInfo(a), domainInfo(b))
+}
+
+// sameOperatorInfo is sameOperator on two hosts' cache entries (nil for a
+// name without a dot or an address literal).
+func sameOperatorInfo(ea, eb *rdEntry) bool {
 	if ea == nil || eb == nil {
 		return false
 	}

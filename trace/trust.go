@@ -308,10 +308,11 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
-		if f.RDNS != "" && isGateway(f.RDNS) && inboundGateway(tr, i, c.pastForwarder) {
+		eR := domainInfo(f.RDNS)
+		if eR != nil && eR.family >= 0 && operatorFamilies[eR.family].gateway && inboundGateway(tr, i, c.pastForwarder) {
 			return true, w.text("client ", f.RDNS, " is the recipient's filtering gateway (", operatorName(f.RDNS), "), which handed the message to the recipient's server")
 		}
-		if f.RDNS != "" && sameOperator(f.RDNS, h.By.Host) {
+		if sameOperatorInfo(eR, domainInfo(h.By.Host)) {
 			return true, w.text("client ", f.RDNS, " is a server of the receiving server's operator, ", operatorName(h.By.Host))
 		}
 		return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), ", which no trusted server vouches for")
