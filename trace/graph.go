@@ -100,7 +100,7 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 		upper.Protocol != received.ProtocolHTTP && upper.Protocol != received.ProtocolHTTPS {
 		return MatchInternal, "the hop above names no client and the server below names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
 	}
-	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (internalByName(byHost) || sameOperator(upperBy, byHost) || operatorAbove(hops, start, i, byHost)) {
+	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (sameOperatorInfo(domainInfo(upperBy), eBy) || internalByName(byHost) || operatorAbove(hops, start, i, byHost)) {
 		return MatchInternal, "the hop above received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the server below names itself as it likes (" + describeBy(by) + ")"
 	}
 	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
@@ -376,13 +376,14 @@ func describeOperator(host string) string {
 // operatorAbove reports whether host is a server of an operator that one
 // of hops start to i names (as writer, HELO or reverse DNS).
 func operatorAbove(hops []Hop, start, i int, host string) bool {
-	if registeredDomain(host) == "" {
+	eh := domainInfo(host)
+	if eh == nil || eh.domain == "" {
 		return false
 	}
 	for j := start; j <= i; j++ {
 		r := &hops[j].Received
 		for _, n := range [...]string{r.By.Host, r.From.HELO, r.From.RDNS} {
-			if n != "" && sameOperator(host, stripBrackets(n)) {
+			if n != "" && sameOperatorInfo(eh, domainInfo(stripBrackets(n))) {
 				return true
 			}
 		}

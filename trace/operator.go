@@ -235,8 +235,12 @@ func internalByName(by string) bool {
 	if by == "" {
 		return false
 	}
-	if _, form := received.ParseIPLiteral(strings.TrimPrefix(strings.TrimPrefix(by, "ipv6:"), "IPv6:")); form != received.IPFormNone {
-		return true
+	// Only a name that starts like an address can be one ("0x..." and
+	// dotted-decimal forms start with a digit, IPv6 has a colon).
+	if c := by[0]; c >= '0' && c <= '9' || strings.IndexByte(by, ':') >= 0 {
+		if _, form := received.ParseIPLiteral(strings.TrimPrefix(strings.TrimPrefix(by, "ipv6:"), "IPv6:")); form != received.IPFormNone {
+			return true
+		}
 	}
 	if strings.ContainsAny(by, " /@") {
 		return false
