@@ -1,9 +1,7 @@
 package received
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spamtrace/spamtrace/internal/ascii"
 )
@@ -57,14 +55,17 @@ type span struct{ first, end int }
 
 // parser holds the state of one Parse call. It lives on the stack.
 type parser struct {
-	s      string
-	spans  [numClauses]span
-	seen   [numClauses]bool
-	hop    Hop
-	errs   [4]string
-	nerr   int
-	ipSet  bool
-	heloBy bool // HELO came from an explicit marker (HELO x, helo=x)
+	s    string
+	base int // offset of s in the value given to Parse
+	// spans are the clauses' tokens, kwStart their keywords' byte offsets.
+	spans   [numClauses]span
+	kwStart [numClauses]int
+	seen    [numClauses]bool
+	hop     Hop
+	errs    [4]problem
+	nerr    int
+	ipSet   bool
+	heloBy  bool // HELO came from an explicit marker (HELO x, helo=x)
 	// bareIPComment: a from comment was a bare address, "(192.0.2.1)",
 	// as qmail writes it.
 	bareIPComment bool
@@ -76,9 +77,18 @@ type parser struct {
 	comDialect int
 }
 
-func (p *parser) fail(msg string) {
+// problem is a ParseError in the making: its clause is known only once
+// the clauses are assigned.
+type problem struct {
+	off    int // in p.s
+	reason string
+	cause  error
+}
+
+// fail records a problem at byte off of p.s.
+func (p *parser) fail(off int, reason string, cause error) {
 	if p.nerr < len(p.errs) {
-		p.errs[p.nerr] = msg
+		p.errs[p.nerr] = problem{off, reason, cause}
 		p.nerr++
 	}
 }
@@ -87,6 +97,9 @@ func (p *parser) fail(msg string) {
 // it returns every part it understood, and a non-nil error naming what it
 // did not understand (the Hop is still useful then). Raw is always set.
 // Parse never panics, and its time is linear in len(value).
+//
+// The error is a *[ParseError] (byte offset, clause, reason), or wraps one
+// for each problem when there are several; use [errors.As].
 //
 // See the package documentation for the dialects recognised and every
 // departure from RFC 5321 and RFC 5322.
@@ -118,15 +131,42 @@ func (p *parser) parse(value string) {
 	// gateways rewrote them.
 	if t := trimSpace(value); len(t) > 7 && t[0] == '[' && t[len(t)-1] == ']' && ascii.HasPrefixFold(t[1:], "from ") {
 		p.s = t[1 : len(t)-1]
+		for value[p.base] != '[' { // the white space trimSpace cut
+			p.base++
+		}
+		p.base++
 	}
 	p.run()
 }
 
 func (p *parser) err() error {
 	if p.nerr == 1 {
-		return errors.New("received: " + p.errs[0])
+		return p.parseError(&p.errs[0])
 	}
-	return errors.New("received: " + strings.Join(p.errs[:p.nerr], "; "))
+	es := make(parseErrors, p.nerr)
+	for i := range es {
+		es[i] = p.parseError(&p.errs[i])
+	}
+	return es
+}
+
+func (p *parser) parseError(pr *problem) *ParseError {
+	return &ParseError{Offset: p.base + pr.off, Clause: clauseNames[p.clauseAt(pr.off)], Reason: pr.reason, Err: pr.cause}
+}
+
+// clauseAt returns the clause holding byte off of p.s: the date from where
+// it starts, else the clause whose keyword is the last one before off.
+func (p *parser) clauseAt(off int) clause {
+	if p.hop.DateText != "" && off >= p.dateStart {
+		return clDate
+	}
+	c, at := clNone, -1
+	for k := clFrom; k < numClauses; k++ {
+		if p.seen[k] && p.kwStart[k] <= off && p.kwStart[k] > at {
+			c, at = k, p.kwStart[k]
+		}
+	}
+	return c
 }
 
 func (p *parser) run() {
@@ -137,13 +177,13 @@ func (p *parser) run() {
 	sc.scan(p.s, &lastSemi)
 	toks := sc.toks[:sc.n]
 	if sc.overflow {
-		p.fail("too many tokens; the rest was not read")
+		p.fail(toks[len(toks)-1].end, "too many tokens; the rest was not read", nil)
 	}
 	if sc.unterminated {
-		p.fail("unterminated comment, literal or quoted string")
+		p.fail(sc.unterminatedAt, "unterminated comment, literal or quoted string", nil)
 	}
 	if sc.tooDeep {
-		p.fail("comments nested too deep")
+		p.fail(sc.tooDeepAt, "comments nested too deep", nil)
 	}
 
 	// The date follows the last top-level ';'.
@@ -185,6 +225,7 @@ func (p *parser) run() {
 				cur = k
 				p.seen[k] = true
 				p.spans[k] = span{i + 1, clauseEnd}
+				p.kwStart[k] = t.start
 				continue
 			}
 		}
@@ -212,7 +253,7 @@ func (p *parser) run() {
 			p.comment(t.text, clNone)
 		case tokWord:
 			// Leading junk is tolerated but reported.
-			p.fail(fmt.Sprintf("unexpected %q before the first clause", clip(t.text)))
+			p.fail(t.start, fmt.Sprintf("unexpected %q before the first clause", clip(t.text)), nil)
 		}
 	}
 	if p.seen[clFrom] {
@@ -238,17 +279,17 @@ func (p *parser) run() {
 		p.datePart(toks[clauseEnd:])
 	}
 	if h.DateText != "" {
-		t, zone, err := ParseDate(h.DateText)
+		t, zone, reason := parseDate(h.DateText)
 		h.ZoneName = zone
-		if err == nil {
+		if reason == "" {
 			h.Date = t
 		} else {
-			p.fail("date " + fmt.Sprintf("%q", clip(h.DateText)) + ": " + strings.TrimPrefix(err.Error(), "received: "))
+			p.fail(p.dateStart, "date "+fmt.Sprintf("%q", clip(h.DateText))+": "+reason, dateError(h.DateText, reason))
 		}
 	}
 	p.finish()
 	if !p.seen[clFrom] && !p.seen[clBy] && !p.seen[clWith] && !p.seen[clID] && !p.seen[clFor] && h.Dialect == "" && h.From.Ident == "" && h.DateText == "" {
-		p.fail("no from, by, with, id or for clause")
+		p.fail(0, "no from, by, with, id or for clause", nil)
 	}
 }
 

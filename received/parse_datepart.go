@@ -30,18 +30,18 @@ func (p *parser) findBareDate(toks []token) int {
 		// Go's time.Time.String, as SendGrid writes it:
 		// "2026-04-29 19:12:16.1 +0000 UTC m=+7.8".
 		if len(w) == 10 && w[4] == '-' && w[7] == '-' && isDigit(w[0]) && i+1 < len(toks) && toks[i+1].kind == tokWord && strings.IndexByte(toks[i+1].text, ':') > 0 {
-			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
+			if _, _, reason := parseDate(p.s[t.start:]); reason == "" {
 				return i
 			}
 		}
 		if isWeekday(w) && i+1 < len(toks) && toks[i+1].kind == tokWord && len(toks[i+1].text) > 0 && isDigit(toks[i+1].text[0]) {
-			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
+			if _, _, reason := parseDate(p.s[t.start:]); reason == "" {
 				return i
 			}
 		}
 		if allDigits(w) && len(w) <= 2 && i+2 < len(toks) && toks[i+1].kind == tokWord && monthIndex(toks[i+1].text) >= 0 &&
 			toks[i+2].kind == tokWord && allDigits(toks[i+2].text) && len(toks[i+2].text) == 4 {
-			if _, _, err := ParseDate(p.s[t.start:]); err == nil {
+			if _, _, reason := parseDate(p.s[t.start:]); reason == "" {
 				return i
 			}
 		}
