@@ -5,8 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/spamtrace/spamtrace/trace"
 )
 
 // summary counts what a bulk run saw.
@@ -143,5 +141,3 @@ func (p *progress) done() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
-
-var _ = trace.SeverityHigh
