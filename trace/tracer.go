@@ -130,6 +130,7 @@ func (t *Tracer) build(tr *Trace) {
 	computeDelays(tr)
 	tr.Edges = buildEdges(tr.Hops)
 	tr.Origin = findOrigin(&c, tr)
+	tr.Origin.found = 0 <= tr.Origin.Hop && tr.Origin.Hop < len(tr.Hops)
 	runChecks(&c, tr)
 	sortFindings(tr.Findings)
 }

@@ -42,7 +42,7 @@ func writeARF(w io.Writer, r *record, raw []byte) {
 	boundary := fmt.Sprintf("spamtrace-%x", now().UnixNano())
 	to := "abuse contact of the origin network (run with -resolve to look it up)"
 	var toAddrs []string
-	if o.Hop >= 0 {
+	if o.IsValid() {
 		if l := tr.Hops[o.Hop].Lookup; l != nil {
 			toAddrs = lookupAbuse(l)
 		}

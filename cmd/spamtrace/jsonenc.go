@@ -95,7 +95,11 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 		b = append(b, ']')
 		b = appendKey(b, false, "origin")
 		b = append(b, `{"hop":`...)
-		b = strconv.AppendInt(b, int64(tr.Origin.Hop), 10)
+		originHop := -1 // the zero Origin's Hop of 0 is no hop
+		if tr.Origin.IsValid() {
+			originHop = tr.Origin.Hop
+		}
+		b = strconv.AppendInt(b, int64(originHop), 10)
 		b = append(b, `,"ip":`...)
 		b = appendAddr(b, tr.Origin.IP)
 		b = append(b, `,"host":`...)

@@ -27,7 +27,7 @@ func (s *summary) add(r *record) {
 		s.origins, s.countries, s.asns, s.findings = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	}
 	o := r.tr.Origin
-	if o.IP.IsValid() {
+	if o.IsValid() && o.IP.IsValid() {
 		s.withOrigin++
 		bits := 24
 		if o.IP.Is6() && !o.IP.Is4In6() {

@@ -137,7 +137,7 @@ func writeText(w io.Writer, r *record, color bool) {
 	}
 	fmt.Fprintln(w)
 	o := tr.Origin
-	if o.Hop >= 0 {
+	if o.IsValid() {
 		ip := "no address recorded"
 		if o.IP.IsValid() {
 			ip = o.IP.String()
