@@ -84,7 +84,8 @@ type Finding struct {
 	Evidence string // the header text the finding rests on
 }
 
-// Trust says what the trace concluded about one hop.
+// Trust says what the trace concluded about one hop. The zero Trust is no
+// conclusion ("unknown"): every hop of a trace gets one of the levels below.
 type Trust uint8
 
 // Trust levels.
