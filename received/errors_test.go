@@ -2,6 +2,7 @@ package received
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -109,4 +110,21 @@ func TestParseToError(t *testing.T) {
 	if !errors.As(got, &pe) || pe.Offset != 0 {
 		t.Errorf("ParseTo error %v: no *ParseError at 0", got)
 	}
+}
+
+func ExampleParseError() {
+	h, err := Parse("from mail.example.net (mail.example.net [192.0.2.7]) by mx.example.org; yesterday")
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		fmt.Printf("at byte %d, in the %s part: %s\n", pe.Offset, pe.Clause, pe.Reason)
+	}
+	var de *DateError
+	if errors.As(err, &de) {
+		fmt.Printf("the date %q: %s\n", de.Date, de.Reason)
+	}
+	fmt.Println("still read:", h.From.IP, h.By.Host)
+	// Output:
+	// at byte 72, in the date part: date "yesterday": date has no day, month, year or time of day
+	// the date "yesterday": date has no day, month, year or time of day
+	// still read: 192.0.2.7 mx.example.org
 }
