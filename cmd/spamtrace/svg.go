@@ -190,8 +190,11 @@ func layoutGraph(tr *trace.Trace, worst map[int]trace.Severity) *svgGraph {
 		if !rh.Date.IsZero() {
 			l1 += " · " + rh.Date.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		if h.Delay != 0 {
+		switch {
+		case h.Delay > 0:
 			l1 += " · +" + fmtDelay(h.Delay)
+		case h.Delay < 0:
+			l1 += " · " + fmtDelay(h.Delay) + " (clocks disagree)"
 		}
 		l2 := withCell(h)
 		if rh.TLS.Version != "" {
