@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -269,6 +270,36 @@ func screenshot(t *testing.T, tb *tab, name string, width int64) {
 	t.Logf("screenshot %s", p)
 }
 
+// printPDF switches the tab to print media and prints it to PDF, as the
+// browser's "print to PDF" does.
+func printPDF(t *testing.T, tb *tab, name string) {
+	t.Helper()
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	// A4 less the style sheet's 14 mm margins is 182 mm, 688 CSS px: the
+	// printed report must fit in it.
+	tb.do(t, chromedp.EmulateViewport(688, 1000))
+	if w := eval[float64](t, tb, `document.documentElement.scrollWidth`); w > 689 {
+		t.Errorf("%s: the printed page is %.0f px wide, A4 holds 688", name, w)
+	}
+	pdf, err := chromedp.Run(tb.ctx, chromedp.PrintToPDF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pdf) < 1000 || !strings.HasPrefix(string(pdf), "%PDF-") {
+		t.Fatalf("%s: %d bytes, not a PDF", name, len(pdf))
+	}
+	dir := os.Getenv("SPAMTRACE_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d bytes", name, len(pdf))
+}
+
 // hostileChecks are the page's own answers about the hostile message: no
 // element came from its text, no script ran, and the text is visible.
 const hostileJS = `(() => ({
@@ -342,6 +373,14 @@ func TestBrowserReportFile(t *testing.T) {
 	}
 	screenshot(t, tb, "spamtrace-report-1280.png", 1280)
 	screenshot(t, tb, "spamtrace-report-390.png", 390)
+	printPDF(t, tb, "spamtrace-report.pdf")
+	// on paper too, the index comes first and each message starts a page
+	if top := eval[bool](t, tb, `document.querySelector('nav.index').getBoundingClientRect().top < document.querySelector('section.message').getBoundingClientRect().top`); !top {
+		t.Error("the printed index is not above the sections")
+	}
+	if b := eval[string](t, tb, `getComputedStyle(document.querySelectorAll('section.message')[1]).breakBefore`); b != "page" {
+		t.Errorf("the second message does not start a page (break-before %q)", b)
+	}
 	tb.checkNoNetwork(t, func(u string) bool { return u == pageURL })
 	tb.checkNoDialog(t)
 
@@ -385,6 +424,10 @@ func TestBrowserServe(t *testing.T) {
 	}
 	screenshot(t, tb, "spamtrace-serve-1280.png", 1280)
 	screenshot(t, tb, "spamtrace-serve-390.png", 390)
+	printPDF(t, tb, "spamtrace-serve.pdf")
+	if d := eval[string](t, tb, `getComputedStyle(document.querySelector('header.form')).display`); d != "none" {
+		t.Errorf("the form is printed (display %q)", d)
+	}
 	tb.checkNoNetwork(t, own)
 	tb.checkNoDialog(t)
 

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/miekg/dns"
 	"golang.org/x/net/html"
 
 	"github.com/spamtrace/spamtrace/trace"
@@ -364,4 +366,76 @@ func FuzzHTMLMessage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// lookupFixtures starts a DNS server and a whois server on loopback that
+// know about 62.239.237.1, and writes a message received from it.
+func lookupFixtures(t *testing.T) (dnsAddr, whoisAddr, path string) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Authoritative = true
+		q := r.Question[0]
+		switch {
+		case q.Qtype == dns.TypePTR && q.Name == "1.237.239.62.in-addr.arpa.":
+			m.Answer = append(m.Answer, &dns.PTR{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 60}, Ptr: "relay.bt.example."})
+		case q.Qtype == dns.TypeA && q.Name == "relay.bt.example.":
+			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.ParseIP("62.239.237.1")})
+		default:
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	})}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+	whoisAddr = whoisServer(t, "../../netblock/testdata/whois/ripe_62.239.237.1.txt")
+	msg := "Received: from relay.bt.example (relay.bt.example [62.239.237.1]) by mx.example.org (Postfix) with ESMTP id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000\r\nSubject: x\r\n\r\n"
+	path = filepath.Join(t.TempDir(), "m.eml")
+	if err := os.WriteFile(path, []byte(msg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return pc.LocalAddr().String(), whoisAddr, path
+}
+
+func checkLookupsShown(t *testing.T, page string) {
+	t.Helper()
+	doc := parseHTML(t, page)
+	checkInert(t, doc)
+	rows := find(doc, byTagClass("tr", "lookup"))
+	if len(rows) != 1 {
+		t.Fatalf("%d lookup rows", len(rows))
+	}
+	row := text(rows[0])
+	for _, want := range []string{"62.239.237.1", "relay.bt.example", "forward-confirmed", "62.239.237.0/24", "protect@bt.com"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the lookup row %q lacks %q", row, want)
+		}
+	}
+	var reportTo string
+	for _, dt := range find(doc, byTag("dt")) {
+		if text(dt) == "Report to" {
+			reportTo = text(dt.NextSibling)
+		}
+	}
+	if !strings.HasPrefix(reportTo, "protect@bt.com") { // then the fallbacks from the rDNS name
+		t.Errorf("Report to %q", reportTo)
+	}
+}
+
+func TestHTMLLookups(t *testing.T) {
+	dnsAddr, whoisAddr, path := lookupFixtures(t)
+	checkLookupsShown(t, htmlReport(t, "-resolve", "-dns-server", dnsAddr, "-whois-server", whoisAddr, "-local-domain", "example.org", path))
+	// offline: no lookups table, and a hint whom to ask
+	doc := parseHTML(t, htmlReport(t, path))
+	if n := len(find(doc, byTagClass("tr", "lookup"))); n != 0 {
+		t.Errorf("%d lookup rows without -resolve", n)
+	}
+	if !strings.Contains(text(doc), "run with -resolve") {
+		t.Error("no hint how to find whom to report to")
+	}
 }

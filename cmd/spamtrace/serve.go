@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -161,6 +162,18 @@ func loopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// deadline caps the request's time: its context ends after Timeout, and
+// so does reading its body (a client that sends slowly cannot hold a slot
+// longer). The connection's deadlines are set here, not only in the
+// http.Server, so the cap holds whatever server runs the handler.
+func (s *server) deadline(w http.ResponseWriter, r *http.Request) (context.Context, context.CancelFunc) {
+	end := time.Now().Add(s.cfg.Timeout)
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(end)
+	rc.SetWriteDeadline(end.Add(5 * time.Second))
+	return context.WithDeadline(r.Context(), end)
+}
+
 // turn waits for one of the Concurrent slots; false when the request's
 // time ran out first.
 func (s *server) turn(ctx context.Context) bool {
@@ -203,7 +216,7 @@ func (s *server) traceAll(ctx context.Context, name string, data []byte) []recor
 // mbox), the answer exactly what "spamtrace -json -" prints for it: one
 // JSON object a message, each on its own line.
 func (s *server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeout)
+	ctx, cancel := s.deadline(w, r)
 	defer cancel()
 	if !s.turn(ctx) {
 		http.Error(w, "spamtrace: busy, try again", http.StatusServiceUnavailable)
@@ -244,6 +257,10 @@ func (s *server) readError(w http.ResponseWriter, err error) {
 		http.Error(w, fmt.Sprintf("spamtrace: the request is larger than %s", byteSize(s.cfg.MaxBytes)), http.StatusRequestEntityTooLarge)
 		return
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		http.Error(w, "spamtrace: the request took too long to arrive", http.StatusRequestTimeout)
+		return
+	}
 	http.Error(w, "spamtrace: reading the request: "+err.Error(), http.StatusBadRequest)
 }
 
@@ -279,7 +296,7 @@ func (s *server) servePage(w http.ResponseWriter, r *http.Request) {
 // serveForm answers the page's form: the pasted text, or the uploaded
 // file when one was chosen, traced and shown below the form.
 func (s *server) serveForm(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeout)
+	ctx, cancel := s.deadline(w, r)
 	defer cancel()
 	if !s.turn(ctx) {
 		http.Error(w, "spamtrace: busy, try again", http.StatusServiceUnavailable)

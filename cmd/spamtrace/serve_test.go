@@ -356,3 +356,109 @@ func TestServeMemoryBounded(t *testing.T) {
 		t.Errorf("heap in use grew by %d MiB with 200 requests waiting", grew>>20)
 	}
 }
+
+// lockedBuffer is a bytes.Buffer safe to read while another goroutine
+// writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServe runs "spamtrace serve args..." on a free loopback port and
+// returns its base URL; the server stops at the end of the test.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "-listen", "127.0.0.1:0"}, args...), nil, io.Discard, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+	})
+	for {
+		s := stderr.String()
+		if i := strings.Index(s, "http://"); i >= 0 && strings.HasSuffix(s, "\n") {
+			return strings.TrimSuffix(strings.TrimSpace(s[i:]), "/")
+		}
+		select {
+		case code := <-done:
+			done <- code
+			t.Fatalf("serve exited %d: %s", code, s)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// The command's flags reach serve: with -resolve and the lookup servers
+// of the command's own test, the API answers with the lookups exactly as
+// "spamtrace -json -resolve ... -" prints them, and the page shows them.
+func TestServeFlags(t *testing.T) {
+	dnsAddr, whoisAddr, path := lookupFixtures(t)
+	flags := []string{"-resolve", "-dns-server", dnsAddr, "-whois-server", whoisAddr, "-local-domain", "example.org"}
+	base := startServe(t, flags...)
+	msg, _ := os.ReadFile(path)
+	var want, errb bytes.Buffer
+	if code := run(context.Background(), append(append([]string{"-json"}, flags...), "-"), bytes.NewReader(msg), &want, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(want.String(), `"protect@bt.com"`) {
+		t.Fatalf("the command found no abuse contact: %s", want.String())
+	}
+	resp, got := post(t, http.DefaultClient, base+"/api/trace", "message/rfc822", bytes.NewReader(msg))
+	if resp.StatusCode != 200 || !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("%s\n%s\nwant\n%s", resp.Status, got, want.Bytes())
+	}
+	resp, page := post(t, http.DefaultClient, base+"/", "application/x-www-form-urlencoded", strings.NewReader(url.Values{"message": {string(msg)}}.Encode()))
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+	checkLookupsShown(t, string(page))
+
+	for _, args := range [][]string{{"-dnsbl", "zen.example"}, {"-trusted", "not-an-address"}, {"-no-such-flag"}, {"extra-argument"}, {"-listen", "256.0.0.1:1"}} {
+		if code := run(context.Background(), append([]string{"serve"}, args...), nil, io.Discard, io.Discard); code != 2 {
+			t.Errorf("serve %v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// A client that stops sending is cut off after Timeout, and its slot is
+// freed for the next request.
+func TestServeSlowClient(t *testing.T) {
+	s := newServer(serveConfig{Timeout: 300 * time.Millisecond, Concurrent: 1})
+	ts := httptest.NewServer(s.handler())
+	defer ts.Close()
+	msg, want := cliJSON(t, sample("forged-spam.eml"))
+	open := make(chan struct{})
+	defer close(open)
+	req, _ := http.NewRequest("POST", ts.URL+"/api/trace", &gatedBody{data: msg, gate: 100, open: open})
+	req.ContentLength = int64(len(msg))
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Errorf("stalled client: %s", resp.Status)
+	}
+	resp, got := post(t, ts.Client(), ts.URL+"/api/trace", "message/rfc822", bytes.NewReader(msg))
+	if resp.StatusCode != 200 || !bytes.Equal(got, want) {
+		t.Errorf("after a stalled client: %s", resp.Status)
+	}
+}
