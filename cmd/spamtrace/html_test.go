@@ -439,3 +439,18 @@ func TestHTMLLookups(t *testing.T) {
 		t.Error("no hint how to find whom to report to")
 	}
 }
+
+// -summary goes to standard error with -format html, as with JSON, so the
+// report stays one document.
+func TestHTMLSummaryOnStderr(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "-format", "html", "-summary", sample("forged-spam.eml"), sample("gmail-to-postfix.eml"))
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasSuffix(out, "</html>\n") || !strings.HasPrefix(out, "<!DOCTYPE html>") {
+		t.Errorf("the report is not one document: %q … %q", out[:min(len(out), 40)], out[max(0, len(out)-40):])
+	}
+	if !strings.Contains(errOut, "messages") || strings.Contains(out, errOut) {
+		t.Errorf("summary %q", errOut)
+	}
+}
