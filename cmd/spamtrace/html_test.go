@@ -454,3 +454,43 @@ func TestHTMLSummaryOnStderr(t *testing.T) {
 		t.Errorf("summary %q", errOut)
 	}
 }
+
+// TestHTMLCorpus renders a whole corpus into one report and checks it as
+// TestHTMLReport checks the samples: set SPAMTRACE_HTML_CORPUS to a
+// directory of messages (e.g. /work/shared/corpus-modern; never shipped).
+func TestHTMLCorpus(t *testing.T) {
+	dir := os.Getenv("SPAMTRACE_HTML_CORPUS")
+	if dir == "" {
+		t.Skip("SPAMTRACE_HTML_CORPUS not set")
+	}
+	var js, out, errb bytes.Buffer
+	run(context.Background(), []string{"-json", dir}, nil, &js, &errb)
+	run(context.Background(), []string{"-format", "html", dir}, nil, &out, &errb)
+	var shapes []jsonShape
+	for _, line := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+		var s jsonShape
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatal(err)
+		}
+		shapes = append(shapes, s)
+	}
+	doc := parseHTML(t, out.String())
+	checkInert(t, doc)
+	sections := find(doc, byTag("section"))
+	if len(sections) != len(shapes) {
+		t.Fatalf("%d sections for %d messages", len(sections), len(shapes))
+	}
+	hops, nodes := 0, 0
+	for i, sec := range sections {
+		s := shapes[i]
+		if n := len(find(sec, byTagClass("tr", "hop"))); n != len(s.Hops) {
+			t.Errorf("%s: %d hop rows, want %d", s.File, n, len(s.Hops))
+		}
+		if n := len(find(sec, byTagClass("g", "node"))); n != s.graphNodes() {
+			t.Errorf("%s: %d graph nodes, want %d", s.File, n, s.graphNodes())
+		}
+		hops += len(s.Hops)
+		nodes += s.graphNodes()
+	}
+	t.Logf("%d messages, %d hops, %d graph nodes, %d bytes of HTML", len(sections), hops, nodes, out.Len())
+}
