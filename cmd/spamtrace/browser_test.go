@@ -263,6 +263,19 @@ func screenshot(t *testing.T, tb *tab, name string, width int64) {
 	if w := eval[float64](t, tb, `document.documentElement.scrollWidth`); w > float64(width)+1 {
 		t.Errorf("%s: the page is %.0f px wide in a %d px window", name, w, width)
 	}
+	// no two flags of a hop are drawn over each other
+	overlaps := eval[int](t, tb, `(() => {
+		let n = 0;
+		for (const row of document.querySelectorAll('tr.hop')) {
+			const r = [...row.querySelectorAll('.flag')].map(f => f.getBoundingClientRect());
+			for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)
+				if (r[i].left < r[j].right - 1 && r[j].left < r[i].right - 1 && r[i].top < r[j].bottom - 1 && r[j].top < r[i].bottom - 1) n++;
+		}
+		return n;
+	})()`)
+	if overlaps > 0 {
+		t.Errorf("%s: %d pairs of flags overlap", name, overlaps)
+	}
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		t.Fatal(err)
