@@ -494,3 +494,24 @@ func TestHTMLCorpus(t *testing.T) {
 	}
 	t.Logf("%d messages, %d hops, %d graph nodes, %d bytes of HTML", len(sections), hops, nodes, out.Len())
 }
+
+// BenchmarkHTMLMessage renders one message's section (the forged sample:
+// four hops, twelve findings).
+func BenchmarkHTMLMessage(b *testing.B) {
+	raw, err := os.ReadFile(sample("forged-spam.eml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := trace.TraceMessage(context.Background(), bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &record{file: "forged-spam.eml", tr: tr}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		writeHTMLMessage(&buf, r)
+	}
+	b.SetBytes(int64(buf.Len()))
+}
