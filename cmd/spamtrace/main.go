@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(io.Discard)
 	var (
 		jsonOut  = fs.Bool("json", false, "print JSON Lines, one object per message (same as -format json)")
-		format   = fs.String("format", "", "output format: text, json, dot or arf (default text)")
+		format   = fs.String("format", "", "output format: text, json, dot, arf or html (default text)")
 		summary  = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
 		failOn   = fs.String("fail-on", "", "exit 1 when a finding reaches this severity: info, low, medium or high")
 		workers  = fs.Int("workers", runtime.NumCPU(), "messages traced in parallel")
@@ -131,9 +131,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch opt.format {
 	case "":
 		opt.format = "text"
-	case "text", "json", "dot", "arf":
+	case "text", "json", "dot", "arf", "html":
 	default:
-		fmt.Fprintf(stderr, "spamtrace: unknown -format %q (want text, json, dot or arf)\n", opt.format)
+		fmt.Fprintf(stderr, "spamtrace: unknown -format %q (want text, json, dot, arf or html)\n", opt.format)
 		return 2
 	}
 	if *failOn != "" {
@@ -211,6 +211,7 @@ type job struct {
 	sum     *summary     // the job's share of -summary (nil without it)
 	msgs    int          // messages in the files
 	readErr bool         // some message could not be read at all
+	html    []htmlEntry  // -format html: the index rows of the job's messages
 	failed  bool         // some finding reached -fail-on
 }
 
@@ -308,6 +309,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	// Data is only read while the worker traces and encodes it.
 	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
 	lookupJS := lk.lookupJSON()
+	html := newHTMLRun(opt.format, out)
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {
 		wg.Add(1)
@@ -366,6 +368,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		if j.sum != nil {
 			sum.merge(j.sum)
 		}
+		html.add(j.html)
 		for range j.msgs {
 			messages++
 			progress.tick(messages)
@@ -373,9 +376,10 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	}
 	wg.Wait()
 	progress.done()
+	html.end(out)
 	if opt.summary {
 		w := io.Writer(out)
-		if opt.format == "json" {
+		if opt.format == "json" || opt.format == "html" {
 			out.Flush()
 			w = stderr
 		}
@@ -415,6 +419,8 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 			writeDOT(byteSink{j.out}, r)
 		case "arf":
 			writeARF(byteSink{j.out}, r, raw)
+		case "html":
+			j.html = append(j.html, writeHTMLMessage(byteSink{j.out}, r))
 		}
 		if opt.summary {
 			if j.sum == nil {
