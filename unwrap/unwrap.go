@@ -192,7 +192,7 @@ func (w *walker) message(raw []byte, at, parent string, nesting, depth int, head
 		return
 	}
 	if err != nil {
-		w.fail(idx, "unwrap: %v", err)
+		w.fail(idx, "unwrap: part %s: %s", joinPath(at, 1), entityError(e, err))
 	}
 	w.entity(idx, e, at, depth, true)
 }
@@ -238,7 +238,7 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 				return
 			}
 			if err != nil {
-				w.fail(idx, "unwrap: part %s: %v", joinPath(at, n), err)
+				w.fail(idx, "unwrap: part %s: %s", joinPath(at, n), entityError(p, err))
 			}
 			// RFC 5965 section 2: the third part of a feedback report is
 			// the reported message or its header, whatever it is labelled.
@@ -255,6 +255,19 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 		at = joinPath(at, 1)
 	}
 	w.leaf(idx, e, mt, at, depth, false)
+}
+
+// entityError words the error go-message gives with an entity it could
+// still read (an unknown charset or transfer encoding).
+func entityError(e *message.Entity, err error) string {
+	switch {
+	case message.IsUnknownCharset(err):
+		_, params, _ := e.Header.ContentType()
+		return fmt.Sprintf("unknown charset %q; the text is read as it is", params["charset"])
+	case message.IsUnknownEncoding(err):
+		return fmt.Sprintf("unknown transfer encoding %q; the body is read as it is", e.Header.Get("Content-Transfer-Encoding"))
+	}
+	return err.Error()
 }
 
 func orTop(at string) string {
