@@ -58,7 +58,7 @@ func (l *Lookups) LookupHost(ctx context.Context, host string) HostLookup {
 		}
 		nb, err := l.netblockOf(ctx, a)
 		if err != nil && !errors.Is(err, netblock.ErrNoAbuseContact) {
-			hl.Errors = append(hl.Errors, "netblock: "+err.Error())
+			hl.Errors = append(hl.Errors, prefixOnce("netblock: ", err))
 		}
 		if nb != nil {
 			cp := *nb
@@ -68,4 +68,13 @@ func (l *Lookups) LookupHost(ctx context.Context, host string) HostLookup {
 		break
 	}
 	return hl
+}
+
+// prefixOnce puts prefix before err's text unless it already starts so.
+func prefixOnce(prefix string, err error) string {
+	if s := err.Error(); !strings.HasPrefix(s, prefix) {
+		return prefix + s
+	} else {
+		return s
+	}
 }
