@@ -29,6 +29,7 @@
 package unwrap
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -38,6 +39,7 @@ import (
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // charsets for text parts
+	"github.com/emersion/go-message/textproto"
 )
 
 // Limits caps what unwrapping one top-level message may cost. The zero
@@ -186,7 +188,7 @@ func (w *walker) message(raw []byte, at, parent string, nesting, depth int, head
 	if headerOnly {
 		return
 	}
-	e, err := message.Read(bytes.NewReader(raw))
+	e, err := readMIME(raw)
 	if err != nil && e == nil {
 		w.fail(idx, "unwrap: header: %v", err)
 		return
@@ -379,4 +381,62 @@ func headerBlock(b []byte) []byte {
 		i += j + 1
 	}
 	return b
+}
+
+// readMIME reads a message for its MIME structure. Only the header fields
+// that shape it (Content-*) are handed to go-message: parsing the whole
+// header block again, after the trace has read it, would cost more than
+// the walk. A malformed field elsewhere in the header does not stop it.
+func readMIME(raw []byte) (*message.Entity, error) {
+	var fields []byte
+	keep := false
+	i := 0
+	for i < len(raw) {
+		j := bytes.IndexByte(raw[i:], '\n')
+		next := len(raw)
+		if j >= 0 {
+			next = i + j + 1
+		}
+		line := raw[i:next]
+		i = next
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			break // the blank line that ends the header
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if keep {
+				fields = append(fields, line...)
+			}
+			continue
+		}
+		keep = len(line) > 8 && asciiEqualFold(line[:8], "content-")
+		if keep {
+			fields = append(fields, line...)
+			if !bytes.HasSuffix(line, []byte("\n")) {
+				fields = append(fields, '\n')
+			}
+		}
+	}
+	fields = append(fields, '\n')
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fields)))
+	if err != nil {
+		h = textproto.Header{} // read the body as text/plain
+	}
+	e, nerr := message.New(message.Header{Header: h}, bytes.NewReader(raw[i:]))
+	if err == nil {
+		err = nerr
+	}
+	return e, err
+}
+
+func asciiEqualFold(b []byte, lower string) bool {
+	for k := 0; k < len(lower); k++ {
+		c := b[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[k] {
+			return false
+		}
+	}
+	return true
 }

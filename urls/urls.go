@@ -110,11 +110,14 @@ func (s *Set) room(b []byte) []byte {
 
 // add keeps u if it is a web address not seen before.
 func (s *Set) add(part, raw string) {
+	if len(raw) > maxURLBytes {
+		raw = raw[:maxURLBytes]
+	}
+	if s.seen[raw] {
+		return // parsed once is enough: spam repeats its links
+	}
 	u, ok := Parse(raw)
 	if !ok {
-		return
-	}
-	if s.seen[u.URL] {
 		return
 	}
 	if len(s.urls) >= s.maxURLs() {
