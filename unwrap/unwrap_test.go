@@ -120,6 +120,16 @@ func TestARFAndHeaders(t *testing.T) {
 	}
 }
 
+// A malformed field (no colon) elsewhere in the header does not hide the
+// message's parts.
+func TestMalformedHeaderField(t *testing.T) {
+	m := strings.Replace(forward("8bit", spam), "Subject: Fwd: spam\r\n", "Subject: Fwd: spam\r\nthis line has no colon\r\n", 1)
+	ms := Messages([]byte(m), nil)
+	if len(ms) != 2 || ms[1].Part != "2" || len(ms[0].Errors) != 0 {
+		t.Errorf("%s %v", paths(ms), ms[0].Errors)
+	}
+}
+
 func TestPlainMessage(t *testing.T) {
 	ms := Messages([]byte("From x@y Mon Jan  1 00:00:00 2024\n"+strings.ReplaceAll(spam, "\r\n", "\n")), nil)
 	if len(ms) != 1 || len(ms[0].Text) != 1 || ms[0].Text[0].Part != "1" || bytes.HasPrefix(ms[0].Raw, []byte("From ")) {

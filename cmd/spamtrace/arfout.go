@@ -148,6 +148,9 @@ func reportFileName(r *record) string {
 		name = "stdin"
 	}
 	name = strings.TrimLeft(filepath.ToSlash(name), "./")
+	if ext := filepath.Ext(name); strings.EqualFold(ext, ".eml") || strings.EqualFold(ext, ".msg") {
+		name = name[:len(name)-len(ext)]
+	}
 	if r.position > 0 {
 		name += "-" + strconv.Itoa(r.position)
 	}
