@@ -42,7 +42,10 @@ func (l *Lookups) LookupHost(ctx context.Context, host string) HostLookup {
 		hl.Addrs = []netip.Addr{a.Unmap().WithZone("")}
 	} else if l.DNS != nil {
 		addrs, err := l.forward(ctx, host)
-		if err != nil {
+		switch {
+		case isNotFound(err):
+			hl.Errors = append(hl.Errors, "ip: no such host")
+		case err != nil:
 			hl.Errors = append(hl.Errors, "ip: "+err.Error())
 		}
 		for _, a := range addrs {
