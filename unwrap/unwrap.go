@@ -175,9 +175,22 @@ func Messages(raw []byte, lim *Limits) []Message {
 }
 
 type walker struct {
-	lim   Limits
-	out   []Message
-	parts int
+	lim      Limits
+	out      []Message
+	parts    int
+	unclosed bool // a part's body ended without a closing boundary
+}
+
+var errUnclosed = "the multipart body ends without its closing boundary"
+
+// failRead records an error reading the body of the part at at.
+func (w *walker) failRead(idx int, at string, err error) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		w.fail(idx, "unwrap: part %s: %s", at, errUnclosed)
+		w.unclosed = true
+		return
+	}
+	w.fail(idx, "unwrap: part %s: %v", at, err)
 }
 
 // message reads one message (raw) found at part path at and appends it and
@@ -218,7 +231,7 @@ func joinPath(prefix string, n int) string {
 // at.1 (at "1" for the top-level message).
 func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root bool) {
 	if depth > w.lim.MaxDepth {
-		w.fail(idx, "unwrap: part %s: nested deeper than %d levels; not read", orTop(at), w.lim.MaxDepth)
+		w.fail(idx, "unwrap: %snested deeper than %d levels; not read", partPrefix(at), w.lim.MaxDepth)
 		return
 	}
 	mt, params, _ := e.Header.ContentType()
@@ -231,6 +244,14 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 				return
 			}
 			if err != nil && p == nil {
+				if strings.HasSuffix(err.Error(), "EOF") {
+					// said once, where the body was cut
+					if !w.unclosed {
+						w.fail(idx, "unwrap: %s%s", partPrefix(at), errUnclosed)
+					}
+					w.unclosed = true
+					return
+				}
 				w.fail(idx, "unwrap: part %s: %v", joinPath(at, n), err)
 				return
 			}
@@ -272,11 +293,13 @@ func entityError(e *message.Entity, err error) string {
 	return err.Error()
 }
 
-func orTop(at string) string {
+// partPrefix is "part 2.1: " for an error about a part, "" for one about
+// the top-level message's body.
+func partPrefix(at string) string {
 	if at == "" {
-		return "(top)"
+		return ""
 	}
-	return at
+	return "part " + at + ": "
 }
 
 func (w *walker) leafOrMultipart(idx int, p *message.Entity, at string, depth int, reported bool) {
@@ -317,7 +340,7 @@ func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, repo
 		}
 		body, truncated, err := readCapped(p.Body, w.lim.MaxPartBytes)
 		if err != nil {
-			w.fail(idx, "unwrap: part %s: %v", at, err)
+			w.failRead(idx, at, err)
 		}
 		if truncated {
 			w.fail(idx, "unwrap: part %s: %v", at, errTooLarge)
@@ -348,7 +371,7 @@ func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, repo
 	}
 	body, truncated, err := readCapped(p.Body, min(room, w.lim.MaxPartBytes))
 	if err != nil {
-		w.fail(idx, "unwrap: part %s: %v", at, err)
+		w.failRead(idx, at, err)
 	}
 	m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Body: body, Truncated: truncated})
 }

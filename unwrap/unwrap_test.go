@@ -130,6 +130,17 @@ func TestMalformedHeaderField(t *testing.T) {
 	}
 }
 
+// A body cut before its closing boundary keeps what it holds, with one
+// error saying so.
+func TestNoClosingBoundary(t *testing.T) {
+	m := forward("8bit", spam)
+	m = m[:strings.LastIndex(m, "--b")]
+	ms := Messages([]byte(m), nil)
+	if len(ms) != 2 || len(ms[0].Errors) != 1 || ms[0].Errors[0] != "unwrap: part 2: the multipart body ends without its closing boundary" {
+		t.Errorf("%s %q", paths(ms), ms[0].Errors)
+	}
+}
+
 func TestPlainMessage(t *testing.T) {
 	ms := Messages([]byte("From x@y Mon Jan  1 00:00:00 2024\n"+strings.ReplaceAll(spam, "\r\n", "\n")), nil)
 	if len(ms) != 1 || len(ms[0].Text) != 1 || ms[0].Text[0].Part != "1" || bytes.HasPrefix(ms[0].Raw, []byte("From ")) {
