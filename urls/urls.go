@@ -174,42 +174,66 @@ func cleanHref(v string) string {
 // scanText calls fn with each URL-looking run of text: from "http://",
 // "https://" or a word-initial "www." to the first character that cannot
 // be part of a URL written in text, with trailing punctuation and
-// unbalanced closing brackets dropped.
+// unbalanced closing brackets dropped. It looks only at the colons and
+// dots of the text (found with bytes.IndexByte), where every start is
+// anchored: "http:", "https:" and "www." end in one.
 func scanText(b []byte, fn func(string)) {
+	nextColon, nextDot := -1, -1
 	for i := 0; i < len(b); {
-		start := nextStart(b, i)
-		if start < 0 {
+		if nextColon < i {
+			nextColon = indexFrom(b, i, ':')
+		}
+		if nextDot < i {
+			nextDot = indexFrom(b, i, '.')
+		}
+		p := min(nextColon, nextDot)
+		if p >= len(b) {
 			return
 		}
-		end := start
+		start := -1
+		if b[p] == ':' {
+			switch {
+			case p >= 4 && hasPrefixFold(b[p-4:], "http://") && wordStart(b, p-4):
+				start = p - 4
+			case p >= 5 && hasPrefixFold(b[p-5:], "https://") && wordStart(b, p-5):
+				start = p - 5
+			}
+		} else if p >= 3 && hasPrefixFold(b[p-3:], "www.") && p+1 < len(b) && isAlnum(b[p+1]) && nameStart(b, p-3) {
+			start = p - 3
+		}
+		if start < 0 {
+			i = p + 1
+			continue
+		}
+		end := p
 		for end < len(b) && urlByte(b[end]) {
 			end++
 		}
 		fn(trimTail(string(b[start:end])))
-		if end == start {
-			end++
-		}
 		i = end
 	}
 }
 
-// nextStart finds the next URL start at or after i, or -1.
-func nextStart(b []byte, i int) int {
-	for ; i < len(b); i++ {
-		switch c := b[i]; c {
-		case 'h', 'H':
-			if hasPrefixFold(b[i:], "http://") || hasPrefixFold(b[i:], "https://") {
-				if i == 0 || !isAlnum(b[i-1]) {
-					return i
-				}
-			}
-		case 'w', 'W':
-			if hasPrefixFold(b[i:], "www.") && len(b) > i+4 && isAlnum(b[i+4]) && (i == 0 || !(isAlnum(b[i-1]) || b[i-1] == '.' || b[i-1] == '/' || b[i-1] == '@')) {
-				return i
-			}
-		}
+// indexFrom is the index of the first c in b at or after i; len(b) if none.
+func indexFrom(b []byte, i int, c byte) int {
+	if j := bytes.IndexByte(b[i:], c); j >= 0 {
+		return i + j
 	}
-	return -1
+	return len(b)
+}
+
+// wordStart reports whether a URL may start at i: not inside a word
+// ("xhttp://").
+func wordStart(b []byte, i int) bool { return i == 0 || !isAlnum(b[i-1]) }
+
+// nameStart reports whether a bare "www." name may start at i: not inside
+// a word, a longer name, a path or an address.
+func nameStart(b []byte, i int) bool {
+	if i == 0 {
+		return true
+	}
+	c := b[i-1]
+	return !(isAlnum(c) || c == '.' || c == '/' || c == '@')
 }
 
 func hasPrefixFold(b []byte, p string) bool {

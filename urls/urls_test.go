@@ -2,6 +2,7 @@ package urls
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -116,6 +117,9 @@ func FuzzURLs(f *testing.F) {
 	f.Add([]byte(`<a href="http://x.example/&amp;">http://y.example</a><form action=http://z.example>`), true)
 	f.Add([]byte("http://[::1]:80/ http://%zz/ http://0x.0x/ www."), false)
 	f.Fuzz(func(t *testing.T, b []byte, isHTML bool) {
+		if got, want := collect(scanText, b), collect(scanTextReference, b); !slices.Equal(got, want) {
+			t.Fatalf("scanText %q, reference %q", got, want)
+		}
 		s := Set{Limits: Limits{MaxURLs: 20, MaxBytes: 4096}}
 		if isHTML {
 			s.AddHTML("1", b)
@@ -149,4 +153,42 @@ func BenchmarkHostileText(b *testing.B) {
 		var s Set
 		s.AddText("1", text)
 	}
+}
+
+// scanTextReference is the first, byte-by-byte scanner: the fuzz target
+// checks that scanText finds exactly what it finds.
+func scanTextReference(b []byte, fn func(string)) {
+	for i := 0; i < len(b); {
+		start := -1
+		for ; i < len(b) && start < 0; i++ {
+			switch c := b[i]; c {
+			case 'h', 'H':
+				if (hasPrefixFold(b[i:], "http://") || hasPrefixFold(b[i:], "https://")) && (i == 0 || !isAlnum(b[i-1])) {
+					start = i
+				}
+			case 'w', 'W':
+				if hasPrefixFold(b[i:], "www.") && len(b) > i+4 && isAlnum(b[i+4]) && (i == 0 || !(isAlnum(b[i-1]) || b[i-1] == '.' || b[i-1] == '/' || b[i-1] == '@')) {
+					start = i
+				}
+			}
+		}
+		if start < 0 {
+			return
+		}
+		end := start
+		for end < len(b) && urlByte(b[end]) {
+			end++
+		}
+		fn(trimTail(string(b[start:end])))
+		if end == start {
+			end++
+		}
+		i = end
+	}
+}
+
+func collect(scan func([]byte, func(string)), b []byte) []string {
+	var out []string
+	scan(b, func(s string) { out = append(out, s) })
+	return out
 }
