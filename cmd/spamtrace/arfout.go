@@ -54,11 +54,13 @@ func severalInputs(paths []string) bool {
 // the reports are about what it carries).
 func reports(r *record) bool { return r.tr != nil && len(r.attachments) == 0 }
 
+// reportCount counts the reports of a message's records: one on each
+// origin, one on each network hosting its web sites.
 func reportCount(recs []record) int {
 	n := 0
 	for i := range recs {
 		if reports(&recs[i]) {
-			n++
+			n += 1 + len(siteReports(&recs[i]))
 		}
 	}
 	return n
@@ -75,22 +77,34 @@ func writeReports(w io.Writer, r *record, opt *options) bool {
 	if !reports(r) {
 		return true
 	}
+	type report struct {
+		msg             []byte
+		suffix, summary string
+	}
 	var b bytes.Buffer
 	writeARF(&b, r)
-	if opt.outDir != "" {
-		path := filepath.Join(opt.outDir, reportFileName(r))
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(w, "# %s: -out: %s\n", sanitize(recordName(r), 200), sanitize(err.Error(), 300))
-			return false
+	all := []report{{b.Bytes(), "", reportSummary(r)}}
+	for i, sr := range siteReports(r) {
+		var sb bytes.Buffer
+		writeSiteARF(&sb, r, &sr)
+		all = append(all, report{sb.Bytes(), "-site" + strconv.Itoa(i+1),
+			sanitize(recordName(r), 200) + ": report on the web sites " + sanitize(strings.Join(sr.hosts, ", "), 200) + ", to " + sanitize(strings.Join(sr.to, ", "), 200)})
+	}
+	for _, rep := range all {
+		switch {
+		case opt.outDir != "":
+			path := filepath.Join(opt.outDir, strings.TrimSuffix(reportFileName(r), ".eml")+rep.suffix+".eml")
+			if err := os.WriteFile(path, rep.msg, 0o644); err != nil {
+				fmt.Fprintf(w, "# %s: -out: %s\n", sanitize(recordName(r), 200), sanitize(err.Error(), 300))
+				return false
+			}
+			fmt.Fprintf(w, "%s: %s\n", sanitize(path, 300), rep.summary)
+		case r.frame:
+			writeMboxMessage(w, rep.msg)
+		default:
+			w.Write(rep.msg)
 		}
-		fmt.Fprintf(w, "%s: %s\n", sanitize(path, 300), reportSummary(r))
-		return true
 	}
-	if !r.frame {
-		w.Write(b.Bytes())
-		return true
-	}
-	writeMboxMessage(w, b.Bytes())
 	return true
 }
 

@@ -426,7 +426,23 @@ func TestARFAndURLsResolved(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	h, fields, human := readARF(t, out)
+	// Two reports, so an mbox: one on the origin, one to the network that
+	// hosts the advertised site (SpamCop's second report).
+	var reps []string
+	mailbox.ReadPath("-", strings.NewReader(out), nil, func(m mailbox.Message) bool {
+		reps = append(reps, string(m.Data))
+		return true
+	})
+	if len(reps) != 2 {
+		t.Fatalf("%d reports:\n%s", len(reps), out)
+	}
+	sh, sf, shuman := readARF(t, reps[1])
+	if sh.Get("To") != "protect@bt.com" || !strings.Contains(sh.Get("Subject"), "web site advertised in spam: shop.spam.example") ||
+		!slices.Equal(sf.Values("Reported-URI"), []string{"http://shop.spam.example/buy"}) || sf.Get("Source-IP") != "62.239.237.1" ||
+		!strings.Contains(shuman, "- shop.spam.example at 62.239.237.80") || strings.Contains(shuman, "nxdomain") {
+		t.Errorf("site report: To %q Subject %q URIs %v\n%s", sh.Get("To"), sh.Get("Subject"), sf.Values("Reported-URI"), shuman)
+	}
+	h, fields, human := readARF(t, reps[0])
 	if h.Get("To") != "protect@bt.com" || h.Get("Comments") != "" {
 		t.Errorf("To %q Comments %q", h.Get("To"), h.Get("Comments"))
 	}
@@ -435,6 +451,14 @@ func TestARFAndURLsResolved(t *testing.T) {
 	}
 	if !strings.Contains(h.Get("Subject"), "62.239.237.1 (relay.bt.example)") || !strings.Contains(human, "at 62.239.237.80, network 62.239.237.0/24 BT-CORPORATE") || !strings.Contains(human, "abuse contact protect@bt.com") {
 		t.Errorf("Subject %q human:\n%s", h.Get("Subject"), human)
+	}
+
+	outDir := t.TempDir()
+	out, _, _ = runCmd(t, "", append([]string{"-out", outDir}, append(args, path)...)...)
+	files, _ := filepath.Glob(filepath.Join(outDir, "*.eml"))
+	if len(files) != 2 || !strings.HasSuffix(files[0], "fwd-part2-site1.eml") || !strings.HasSuffix(files[1], "fwd-part2.eml") ||
+		!strings.Contains(out, "report on the web sites shop.spam.example, to protect@bt.com") || !strings.Contains(out, "report on 62.239.237.1, to protect@bt.com") {
+		t.Errorf("-out files %v:\n%s", files, out)
 	}
 
 	out, _, _ = runCmd(t, "", append([]string{"-json"}, append(args, path)...)...)
