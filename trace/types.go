@@ -186,25 +186,26 @@ type Trace struct {
 // Lookup is what resolvers found about one hop's sending IP. Claimed values
 // come from the header; observed values come from lookups made now.
 type Lookup struct {
-	IP      netip.Addr // the address looked up (the hop's connecting IP)
-	Claimed string     // the reverse DNS name the receiving MTA recorded then
-	PTR     []string   // observed reverse DNS names now, without the trailing dot
-	FCrDNS  bool       // a PTR name resolves back to the IP
-	// Confirmed is the PTR name that resolves back to the IP (the
-	// forward-confirmed name); "" when none does.
-	Confirmed string
-	Country   string // ISO 3166-1 alpha-2
-	City      string
-	ASN       uint
-	ASOrg     string
-	Registry  string // RIR from IANA's allocations ("arin", "ripe", ...)
-	Special   string // IANA special-purpose registry name, if the IP is special
+	IP       netip.Addr // the address looked up (the hop's connecting IP)
+	Claimed  string     // the reverse DNS name the receiving MTA recorded then
+	PTR      []string   // observed reverse DNS names now, without the trailing dot
+	FCrDNS   bool       // a PTR name resolves back to the IP
+	Country  string     // ISO 3166-1 alpha-2
+	City     string
+	ASN      uint
+	ASOrg    string
+	Registry string // RIR from IANA's allocations ("arin", "ripe", ...)
+	Special  string // IANA special-purpose registry name, if the IP is special
 	// Netblock is the registry's answer for the network, with the abuse
 	// contacts (fallbacks from the forward-confirmed rDNS appended); nil
 	// when not looked up.
 	Netblock *netblock.Netblock
 	DNSBL    []DNSBLListing
 	Errors   []string // each failed lookup, "ptr: ...", "geoip: ..."
+
+	// Confirmed is the PTR name that resolves back to the IP (the
+	// forward-confirmed name); "" when none does.
+	Confirmed string
 }
 
 // DNSBLListing is one blocklist that lists the hop's IP.
