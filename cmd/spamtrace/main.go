@@ -403,8 +403,8 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList) {
 	emit := func(r *record) {
 		j.msgs++
-		if r.err != nil && r.tr == nil {
-			j.readErr = true
+		if r.err != nil && r.tr == nil && r.part == "" {
+			j.readErr = true // an attached message that cannot be read is reported, not an input error
 		}
 		if opt.failSet && r.tr != nil {
 			for _, f := range r.tr.Findings {

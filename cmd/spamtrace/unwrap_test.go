@@ -204,6 +204,21 @@ func TestUnwrapJSON(t *testing.T) {
 	}
 }
 
+// An attached part that is not a message is reported on its record; the
+// run's exit status stays 0.
+func TestUnreadableAttachment(t *testing.T) {
+	carrier := forwardAsAttachment([]string{"this is not a message\r\nat all\r\n"}, []string{"rfc822"})
+	out, _, code := runCmd(t, "", "-json", writeTemp(t, "fwd.eml", carrier))
+	recs := decodeLines(t, out)
+	if code != 0 || len(recs) != 2 || recs[1].AttachedTo == nil || recs[1].Error == "" {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	out, _, code = runCmd(t, "", "-format", "arf", writeTemp(t, "fwd.eml", carrier))
+	if code != 0 || !strings.HasPrefix(out, "# ") || !strings.Contains(out, "fwd.eml part 2: no report: ") {
+		t.Errorf("arf: exit %d:\n%s", code, out)
+	}
+}
+
 func TestDecodedHeaderCharsets(t *testing.T) {
 	msg := "Received: from a.example (a.example [81.2.69.1]) by mx.example.org with SMTP; Tue, 12 Mar 2024 09:14:31 +0000\r\n" +
 		"From: =?KOI8-R?B?8NLJ18XU?= <x@a.example>\r\n" + // "Привет" in KOI8-R
