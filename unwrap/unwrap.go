@@ -179,6 +179,7 @@ type walker struct {
 	out      []Message
 	parts    int
 	unclosed bool // a part's body ended without a closing boundary
+	tooMany  bool // MaxAttached was reached
 }
 
 var errUnclosed = "the multipart body ends without its closing boundary"
@@ -331,7 +332,10 @@ func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, repo
 	if kind != KindNone {
 		m := &w.out[idx]
 		if w.attachedCount() >= w.lim.MaxAttached {
-			w.fail(idx, "unwrap: part %s: more than %d attached messages; not read", at, w.lim.MaxAttached)
+			if !w.tooMany {
+				w.fail(idx, "unwrap: part %s: more than %d attached messages; it and the rest not read", at, w.lim.MaxAttached)
+				w.tooMany = true
+			}
 			return
 		}
 		if m.Nesting+1 > w.lim.MaxNesting {

@@ -219,6 +219,29 @@ func TestUnreadableAttachment(t *testing.T) {
 	}
 }
 
+// Hostile nesting costs a bounded number of traces: messages nested 50
+// deep give the carrier and 4 levels; 300 attachments give 100.
+func TestUnwrapCaps(t *testing.T) {
+	m := "Received: from a.example ([81.2.69.1]) by mx.example.org; Tue, 12 Mar 2024 09:14:31 +0000\r\nSubject: x\r\n\r\nhi\r\n"
+	for range 50 {
+		m = forwardAsAttachment([]string{m}, []string{"rfc822"})
+	}
+	out, _, code := runCmd(t, "", "-json", writeTemp(t, "deep.eml", m))
+	recs := decodeLines(t, out)
+	if code != 0 || len(recs) != 5 || recs[4].AttachedTo.Part != "2.2.2.2" || !strings.Contains(strings.Join(recs[4].MIMEErrors, ";"), "nested deeper than 4") {
+		t.Errorf("deep: exit %d, %d records, last %+v", code, len(recs), recs[len(recs)-1].MIMEErrors)
+	}
+	many := make([]string, 300)
+	for i := range many {
+		many[i] = m[:strings.Index(m, "\r\n\r\n")+4]
+	}
+	out, _, _ = runCmd(t, "", "-json", writeTemp(t, "many.eml", forwardAsAttachment(many, []string{"headers"})))
+	recs = decodeLines(t, out)
+	if len(recs) != 101 || len(recs[0].Attachments) != 100 || len(recs[0].MIMEErrors) != 1 || !strings.Contains(recs[0].MIMEErrors[0], "part 102: more than 100 attached messages") {
+		t.Errorf("many: %d records, %d attachments, errors %v", len(recs), len(recs[0].Attachments), recs[0].MIMEErrors)
+	}
+}
+
 func TestDecodedHeaderCharsets(t *testing.T) {
 	msg := "Received: from a.example (a.example [81.2.69.1]) by mx.example.org with SMTP; Tue, 12 Mar 2024 09:14:31 +0000\r\n" +
 		"From: =?KOI8-R?B?8NLJ18XU?= <x@a.example>\r\n" + // "Привет" in KOI8-R
