@@ -68,6 +68,8 @@ func TestUnwrapCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := make([]string, len(msgs))
+	names := make([]string, len(msgs))
+	ham := make([]bool, len(msgs))
 	for i, m := range msgs {
 		s := strings.ReplaceAll(m.Text, "\r\n", "\n")
 		if strings.HasPrefix(s, "From ") {
@@ -75,8 +77,32 @@ func TestUnwrapCorpus(t *testing.T) {
 				s = s[j+1:]
 			}
 		}
-		texts[i] = s
+		texts[i], names[i], ham[i] = s, m.Path, m.IsHam()
 	}
+	checkForwarded(t, texts, names, ham)
+}
+
+// The same for a directory of .eml files (SPAMTRACE_MODERN, e.g. the
+// modern corpus), line endings as they are.
+func TestUnwrapModern(t *testing.T) {
+	dir := os.Getenv("SPAMTRACE_MODERN")
+	if dir == "" {
+		t.Skip("SPAMTRACE_MODERN not set")
+	}
+	var texts, names []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
+			b, err := os.ReadFile(p)
+			if err == nil && !strings.HasPrefix(string(b), "From ") {
+				texts, names = append(texts, string(b)), append(names, p)
+			}
+		}
+		return nil
+	})
+	checkForwarded(t, texts, names, make([]bool, len(texts)))
+}
+
+func checkForwarded(t *testing.T, texts, names []string, ham []bool) {
 	base := t.TempDir()
 	write := func(sub string, i int, s string) {
 		d := filepath.Join(base, sub)
@@ -125,14 +151,14 @@ func TestUnwrapCorpus(t *testing.T) {
 	}
 	withURLs := map[bool][2]int{}
 	for i, r := range alone {
-		c := withURLs[msgs[i].IsHam()]
+		c := withURLs[ham[i]]
 		c[1]++
 		if len(r.URLs) > 0 {
 			c[0]++
 		}
-		withURLs[msgs[i].IsHam()] = c
+		withURLs[ham[i]] = c
 	}
-	t.Logf("messages with a URL: spam %d of %d, ham %d of %d", withURLs[false][0], withURLs[false][1], withURLs[true][0], withURLs[true][1])
+	t.Logf("messages with a URL: %d of %d not labelled ham, %d of %d ham", withURLs[false][0], withURLs[false][1], withURLs[true][0], withURLs[true][1])
 	for _, sub := range []string{"rfc822", "rfc822-base64", "headers", "arf", "five"} {
 		recs := traceDir(sub)
 		carriers, attached, nested, sameOrigin, sameFindings, shown := 0, 0, 0, 0, 0, 0
@@ -162,7 +188,7 @@ func TestUnwrapCorpus(t *testing.T) {
 			}
 			if (!o || !f) && shown < 3 {
 				shown++
-				t.Logf("%s: %s part %s (%s) differs:\n attached %s %s\n alone    %s %s", sub, a.File, a.AttachedTo.Part, msgs[i].Path, a.Origin, a.Findings, w.Origin, w.Findings)
+				t.Logf("%s: %s part %s (%s) differs:\n attached %s %s\n alone    %s %s", sub, a.File, a.AttachedTo.Part, names[i], a.Origin, a.Findings, w.Origin, w.Findings)
 			}
 		}
 		t.Logf("%-14s carriers %5d, attached traced %5d of %d (and %d nested), same origin %5d, same findings %5d",
