@@ -14,6 +14,18 @@
 // always count from the top-level message, so "2.3" names the same part
 // whichever message it is read from.
 //
+// # Leniencies
+//
+// The third part of a feedback report (multipart/report;
+// report-type=feedback-report, RFC 5965 section 2) is read as the reported
+// message whatever its Content-Type says. A part of a multipart/digest
+// without a Content-Type is a message (RFC 2046 section 5.1.5). A few
+// unregistered labels (text/rfc822, message/rfc822-headers, …) are read as
+// what they can only mean. Only the Content-* fields of a header are read,
+// so a malformed field elsewhere does not hide the parts. A body cut before
+// its closing boundary keeps the parts read so far, with an error. A
+// text/rfc822-headers part keeps its header block only.
+//
 // # Limits
 //
 // MIME is read with go-message's reader (transfer encodings decoded, text
@@ -149,15 +161,17 @@ func (k Kind) String() string {
 }
 
 // carriers maps the media types that carry a message to what they carry.
+// The last four are not registered types; they are read leniently, since a
+// part so labelled can only be meant as a message or a header block.
 var carriers = map[string]Kind{
 	"message/rfc822":         KindMessage, // RFC 2046 section 5.2.1
 	"message/global":         KindMessage, // RFC 6532 section 3.7
 	"text/rfc822-headers":    KindHeaders, // RFC 6522 section 4 (was RFC 3462)
-	"message/rfc822-headers": KindHeaders, // seen in the wild for the above
 	"message/global-headers": KindHeaders, // RFC 6533 section 6.3
-	"text/rfc822":            KindMessage, // seen in the wild
-	"application/rfc822":     KindMessage, // seen in the wild
-	"message/x-rfc822":       KindMessage, // seen in the wild
+	"message/rfc822-headers": KindHeaders,
+	"text/rfc822":            KindMessage,
+	"application/rfc822":     KindMessage,
+	"message/x-rfc822":       KindMessage,
 }
 
 // CarrierKind reports whether a part of media type mediaType (lower case,
