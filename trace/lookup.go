@@ -263,6 +263,7 @@ func (l *Lookups) resolveHop(ctx context.Context, tr *Trace, h *Hop) {
 				}
 			}
 			if lk.FCrDNS {
+				lk.Confirmed = n
 				break
 			}
 		}

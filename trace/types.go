@@ -225,6 +225,10 @@ type Lookup struct {
 	Netblock *netblock.Netblock
 	DNSBL    []DNSBLListing
 	Errors   []string // each failed lookup, "ptr: ...", "geoip: ..."
+
+	// Confirmed is the PTR name that resolves back to the IP (the
+	// forward-confirmed name); "" when none does.
+	Confirmed string
 }
 
 // DNSBLListing is one blocklist that lists the hop's IP.

@@ -34,10 +34,7 @@ func dotString(s string) string {
 // links are red and dashed, the origin green, unverifiable hops grey and
 // hops with medium or high findings red.
 func writeDOT(w io.Writer, r *record) {
-	name := r.file
-	if r.position > 0 {
-		name = fmt.Sprintf("%s #%d", r.file, r.position)
-	}
+	name := recordName(r)
 	fmt.Fprintf(w, "digraph spamtrace {\n  label=%s;\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n", dotString(name))
 	if r.tr == nil {
 		fmt.Fprintf(w, "  error [label=%s, color=red];\n}\n", dotString(r.err.Error()))

@@ -159,23 +159,16 @@ const (
 
 // sectionID names a message's section from its file and position, so a
 // worker can link to it without knowing the message's place in the run.
-func sectionID(file string, position int) string {
+func sectionID(file string, position int, part string) string {
 	h := fnv.New64a()
 	io.WriteString(h, file)
-	fmt.Fprintf(h, "\x00%d", position)
+	fmt.Fprintf(h, "\x00%d\x00%s", position, part)
 	return "m" + strconv.FormatUint(h.Sum64(), 36)
-}
-
-func recordName(r *record) string {
-	if r.position > 0 {
-		return fmt.Sprintf("%s #%d", r.file, r.position)
-	}
-	return r.file
 }
 
 // newHTMLMessage builds a message's section from its record.
 func newHTMLMessage(r *record) *htmlMessage {
-	m := &htmlMessage{ID: sectionID(r.file, r.position), Name: sanitize(recordName(r), htmlShort)}
+	m := &htmlMessage{ID: sectionID(r.file, r.position, r.part), Name: sanitize(recordName(r), htmlShort)}
 	if r.err != nil {
 		m.Err = sanitize(r.err.Error(), htmlLong)
 	}

@@ -43,7 +43,7 @@ func TestNoOrigin(t *testing.T) {
 		}
 		var text, arf, dot bytes.Buffer
 		writeText(&text, r, false)
-		writeARF(&arf, r, []byte("Subject: hi\r\n\r\n"))
+		writeARF(&arf, r)
 		writeDOT(&dot, r)
 		if !strings.Contains(text.String(), "Origin: none") || strings.Contains(text.String(), "at hop 0") {
 			t.Errorf("%s: text\n%s", name, text.String())

@@ -62,6 +62,8 @@ type options struct {
 	workers  int
 	color    bool
 	progress bool
+	arfMbox  bool   // ARF reports go out as an mbox (several inputs)
+	outDir   string // -out: one .eml file per ARF report
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -94,6 +96,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		failOn   = fs.String("fail-on", "", "exit 1 when a finding reaches this severity: info, low, medium or high")
 		workers  = fs.Int("workers", runtime.NumCPU(), "messages traced in parallel")
 		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile to this file (for measuring the tool itself)")
+		outDir   = fs.String("out", "", "write each abuse report to a .eml file of its own in this directory (implies -format arf)")
 		trusted  listFlag
 		local    listFlag
 		trustedH listFlag
@@ -128,6 +131,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		opt.format = "json"
 	}
+	if code := setOut(&opt, *outDir, stderr); code != 0 {
+		return code
+	}
 	switch opt.format {
 	case "":
 		opt.format = "text"
@@ -153,6 +159,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		usage(fs, stderr)
 		return 2
 	}
+	opt.arfMbox = severalInputs(paths)
 	tracer := &trace.Tracer{LocalDomains: local, TrustedHosts: trustedH}
 	for _, t := range trusted {
 		p, err := parsePrefix(t)
@@ -306,8 +313,9 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	var pc pace
 	// enough for the chunks of the jobs in flight at their usual size
 	bufs := make(bufferList, 2*(cap(jobs)+cap(ordered)+opt.workers+1))
-	// Data is only read while the worker traces and encodes it.
-	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
+	// Data is only read while the worker traces and encodes it. Bodies
+	// are read for the attached messages and the URLs.
+	mopt := &mailbox.Options{Borrow: true}
 	lookupJS := lk.lookupJSON()
 	html := newHTMLRun(opt.format, out)
 	var wg sync.WaitGroup
@@ -397,10 +405,10 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 
 // work reads, traces and encodes the messages of a job's files.
 func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList) {
-	emit := func(r *record, raw []byte) {
+	emit := func(r *record) {
 		j.msgs++
-		if r.err != nil && r.tr == nil {
-			j.readErr = true
+		if r.err != nil && r.tr == nil && r.part == "" {
+			j.readErr = true // an attached message that cannot be read is reported, not an input error
 		}
 		if opt.failSet && r.tr != nil {
 			for _, f := range r.tr.Findings {
@@ -418,7 +426,9 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		case "dot":
 			writeDOT(byteSink{j.out}, r)
 		case "arf":
-			writeARF(byteSink{j.out}, r, raw)
+			if !writeReports(byteSink{j.out}, r, opt) {
+				j.readErr = true
+			}
 		case "html":
 			j.html = append(j.html, writeHTMLMessage(byteSink{j.out}, r))
 		}
@@ -435,13 +445,17 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 	}
 	for _, in := range j.inputs {
 		if in.err != nil {
-			emit(&record{file: in.path, err: in.err}, nil)
+			emit(&record{file: in.path, err: in.err})
 			continue
 		}
 		start := time.Now()
 		mailbox.ReadPath(in.path, stdin, mopt, func(m mailbox.Message) bool {
-			r := traceOne(ctx, tracer, &m)
-			emit(&r, m.Data)
+			recs := traceAll(ctx, tracer, &m)
+			frame := opt.arfMbox || m.Position > 0 || reportCount(recs) > 1
+			for i := range recs {
+				recs[i].frame = frame
+				emit(&recs[i])
+			}
 			return ctx.Err() == nil
 		})
 		pc.add(time.Since(start))

@@ -75,10 +75,7 @@ func sevColor(s trace.Severity) string {
 // writeText prints the report a person reads.
 func writeText(w io.Writer, r *record, color bool) {
 	p := painter{color}
-	name := r.file
-	if r.position > 0 {
-		name = fmt.Sprintf("%s #%d", r.file, r.position)
-	}
+	name := recordName(r)
 	fmt.Fprintf(w, "%s %s\n", p.paint("1", "=="), p.paint("1", sanitize(name, 200)))
 	if r.tr == nil {
 		fmt.Fprintf(w, "error: %s\n\n", sanitize(r.err.Error(), 300))
@@ -86,7 +83,7 @@ func writeText(w io.Writer, r *record, color bool) {
 	}
 	tr := r.tr
 	h := tr.Header
-	for _, kv := range [][2]string{{"From", h.From}, {"To", h.To}, {"Subject", h.Subject}, {"Date", h.Date}, {"Message-ID", h.MessageID}, {"Return-Path", h.ReturnPath}} {
+	for _, kv := range headerLines(&h) {
 		if kv[1] != "" {
 			fmt.Fprintf(w, "%-12s %s\n", kv[0]+":", sanitize(kv[1], 160))
 		}
@@ -94,6 +91,7 @@ func writeText(w io.Writer, r *record, color bool) {
 	if d := envelopeMismatch(tr); d != "" {
 		fmt.Fprintf(w, "%-12s %s\n", "Note:", d)
 	}
+	writeAttachedText(w, r)
 	fmt.Fprintln(w)
 
 	if len(tr.Hops) == 0 {
@@ -182,6 +180,7 @@ func writeText(w io.Writer, r *record, color bool) {
 			}
 		}
 	}
+	writeURLsText(w, r, p)
 	for _, e := range tr.HeaderErrors {
 		fmt.Fprintf(w, "header: %s\n", sanitize(e, 200))
 	}
