@@ -49,11 +49,6 @@ func main() {
 	os.Exit(code)
 }
 
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
-
 type options struct {
 	format   string
 	summary  bool
@@ -91,36 +86,35 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		jsonOut  = fs.Bool("json", false, "print JSON Lines, one object per message (same as -format json)")
 		format   = fs.String("format", "", "output format: text, json, dot or arf (default text)")
 		summary  = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
-		failOn   = fs.String("fail-on", "", "exit 1 when a finding reaches this severity: info, low, medium or high")
-		workers  = fs.Int("workers", runtime.NumCPU(), "messages traced in parallel")
+		version  = fs.Bool("version", false, "print the version and exit")
+		failOn   string
+		workers  = runtime.NumCPU()
 		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile to this file (for measuring the tool itself)")
-		trusted  listFlag
-		local    listFlag
-		trustedH listFlag
+		trusted  = listFlag{check: checkPrefix}
+		local    = listFlag{check: checkDomain}
+		trustedH = listFlag{check: checkDomain}
 	)
+	fs.Var(checked(&failOn, checkOneOf("info", "low", "medium", "high")), "fail-on", "exit 1 when a finding reaches this severity: info, low, medium or high")
+	fs.Var(atLeast(&workers, 1), "workers", "messages traced in parallel")
 	fs.Var(&trusted, "trusted", "a trusted network (CIDR or address); repeatable")
 	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
 	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
 	lookups := addLookupFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseArgs(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(fs, stdout)
 			return 0
 		}
 		fmt.Fprintln(stderr, "spamtrace:", err)
-		usage(fs, stderr)
+		fmt.Fprintln(stderr, "usage: spamtrace [flags] PATH... (spamtrace -help lists the flags)")
 		return 2
 	}
-	opt := options{format: *format, summary: *summary, workers: *workers}
-	if *cpuProf != "" {
-		f, err := os.Create(*cpuProf)
-		if err != nil {
-			fmt.Fprintln(stderr, "spamtrace:", err)
-			return 2
-		}
-		pprof.StartCPUProfile(f)
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	if *version {
+		fmt.Fprintln(stdout, versionLine())
+		return 0
 	}
+	opt := options{format: *format, summary: *summary, workers: workers}
 	if *jsonOut {
 		if opt.format != "" && opt.format != "json" {
 			fmt.Fprintln(stderr, "spamtrace: -json conflicts with -format", opt.format)
@@ -136,38 +130,39 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "spamtrace: unknown -format %q (want text, json, dot or arf)\n", opt.format)
 		return 2
 	}
-	if *failOn != "" {
-		s, ok := trace.ParseSeverity(*failOn)
-		if !ok {
-			fmt.Fprintf(stderr, "spamtrace: unknown -fail-on severity %q (want info, low, medium or high)\n", *failOn)
-			return 2
-		}
-		opt.failOn, opt.failSet = s, true
+	if failOn != "" {
+		opt.failOn, _ = trace.ParseSeverity(failOn)
+		opt.failSet = true
 	}
-	if opt.workers < 1 {
-		opt.workers = 1
-	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "spamtrace: no input: give message files, directories, mboxes, Maildirs or -")
 		usage(fs, stderr)
 		return 2
 	}
-	tracer := &trace.Tracer{LocalDomains: local, TrustedHosts: trustedH}
-	for _, t := range trusted {
-		p, err := parsePrefix(t)
+	if err := lookups.check(); err != nil {
+		fmt.Fprintln(stderr, "spamtrace:", err)
+		return 2
+	}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
 		if err != nil {
-			fmt.Fprintf(stderr, "spamtrace: -trusted %q: %v\n", t, err)
+			fmt.Fprintln(stderr, "spamtrace: -cpuprofile:", err)
 			return 2
 		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	tracer := &trace.Tracer{LocalDomains: local.vals, TrustedHosts: trustedH.vals}
+	for _, t := range trusted.vals {
+		p, _ := parsePrefix(t) // checked when the flag was set
 		tracer.TrustedNetworks = append(tracer.TrustedNetworks, p)
 	}
-	closeLookups, err := lookups.apply(tracer)
+	closeLookups, err := lookups.apply(tracer, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "spamtrace:", err)
 		return 2
 	}
-	if lookups.on && opt.workers < 16 {
+	if lookups.network && opt.workers < 16 {
 		// lookups wait on the network, not the CPU
 		opt.workers = 16
 	}
