@@ -16,6 +16,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 )
 
 // ErrNotAnswering is the error of a question the breaker did not send.
@@ -41,7 +42,8 @@ type Breaker struct {
 }
 
 type state struct {
-	unanswered int
+	unanswered int // in a row
+	timeouts   int // in all
 	open       bool
 }
 
@@ -70,6 +72,10 @@ func (b *Breaker) DialContext(ctx context.Context, network, address string) (net
 		return nil, err
 	}
 	wc := &conn{Conn: c, b: b, st: st, addr: address}
+	// The resolver stops waiting when its caller's context ends, but the
+	// read it started waits on until the resolver's own time-out (5 s):
+	// end the read too, and count the question as unanswered.
+	wc.stop = context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
 	if pc, ok := c.(net.PacketConn); ok {
 		// The resolver frames UDP and TCP differently and tells them
 		// apart by this interface.
@@ -111,6 +117,7 @@ func (b *Breaker) answered(st *state) {
 func (b *Breaker) timedOut(st *state, addr string) {
 	b.mu.Lock()
 	st.unanswered++
+	st.timeouts++
 	opened := !st.open && st.unanswered >= b.limit()
 	if opened {
 		st.open = true
@@ -130,6 +137,12 @@ type conn struct {
 	st   *state
 	addr string
 	done bool
+	stop func() bool
+}
+
+func (c *conn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
 
 func (c *conn) Read(p []byte) (int, error) {
