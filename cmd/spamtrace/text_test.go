@@ -42,8 +42,8 @@ func TestTextReportFits100Columns(t *testing.T) {
 	for _, want := range []string{
 		"[2001:0db8:85a3:0000:0000:8a2e:0370:7334]", // IPv6 whole, never cut
 		"[2603:10a6:208:12f::ffff:abcd:1234]",
-		"rDNS unknown",                        // recorded as unknown, said so
-		"HELO a-very-long-client-name",        // the name labelled as HELO
+		"rDNS unknown",                                       // recorded as unknown, said so
+		"HELO a-very-long-client-name",                       // the name labelled as HELO
 		"by DB9PR04MB5678.eurprd04.prod.outlook.example.com", // host names whole
 	} {
 		if !strings.Contains(out, want) {
