@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -55,8 +56,9 @@ type options struct {
 	failOn   trace.Severity
 	failSet  bool
 	workers  int
-	color    bool
-	progress bool
+	color    bool // stdout is a terminal (and NO_COLOR is not set)
+	ttyOut   bool // stdout is a terminal
+	progress bool // stderr is a terminal
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -167,8 +169,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		opt.workers = 16
 	}
 	defer closeLookups()
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
-		opt.color = true
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opt.ttyOut = true
+		opt.color = os.Getenv("NO_COLOR") == ""
 	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opt.progress = true
@@ -204,6 +207,7 @@ type job struct {
 	out     *[]byte      // the chunk being filled, from the buffer list
 	chunks  chan *[]byte // full chunks, in order; closed when the job is done
 	sum     *summary     // the job's share of -summary (nil without it)
+	notes   []notRead    // files not read, for stderr and -summary
 	msgs    int          // messages in the files
 	readErr bool         // some message could not be read at all
 	failed  bool         // some finding reached -fail-on
@@ -218,7 +222,40 @@ func newJob() *job { return &job{chunks: make(chan *[]byte, maxChunks)} }
 
 type input struct {
 	path string
-	err  error // the path could not be listed
+	err  error // the path could not be listed, or the walk skipped it
+	size int64 // bytes, for progress (0 when progress is off)
+}
+
+// notRead is a file the run did not trace: skipped by the walk (a fifo, a
+// dangling link) or unreadable. Each is named on stderr and counted in
+// -summary.
+type notRead struct {
+	path   string
+	reason string // the -summary key: "a named pipe (fifo)", "permission denied", ...
+	err    error
+}
+
+func (n notRead) String() string {
+	var se *mailbox.SkippedError
+	if errors.As(n.err, &se) {
+		return "spamtrace: skipped " + n.path + ": " + strings.TrimPrefix(se.Error(), "mailbox: skipped "+n.path+": ")
+	}
+	return "spamtrace: not read: " + n.err.Error()
+}
+
+// notReadOf describes why a file could not be read at all.
+func notReadOf(path string, err error) notRead {
+	reason := "read error"
+	var se *mailbox.SkippedError
+	switch {
+	case errors.As(err, &se):
+		reason = se.Reason
+	case errors.Is(err, fs.ErrPermission):
+		reason = "permission denied"
+	case errors.Is(err, fs.ErrNotExist):
+		reason = "no such file"
+	}
+	return notRead{path: path, reason: reason, err: err}
 }
 
 // pace sizes the jobs from how long files have taken so far: small, quick
@@ -303,6 +340,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	// Data is only read while the worker traces and encodes it.
 	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
 	lookupJS := lk.lookupJSON()
+	progress := newProgress(stderr, opt.progress)
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {
 		wg.Add(1)
@@ -310,7 +348,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			defer wg.Done()
 			for j := range jobs {
 				j.out = bufs.get()
-				work(ctx, tracer, j, stdin, mopt, opt, lookupJS, &pc, bufs)
+				work(ctx, tracer, j, stdin, mopt, opt, lookupJS, &pc, bufs, progress)
 				if len(*j.out) > 0 {
 					j.chunks <- j.out
 				} else {
@@ -332,12 +370,20 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			if ctx.Err() != nil {
 				return false
 			}
-			j.inputs = append(j.inputs, input{path, err})
+			in := input{path: path, err: err}
+			if opt.progress && err == nil && path != "-" {
+				if st, err := os.Stat(path); err == nil {
+					in.size = st.Size()
+				}
+				progress.found(in.size)
+			}
+			j.inputs = append(j.inputs, in)
 			if len(j.inputs) >= pc.batch() {
 				send()
 			}
 			return true
 		})
+		progress.walkDone()
 		if len(j.inputs) > 0 {
 			send()
 		}
@@ -345,15 +391,18 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		close(ordered)
 	}()
 	var (
-		sum      summary
-		messages int
-		failed   bool
-		readErr  bool
-		progress = newProgress(stderr, opt.progress)
+		sum     summary
+		failed  bool
+		readErr bool
 	)
 	for j := range ordered {
 		for c := range j.chunks {
-			out.Write(*c)
+			if opt.ttyOut {
+				// the report and the bar share the terminal
+				progress.pause(func() { out.Write(*c); out.Flush() })
+			} else {
+				out.Write(*c)
+			}
 			bufs.put(c)
 		}
 		readErr = readErr || j.readErr
@@ -361,13 +410,20 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		if j.sum != nil {
 			sum.merge(j.sum)
 		}
-		for range j.msgs {
-			messages++
-			progress.tick(messages)
+		if len(j.notes) > 0 {
+			out.Flush()
+			progress.pause(func() {
+				for _, n := range j.notes {
+					fmt.Fprintln(stderr, n)
+				}
+			})
+			for _, n := range j.notes {
+				sum.notRead(n.reason)
+			}
 		}
 	}
 	wg.Wait()
-	progress.done()
+	progress.finish()
 	if opt.summary {
 		w := io.Writer(out)
 		if opt.format == "json" {
@@ -387,11 +443,14 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 }
 
 // work reads, traces and encodes the messages of a job's files.
-func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList) {
+func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList, progress *progress) {
 	emit := func(r *record, raw []byte) {
 		j.msgs++
 		if r.err != nil && r.tr == nil {
 			j.readErr = true
+			if r.position == 0 {
+				j.notes = append(j.notes, notReadOf(r.file, r.err))
+			}
 		}
 		if opt.failSet && r.tr != nil {
 			for _, f := range r.tr.Findings {
@@ -423,16 +482,28 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		}
 	}
 	for _, in := range j.inputs {
+		var skipped *mailbox.SkippedError
+		if errors.As(in.err, &skipped) {
+			j.notes = append(j.notes, notReadOf(in.path, in.err))
+			continue
+		}
 		if in.err != nil {
 			emit(&record{file: in.path, err: in.err}, nil)
 			continue
 		}
 		start := time.Now()
+		var credited int64 // bytes of the file counted as read
 		mailbox.ReadPath(in.path, stdin, mopt, func(m mailbox.Message) bool {
 			r := traceOne(ctx, tracer, &m)
 			emit(&r, m.Data)
+			if end := min(m.End, in.size); end > credited {
+				progress.read(end - credited)
+				credited = end
+			}
 			return ctx.Err() == nil
 		})
+		progress.read(in.size - credited)
+		progress.fileDone()
 		pc.add(time.Since(start))
 	}
 }
