@@ -97,9 +97,10 @@ func (p *progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	total, done := p.total.Load(), p.done.Load()
-	if !p.walked.Load() {
-		// The bar ends when it reaches its maximum: keep it short of
-		// that while the total may still grow.
+	if !p.walked.Load() || p.filesDone.Load() < p.files.Load() {
+		// The bar ends for good when it reaches its maximum: keep it
+		// short of that while the total may grow and while files remain
+		// (a fifo or an empty file adds no bytes).
 		total++
 	}
 	total = max(total, 1)

@@ -70,6 +70,13 @@ func TestResolveFlags(t *testing.T) {
 	if l.Netblock == nil || l.Netblock.Prefix != "62.239.237.0/24" || l.Netblock.Abuse[0].Email != "protect@bt.com" {
 		t.Errorf("netblock = %+v (error %q)", l.Netblock, l.Error)
 	}
+	// A registry without the network: its error once prefixed, not
+	// "netblock: netblock: ...".
+	empty, _ := whoisLoopback(t, func(string) string { return "% no entries found\n" })
+	out, _, _ = runCmd(t, "", "-json", "-resolve", "-dns-server", pc.LocalAddr().String(), "-whois-server", empty, path)
+	if !strings.Contains(out, `"error":"netblock: no network found`) || strings.Contains(out, "netblock: netblock") {
+		t.Errorf("lookup error: %s", out[strings.Index(out, `"lookup"`):])
+	}
 	// Lookup flags without -resolve are a usage error.
 	if _, _, code := runCmd(t, "", "-dnsbl", "zen.example", path); code != 2 {
 		t.Errorf("-dnsbl without -resolve: exit %d", code)
@@ -135,8 +142,8 @@ func TestResolveSilentDNSServer(t *testing.T) {
 		} else if !strings.Contains(e, "ptr: ") {
 			t.Errorf("lookup error %q", e)
 		}
-		if strings.Contains(e, "netblock: netblock:") {
-			t.Errorf("doubled prefix: %q", e)
+		if strings.Contains(e, "netblock: netblock:") || !strings.Contains(e, "; netblock: ") {
+			t.Errorf("want one netblock: prefix on the netblock error: %q", e)
 		}
 	}
 	// The questions in flight when the breaker opened (at most the
