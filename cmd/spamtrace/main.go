@@ -4,10 +4,11 @@
 //
 // Usage:
 //
-//	spamtrace [flags] PATH...
+//	spamtrace [flags] PATH... [flags]
 //
 // PATH is a message file, a directory (searched recursively), an mbox file,
-// a Maildir folder, or "-" for standard input.
+// a Maildir folder, or "-" for standard input. Flags may come before or
+// after the paths; "--" ends them.
 //
 // Exit status: 0 when the run is done; 1 when -fail-on is set and some
 // finding reaches that severity; 2 on a usage error or when an input could
@@ -62,13 +63,15 @@ type options struct {
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprintf(w, `usage: spamtrace [flags] PATH...
+	fmt.Fprintf(w, `usage: spamtrace [flags] PATH... [flags]
        spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...
+       spamtrace -version
 
 PATH is a message file, a directory (recursive), an mbox file, a Maildir
-folder, or - for standard input.
+folder, or - for standard input. Flags may follow the paths; -- ends them.
 
 Exit status: 0 done; 1 a finding reached -fail-on; 2 usage or I/O error.
+spamtrace whois: 0 every lookup found its network; 1 some failed; 2 usage.
 
 Flags:
 `)
