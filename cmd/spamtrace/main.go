@@ -451,7 +451,10 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		j.msgs++
 		if r.err != nil && r.tr == nil {
 			j.readErr = true
-			if r.position == 0 {
+			var pe *fs.PathError
+			if r.position == 0 && errors.As(r.err, &pe) {
+				// the file itself could not be read (not a header
+				// without fields, which has its record)
 				j.notes = append(j.notes, notReadOf(r.file, r.err))
 			}
 		}

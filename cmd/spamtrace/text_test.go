@@ -149,6 +149,9 @@ func TestWrapLine(t *testing.T) {
 		{"aaa bbb ccc ddd", 8, 2, "aaa bbb\n  ccc\n  ddd\n"},
 		{"  lead word1 word2", 12, 4, "  lead word1\n    word2\n"},
 		{"x abcdefghijklmnop", 8, 2, "x\n  abcdef\n  ghijkl\n  mnop\n"},
+		// a title with a path longer than the line: the path starts on
+		// the title's line and is cut there
+		{"== /a/very/long/path/name/that/goes", 20, 3, "== /a/very/long/path\n   /name/that/goes\n"},
 		{"\033[1mbold\033[0m and more", 9, 0, "\033[1mbold\033[0m and\nmore\n"},
 		{"日本語 日本語", 8, 0, "日本語\n日本語\n"},
 	} {

@@ -86,14 +86,18 @@ func wrapLine(s string, width, indent int) string {
 		case col+len(sep)+ww <= width:
 			b.WriteString(sep)
 			col += len(sep)
+		case ww > width-indent && col+len(sep) < width-8:
+			// it is cut wherever it starts: start it here
+			b.WriteString(sep)
+			col += len(sep)
 		default:
 			b.WriteString("\n")
 			b.WriteString(pad)
 			col = indent
 		}
 		lineStart = false
-		// a word wider than the room left on a fresh line is cut
-		for col+ww > width && ww > width-indent {
+		// a word wider than a whole line is cut
+		for col+ww > width {
 			head, tail := cutWidth(word, width-col)
 			b.WriteString(head)
 			b.WriteString("\n")

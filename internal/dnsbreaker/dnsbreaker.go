@@ -7,8 +7,9 @@
 // time-out (5 s, twice) for every question of every message.
 //
 // A server that answers anything (NXDOMAIN and SERVFAIL included) resets
-// its count. An open breaker stays open for the Breaker's lifetime (one
-// run). A Breaker is safe for concurrent use.
+// its count. When the breaker opens, the questions still waiting on that
+// server are ended too. An open breaker stays open for the Breaker's
+// lifetime (one run). A Breaker is safe for concurrent use.
 package dnsbreaker
 
 import (
@@ -45,6 +46,7 @@ type state struct {
 	unanswered int // in a row
 	timeouts   int // in all
 	open       bool
+	live       map[*conn]struct{} // exchanges under way
 }
 
 func (b *Breaker) limit() int {
@@ -72,6 +74,12 @@ func (b *Breaker) DialContext(ctx context.Context, network, address string) (net
 		return nil, err
 	}
 	wc := &conn{Conn: c, b: b, st: st, addr: address}
+	b.mu.Lock()
+	if st.live == nil {
+		st.live = map[*conn]struct{}{}
+	}
+	st.live[wc] = struct{}{}
+	b.mu.Unlock()
 	// The resolver stops waiting when its caller's context ends, but the
 	// read it started waits on until the resolver's own time-out (5 s):
 	// end the read too, and count the question as unanswered.
@@ -121,6 +129,11 @@ func (b *Breaker) timedOut(st *state, addr string) {
 	opened := !st.open && st.unanswered >= b.limit()
 	if opened {
 		st.open = true
+		// Questions sent while the count was still running would wait
+		// out their whole time-out: end them now.
+		for c := range st.live {
+			c.Conn.SetDeadline(time.Now())
+		}
 	}
 	n := st.unanswered
 	b.mu.Unlock()
@@ -142,6 +155,9 @@ type conn struct {
 
 func (c *conn) Close() error {
 	c.stop()
+	c.b.mu.Lock()
+	delete(c.st.live, c)
+	c.b.mu.Unlock()
 	return c.Conn.Close()
 }
 
