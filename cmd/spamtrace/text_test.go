@@ -212,3 +212,48 @@ func TestTextOnA100ColumnTerminal(t *testing.T) {
 		os.WriteFile(path, []byte(plain), 0o644)
 	}
 }
+
+// Whatever a header holds, a wrapped line fits, loses no text and never
+// splits a colour code.
+func FuzzWrapLine(f *testing.F) {
+	for _, s := range []string{"", "a b c", wideMessage, "== " + strings.Repeat("x", 300), "\033[1;32mtrusted\033[0m  " + strings.Repeat("日本 ", 40), "\xff\xfe \u202e bidi", "   ", "a\u0301\u0301\u0301 " + strings.Repeat("e\u0301", 120)} {
+		f.Add(s, 20)
+	}
+	f.Fuzz(func(t *testing.T, raw string, indent int) {
+		indent = (indent%70 + 70) % 70
+		s := sanitize(raw, 500)
+		if indent%2 == 0 {
+			s = painter{true}.paint("1", s) + " tail"
+		}
+		out := wrapLine(s, textWidth, indent)
+		if !strings.HasSuffix(out, "\n") {
+			t.Fatalf("no final newline: %q", out)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if w := visibleWidth(l); w > textWidth {
+				t.Fatalf("line of %d columns: %q", w, l)
+			}
+		}
+		if strings.Join(strings.Fields(stripANSI(out)), "") != strings.Join(strings.Fields(stripANSI(s)), "") {
+			t.Fatalf("text changed:\n%q\n%q", s, out)
+		}
+		if strings.Count(out, "\033[") != strings.Count(s, "\033[") {
+			t.Fatalf("colour codes split: %q", out)
+		}
+	})
+}
+
+// 10,000 Received fields: the report does not say the message began at
+// the last hop read.
+func TestHopCapReport(t *testing.T) {
+	msg := strings.Repeat("Received: from localhost (localhost [127.0.0.1]) by mx.example.org; Tue, 12 Mar 2024 09:14:31 +0000\r\n", 10000) + "Subject: loop\r\n\r\n"
+	out, _, code := runCmd(t, msg, "-")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "at least 9900 older hops were not read") || strings.Contains(flat, "the message began there") {
+		t.Errorf("report:\n%s", out[strings.Index(out, "Origin:"):])
+	}
+	checkWidth(t, "report", out)
+}
