@@ -374,9 +374,9 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 				return false
 			}
 			in := input{path: path, err: err}
-			if opt.progress && err == nil && path != "-" {
-				if st, err := os.Stat(path); err == nil {
-					in.size = st.Size()
+			if opt.progress && err == nil {
+				if st, err := os.Stat(path); err == nil && path != "-" {
+					in.size = st.Size() // standard input adds a file, no bytes
 				}
 				progress.found(in.size)
 			}
