@@ -99,11 +99,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		local    = listFlag{check: checkDomain}
 		trustedH = listFlag{check: checkDomain}
 	)
-	fs.Var(checked(&failOn, checkOneOf("info", "low", "medium", "high")), "fail-on", "exit 1 when a finding reaches this severity: info, low, medium or high")
-	fs.Var(atLeast(&workers, 1), "workers", "messages traced in parallel")
-	fs.Var(&trusted, "trusted", "a trusted network (CIDR or address); repeatable")
-	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
-	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
+	fs.Var(checked(&failOn, checkOneOf("info", "low", "medium", "high")), "fail-on", "exit 1 when a finding reaches this `severity`: info, low, medium or high")
+	fs.Var(atLeast(&workers, 1), "workers", "`N` messages traced in parallel")
+	fs.Var(&trusted, "trusted", "a trusted network (`CIDR` or address); repeatable")
+	fs.Var(&trustedH, "trusted-host", "a trusted relay host `name` or domain; repeatable")
+	fs.Var(&local, "local-domain", "one of the recipient's own domains (a `domain`); repeatable")
 	lookups := addLookupFlags(fs)
 	paths, err := parseArgs(fs, args)
 	if err != nil {
