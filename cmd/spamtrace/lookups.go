@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -104,6 +106,9 @@ func (l *lookupFlags) apply(t *trace.Tracer, stderr io.Writer) (func(), error) {
 		l.network = true
 		res := newResolver(l.dnsServer, stderr)
 		lk.DNS, lk.DNSBL = res, l.dnsbl.vals
+		if l.dnsServer != "" {
+			lk.DNS = namedServer{res, dnsServerAddr(l.dnsServer)}
+		}
 		// One resolver for everything: registry host names too.
 		lk.Netblocks = &netblock.Client{WhoisServer: l.whoisServer, RDAPServer: l.rdapServer, Resolver: res, LookupTimeout: 20 * time.Second}
 	}
@@ -116,9 +121,7 @@ func (l *lookupFlags) apply(t *trace.Tracer, stderr io.Writer) (func(), error) {
 // answer several questions in a row and says so once on stderr.
 func newResolver(server string, stderr io.Writer) *net.Resolver {
 	if server != "" {
-		if _, _, err := net.SplitHostPort(server); err != nil {
-			server = net.JoinHostPort(strings.Trim(server, "[]"), "53")
-		}
+		server = dnsServerAddr(server)
 	}
 	var mu sync.Mutex
 	b := &dnsbreaker.Breaker{
@@ -221,4 +224,38 @@ func lookupAbuse(l *trace.Lookup) []string {
 		}
 	}
 	return out
+}
+
+// dnsServerAddr is -dns-server as host:port (port 53 when none is given).
+func dnsServerAddr(s string) string {
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return net.JoinHostPort(strings.Trim(s, "[]"), "53")
+	}
+	return s
+}
+
+// namedServer names the -dns-server in lookup errors: the resolver
+// reports the server of /etc/resolv.conf, which every question bypassed.
+type namedServer struct {
+	*net.Resolver
+	server string
+}
+
+func (n namedServer) fix(err error) error {
+	if de, ok := err.(*net.DNSError); ok {
+		cp := *de // the resolver may hand one error to several callers
+		cp.Server = n.server
+		return &cp
+	}
+	return err
+}
+
+func (n namedServer) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	names, err := n.Resolver.LookupAddr(ctx, addr)
+	return names, n.fix(err)
+}
+
+func (n namedServer) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	addrs, err := n.Resolver.LookupNetIP(ctx, network, host)
+	return addrs, n.fix(err)
 }

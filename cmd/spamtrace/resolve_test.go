@@ -137,6 +137,9 @@ func TestResolveSilentDNSServer(t *testing.T) {
 		}
 		json.Unmarshal([]byte(l), &v)
 		e := v.Hops[0].Lookup.Error
+		if !strings.Contains(e, " on "+pc.LocalAddr().String()+": ") {
+			t.Errorf("the error does not name the -dns-server: %q", e)
+		}
 		if strings.Contains(e, "stopped answering; question not sent") {
 			stopped++
 		} else if !strings.Contains(e, "ptr: ") {
