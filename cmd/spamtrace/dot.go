@@ -11,7 +11,12 @@ import (
 // dotString quotes s as a DOT string: backslashes and quotes escaped,
 // control characters dropped, header text sanitised first.
 func dotString(s string) string {
-	s = sanitize(s, 80)
+	// line breaks the label asks for survive; header text has none left
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = sanitize(l, 80)
+	}
+	s = strings.Join(lines, "\n")
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
@@ -97,8 +102,11 @@ func writeDOT(w io.Writer, r *record) {
 		if !rh.Date.IsZero() {
 			label += "\n" + rh.Date.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		if h.Delay != 0 {
-			label += "\n+" + fmtDelay(h.Delay)
+		if d, ok := hopDelay(tr, i); ok {
+			if h.Delay >= 0 {
+				d = "+" + d // a negative delay has its own sign
+			}
+			label += "\n" + d
 		}
 		label += "\n" + withCell(h)
 		eattrs := ""

@@ -40,7 +40,7 @@ type tracerFlags struct {
 }
 
 func addTracerFlags(fs *flag.FlagSet) *tracerFlags {
-	f := &tracerFlags{}
+	f := &tracerFlags{trusted: listFlag{check: checkPrefix}, trustedHost: listFlag{check: checkDomain}, localDomain: listFlag{check: checkDomain}}
 	fs.Var(&f.trusted, "trusted", "a trusted network (CIDR or address); repeatable")
 	fs.Var(&f.trustedHost, "trusted-host", "a trusted relay host name or domain; repeatable")
 	fs.Var(&f.localDomain, "local-domain", "one of the recipient's own domains; repeatable")
@@ -50,16 +50,19 @@ func addTracerFlags(fs *flag.FlagSet) *tracerFlags {
 
 // tracer builds the configured tracer; the returned function releases
 // what the lookups opened.
-func (f *tracerFlags) tracer() (*trace.Tracer, func(), error) {
-	t := &trace.Tracer{LocalDomains: f.localDomain, TrustedHosts: f.trustedHost}
-	for _, s := range f.trusted {
+func (f *tracerFlags) tracer(stderr io.Writer) (*trace.Tracer, func(), error) {
+	if err := f.lookups.check(); err != nil {
+		return nil, func() {}, err
+	}
+	t := &trace.Tracer{LocalDomains: f.localDomain.vals, TrustedHosts: f.trustedHost.vals}
+	for _, s := range f.trusted.vals {
 		p, err := parsePrefix(s)
 		if err != nil {
 			return nil, func() {}, fmt.Errorf("-trusted %q: %v", s, err)
 		}
 		t.TrustedNetworks = append(t.TrustedNetworks, p)
 	}
-	closeLookups, err := f.lookups.apply(t)
+	closeLookups, err := f.lookups.apply(t, stderr)
 	if err != nil {
 		return nil, func() {}, err
 	}
@@ -199,14 +202,15 @@ func (s *server) done() {
 	<-s.sem
 }
 
-// traceAll traces every message of data (one message, or an mbox) as the
-// command traces standard input.
+// traceAll traces every message of data (one message, or an mbox) and the
+// messages attached to each, as the command traces standard input.
 func (s *server) traceAll(ctx context.Context, name string, data []byte) []record {
 	var out []record
-	mailbox.ReadPath("-", bytes.NewReader(data), &mailbox.Options{HeaderOnly: true}, func(m mailbox.Message) bool {
-		r := traceOne(ctx, s.cfg.Tracer, &m)
-		r.file = name
-		out = append(out, r)
+	mailbox.ReadPath("-", bytes.NewReader(data), &mailbox.Options{}, func(m mailbox.Message) bool {
+		for _, r := range traceAll(ctx, s.cfg.Tracer, &m) {
+			r.file = name
+			out = append(out, r)
+		}
 		return ctx.Err() == nil
 	})
 	return out
@@ -412,7 +416,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "spamtrace serve: unexpected arguments:", strings.Join(fs.Args(), " "))
 		return 2
 	}
-	tracer, closeLookups, err := tf.tracer()
+	tracer, closeLookups, err := tf.tracer(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "spamtrace serve:", err)
 		return 2

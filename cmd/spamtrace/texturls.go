@@ -25,10 +25,10 @@ func writeAttachedText(w io.Writer, r *record) {
 		if n > 1 {
 			what = fmt.Sprintf("%d attached messages (parts %s), each traced below", n, strings.Join(r.attachments, ", "))
 		}
-		fmt.Fprintf(w, "%-12s %s; this trace is of the forwarding message itself\n", "Carries:", what)
+		writeWrapped(w, fmt.Sprintf("%-12s %s; this trace is of the forwarding message", "Carries:", what), 13)
 	}
 	if r.part != "" {
-		fmt.Fprintf(w, "%-12s part %s of the message above (traced as a message of its own)\n", "Attached:", r.part)
+		writeWrapped(w, fmt.Sprintf("%-12s part %s of the carrier traced before this one (traced as a message of its own)", "Attached:", r.part), 13)
 	}
 }
 
@@ -37,7 +37,7 @@ func writeAttachedText(w io.Writer, r *record) {
 // lookups are on.
 func writeURLsText(w io.Writer, r *record, p painter) {
 	for _, e := range r.mimeErrors {
-		fmt.Fprintf(w, "mime: %s\n", sanitize(e, 200))
+		writeWrapped(w, "mime: "+sanitize(e, 200), 6)
 	}
 	if len(r.urls) == 0 {
 		return
@@ -47,12 +47,13 @@ func writeURLsText(w io.Writer, r *record, p painter) {
 		more = ", more not read"
 	}
 	hosts := urlHosts(r)
-	fmt.Fprintf(w, "\n%s %s, %s%s\n", p.paint("1", "Advertised URLs:"), plural(len(r.urls), "URL"), plural(len(hosts), "host"), more)
+	fmt.Fprintln(w)
+	writeWrapped(w, fmt.Sprintf("%s %s, %s%s", p.paint("1", "Advertised URLs:"), plural(len(r.urls), "URL"), plural(len(hosts), "host"), more), 2)
 	for _, h := range hosts {
-		fmt.Fprintf(w, "  %s%s: %d in part %s\n", sanitize(h.host, 70), sanitize(domainNote(h.host, h.domain), 60), h.count, strings.Join(h.parts, ", "))
+		writeWrapped(w, fmt.Sprintf("  %s%s: %d in part %s", sanitize(h.host, 70), sanitize(domainNote(h.host, h.domain), 60), h.count, strings.Join(h.parts, ", ")), 6)
 		if hl := r.hosts[h.host]; hl != nil {
 			if s := hostedAt(hl); s != "" {
-				fmt.Fprintf(w, "      %s\n", sanitize(s, 200))
+				writeWrapped(w, "      "+sanitize(s, 200), 8)
 			}
 		}
 	}
@@ -61,7 +62,7 @@ func writeURLsText(w io.Writer, r *record, p painter) {
 			fmt.Fprintf(w, "  … %d more\n", len(r.urls)-5)
 			break
 		}
-		fmt.Fprintf(w, "  - %s\n", sanitize(u.URL, 90))
+		writeWrapped(w, "  - "+sanitize(u.URL, 90), 6)
 	}
 }
 

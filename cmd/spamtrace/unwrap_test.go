@@ -270,9 +270,9 @@ func TestUnwrapText(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{
-		"Carries:     an attached message (part 2), traced below; this trace is of the forwarding message itself\n",
+		"Carries:     an attached message (part 2), traced below; this trace is of the forwarding message\n",
 		"fwd.eml part 2\n",
-		"Attached:    part 2 of the message above",
+		"Attached:    part 2 of the carrier traced before this one",
 		"Subject:     Your account is 🔒 locked\n",
 		"Reply-To:    Café <claims@collect.example.net>\n",
 		"Advertised URLs: 3 URLs, 3 hosts\n",
