@@ -87,10 +87,10 @@ type Reader struct {
 	day     time.Time // Stalker's current day
 	lastTOD int       // Stalker's last time of day, in seconds
 	stamp   stampCache
-	cont    contState  // what a line without a time stamp continues
-	tr      *Session   // the transcript being read
+	cont    contState // what a line without a time stamp continues
+	tr      *Session  // the transcript being read
 	trSeq   int
-	trFrom  string     // "errors from NAME[IP]" seen before a transcript
+	trFrom  string // "errors from NAME[IP]" seen before a transcript
 	longBuf []byte
 }
 
@@ -125,13 +125,13 @@ func NewReader(r io.Reader, c *Config) *Reader {
 		cfg.Year = cfg.Now().Year()
 	}
 	rd := &Reader{
-		cfg:   cfg,
-		br:    bufio.NewReaderSize(r, 64<<10),
-		open:  make(map[key]*Session),
-		byQID: make(map[qkey]*Session),
-		live:  make(map[*Session]struct{}),
+		cfg:    cfg,
+		br:     bufio.NewReaderSize(r, 64<<10),
+		open:   make(map[key]*Session),
+		byQID:  make(map[qkey]*Session),
+		live:   make(map[*Session]struct{}),
 		handed: make(map[netip.Addr]*Session),
-		year:  cfg.Year,
+		year:   cfg.Year,
 	}
 	if cfg.Date.IsZero() {
 		rd.day = time.Date(1, 1, 1, 0, 0, 0, 0, cfg.Location)

@@ -2,6 +2,7 @@ package smtplog
 
 import (
 	"strconv"
+	"time"
 	"strings"
 )
 
@@ -28,8 +29,8 @@ func (r *Reader) transcript(line string) {
 			r.endTranscript()
 			r.trSeq++
 			k := key{proc: "transcript", id: strconv.Itoa(r.trSeq)}
-			sess = r.newSession(k, FormatTranscript, r.now, ClockZoned)
-			sess.Start, sess.End = r.now, r.now
+			// a transcript has no time stamps
+			sess = r.newSession(k, FormatTranscript, time.Time{}, ClockZoned)
 			sess.ID = "transcript-" + k.id
 			if r.trFrom != "" {
 				if name, ip, port, _, ok := clientOf(r.trFrom); ok {
@@ -40,9 +41,9 @@ func (r *Reader) transcript(line string) {
 			r.tr = sess
 		}
 		if p.in {
-			r.command(sess, p.text, r.now)
+			r.command(sess, p.text, time.Time{})
 		} else {
-			r.reply(sess, p.text, r.now)
+			r.reply(sess, p.text, time.Time{})
 		}
 	}
 	if r.tr != nil {

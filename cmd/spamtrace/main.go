@@ -36,6 +36,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spamtrace/spamtrace/internal/mailbox"
+	"github.com/spamtrace/spamtrace/smtplog"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
@@ -62,11 +63,13 @@ type options struct {
 	workers  int
 	color    bool
 	progress bool
+	logs     *smtplog.Index // -log: sessions of the receiving servers' logs; nil without
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, `usage: spamtrace [flags] PATH...
        spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...
+       spamtrace log [-json] [-year YYYY] [-server NAME] FILE...
 
 PATH is a message file, a directory (recursive), an mbox file, a Maildir
 folder, or - for standard input.
@@ -101,6 +104,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.Var(&trusted, "trusted", "a trusted network (CIDR or address); repeatable")
 	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
 	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
+	var logFiles listFlag
+	fs.Var(&logFiles, "log", "an MTA log (Postfix, Exim, sendmail, CommuniGate; .gz and rotated files read) to check the hops its server wrote against; repeatable")
 	lookups := addLookupFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -146,6 +151,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if opt.workers < 1 {
 		opt.workers = 1
+	}
+	if len(logFiles) > 0 {
+		x, err := loadLogIndex(ctx, logFiles)
+		if err != nil {
+			fmt.Fprintln(stderr, "spamtrace: -log:", err)
+			return 2
+		}
+		opt.logs = x
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -435,6 +448,7 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		start := time.Now()
 		mailbox.ReadPath(in.path, stdin, mopt, func(m mailbox.Message) bool {
 			r := traceOne(ctx, tracer, &m)
+			applyLog(r.tr, opt.logs)
 			emit(&r, m.Data)
 			return ctx.Err() == nil
 		})
