@@ -115,7 +115,8 @@ func (r *Reader) eximSession(ln *logLine, s string, start bool) *Session {
 		sess.soft = !start
 	}
 	setClient(sess, name, c.ip, c.port)
-	if sess.HELO == "" && helo != "" {
+	// the line that opens the connection comes before any HELO
+	if sess.HELO == "" && helo != "" && !start {
 		sess.HELO = helo
 	}
 	return sess

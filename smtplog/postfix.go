@@ -188,7 +188,8 @@ func (r *Reader) postfixReject(sess *Session, ln *logLine, s string) bool {
 	if helo, ok := angle(tail, "helo=<"); ok && sess.HELO == "" {
 		sess.HELO = helo
 	}
-	if rj.Stage == "HELO" && (containsFold(rj.Reply, "host not found") || containsFold(rj.Reply, "helo command rejected")) {
+	// reject_unknown_helo_hostname: the name has no A or MX record
+	if containsFold(rj.Reply, "helo command rejected: host not found") {
 		sess.Verified = VerifyFail
 		sess.addAnomaly(AnomalyHELOUnverified)
 	}

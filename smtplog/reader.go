@@ -285,6 +285,9 @@ func (r *Reader) note(sess *Session, s string) {
 }
 
 func (r *Reader) checkBareLF(sess *Session, s string) {
+	if !strings.Contains(s, "bare") && !strings.Contains(s, "BARE") && !strings.Contains(s, "Bare") {
+		return
+	}
 	if containsFold(s, "bare <lf>") || containsFold(s, "bare newline") || containsFold(s, "bare lf") || containsFold(s, "bare linefeed") {
 		sess.addAnomaly(AnomalyBareLF)
 	}

@@ -2,8 +2,8 @@ package smtplog
 
 import (
 	"strconv"
-	"time"
 	"strings"
+	"time"
 )
 
 // A Postfix session transcript, the body of the notice Postfix sends the
