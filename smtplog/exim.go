@@ -255,7 +255,7 @@ func (r *Reader) eximMessage(ln *logLine, id, rest string) *Session {
 		flag = flag[:sp]
 	}
 	if flag == "<=" {
-		return r.eximArrival(ln, id, rest[3:])
+		return r.eximArrival(ln, id, strings.TrimPrefix(rest[2:], " "))
 	}
 	sess := r.byQID[qkey{ln.host, id}]
 	if sess == nil {

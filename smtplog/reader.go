@@ -155,8 +155,8 @@ func (r *Reader) Next() (*Session, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		line, err := r.readLine()
-		if line != "" || err == nil {
+		line, ok, err := r.readLine()
+		if ok {
 			r.line(line)
 		}
 		if err != nil {
@@ -177,9 +177,9 @@ func (r *Reader) Next() (*Session, error) {
 	return s, nil
 }
 
-// readLine returns the next line without its line end; long lines are
-// cut at MaxLineBytes and the rest skipped.
-func (r *Reader) readLine() (string, error) {
+// readLine returns the next line without its line end, and whether there
+// was one; long lines are cut at MaxLineBytes and the rest skipped.
+func (r *Reader) readLine() (string, bool, error) {
 	b, err := r.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		r.longBuf = append(r.longBuf[:0], b...)
@@ -195,10 +195,10 @@ func (r *Reader) readLine() (string, error) {
 		if err == nil {
 			err = io.EOF
 		}
-		return "", err
+		return "", false, err
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
+		return "", false, err
 	}
 	if n := len(b); n > 0 && b[n-1] == '\n' {
 		b = b[:n-1]
@@ -211,7 +211,7 @@ func (r *Reader) readLine() (string, error) {
 		b = b[:r.cfg.MaxLineBytes]
 		r.stats.Long++
 	}
-	return string(b), err
+	return string(b), true, err
 }
 
 // line reads one log line.

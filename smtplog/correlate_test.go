@@ -1,0 +1,105 @@
+package smtplog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+func mustHop(t *testing.T, v string) received.Hop {
+	t.Helper()
+	h, err := received.Parse(v)
+	if err != nil {
+		t.Fatalf("%v: %s", err, v)
+	}
+	return h
+}
+
+// The Received header a Stalker server would write for the seed's spam
+// session (the seed pages show the log, not the header).
+func TestCorrelateStalkerSeed(t *testing.T) {
+	page := seedFile(t, "001_a78e0ae98e8cd220.txt")
+	ss, _ := readAll(t, stalkerLines(page, "509")+stalkerLines(page, "750"), nil)
+	x := NewIndex(ss)
+	good := mustHop(t, "from desk98 ([209.162.104.65]) by 209.31.44.214 (Stalker SMTP Server 1.8b3) with SMTP id S.0000014724 for recipes@hypertouch.com; Wed, 28 Apr 1999 21:30:49 -0700")
+	forged := mustHop(t, "from mail.321media.com ([209.162.104.66]) by 209.31.44.214 (Stalker SMTP Server 1.8b3) with SMTP id S.0000014724; Wed, 28 Apr 1999 21:30:49 -0700")
+	noID := mustHop(t, "from Made-Up-Name-desk98 ([36.37.0.13]) by 209.31.44.214 with SMTP; Thu, 29 Apr 1999 02:38:28 -0700")
+	other := mustHop(t, "from a.example.net ([192.0.2.1]) by mx.example.org with SMTP id S.0000014724; Thu, 29 Apr 1999 02:38:28 -0700")
+	vs := Correlate([]received.Hop{good, forged, noID, other}, x)
+	if len(vs) != 3 {
+		t.Fatalf("verdicts %+v", vs)
+	}
+	if v := vs[0]; v.Hop != 0 || v.By != "queue-id" || v.Contradicts() || v.Session.Messages[0].QueueID != "S.0000014724" {
+		t.Errorf("good: %+v", v)
+	}
+	fields := func(v Verdict) (agree, disagree []string) {
+		for _, c := range v.Checks {
+			if c.Agree {
+				agree = append(agree, c.Field)
+			} else {
+				disagree = append(disagree, c.Field)
+			}
+		}
+		return
+	}
+	if a, d := fields(vs[0]); !slices.Equal(a, []string{"ip", "helo", "recipient", "queue-id"}) || d != nil {
+		t.Errorf("good checks %v %v", a, d)
+	}
+	if a, d := fields(vs[1]); !vs[1].Contradicts() || !slices.Equal(d, []string{"ip", "helo"}) || !slices.Equal(a, []string{"queue-id"}) {
+		t.Errorf("forged checks %v %v", a, d)
+	}
+	// no queue id: found by client and time of day
+	if v := vs[2]; v.Hop != 2 || v.By != "time-client" || v.Contradicts() || v.Session.ID != "SMTP-750" {
+		t.Errorf("no id: %+v", v)
+	}
+}
+
+func TestCorrelateNoSession(t *testing.T) {
+	ss, _ := sessionsOf(t, "postfix-interleaved")
+	x := NewIndex(ss)
+	in := mustHop(t, "from x.example.com (x.example.com [203.0.113.5]) by mx.example.org (Postfix) with ESMTP id 1234567890; Tue, 12 Mar 2024 09:14:31 +0100")
+	late := mustHop(t, "from x.example.com (x.example.com [203.0.113.5]) by mx.example.org (Postfix) with ESMTP id 1234567890; Tue, 12 Mar 2024 19:14:31 +0100")
+	vs := Correlate([]received.Hop{in, late}, x)
+	if len(vs) != 1 || vs[0].Session != nil || !vs[0].Contradicts() {
+		t.Errorf("verdicts %+v", vs)
+	}
+}
+
+func TestOpenRotated(t *testing.T) {
+	dir := t.TempDir()
+	lines := strings.SplitAfter(formatSamples["postfix-interleaved"], "\n")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Join(lines[:4], "")))
+	zw.Close()
+	os.WriteFile(filepath.Join(dir, "maillog.2.gz"), gz.Bytes(), 0o644)
+	// a rotated file whose last line lacks its line end
+	os.WriteFile(filepath.Join(dir, "maillog.1"), []byte(strings.TrimSuffix(strings.Join(lines[4:8], ""), "\n")), 0o644)
+	os.WriteFile(filepath.Join(dir, "maillog"), []byte(strings.Join(lines[8:], "")), 0o644)
+	names := []string{filepath.Join(dir, "maillog"), filepath.Join(dir, "maillog.1"), filepath.Join(dir, "maillog.2.gz")}
+	SortRotated(names)
+	for i, want := range []string{"maillog.2.gz", "maillog.1", "maillog"} {
+		if filepath.Base(names[i]) != want {
+			t.Fatalf("order %v", names)
+		}
+	}
+	f := OpenFiles(names)
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != formatSamples["postfix-interleaved"] {
+		t.Errorf("stream differs:\n%s", b)
+	}
+	if _, err := io.ReadAll(OpenFiles([]string{filepath.Join(dir, "absent")})); err == nil || !strings.HasPrefix(err.Error(), "smtplog: ") {
+		t.Errorf("error %v", err)
+	}
+}
