@@ -60,6 +60,35 @@ Mar 12 09:14:33 mx postfix/qmgr[104]: 7B79A9858E1: from=<alice@example.net>, siz
 Mar 12 09:14:33 mx postfix/qmgr[104]: 7B79A9858E1: removed
 Mar 12 09:14:34 mx dovecot[9]: imap-login: Login: user=<bob>
 `,
+	// a Postfix notice to the postmaster (notify_classes = protocol)
+	"transcript": `Subject: Postfix SMTP server: errors from unknown[203.0.113.9]
+
+Transcript of session follows.
+
+ Out: 220 mx.example.org ESMTP Postfix
+ In:  EHLO probe
+ Out: 250-mx.example.org
+ Out: 250 PIPELINING
+ In:  AUTH LOGIN
+ Out: 535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6
+ In:  GET / HTTP/1.1
+ Out: 502 5.5.2 Error: command not recognized
+
+Session aborted, reason: lost connection
+
+For other details, see the local mail logfile
+`,
+	// time stamp variants: rsyslog RFC 3339, a year after the day, Exim
+	// through syslog with its own date, and December wrapping into January
+	"stamps": `2024-03-12T09:14:30.123456+01:00 mx postfix/smtpd[7]: connect from a.example.net[192.0.2.10]
+2024-03-12T09:14:31.000000+01:00 mx postfix/smtpd[7]: disconnect from a.example.net[192.0.2.10] commands=0/0
+Mar 12 2023 09:14:30 mx postfix/smtpd[8]: connect from b.example.net[192.0.2.11]
+Mar 12 2023 09:14:31 mx postfix/smtpd[8]: disconnect from b.example.net[192.0.2.11] commands=0/0
+Mar 12 09:14:31 mx exim[99]: 2024-03-12 09:14:31 1rk3Ab-0003xY-Lm <= alice@example.net U=alice P=local S=100
+Mar 12 09:14:32 mx exim[99]: 2024-03-12 09:14:32 1rk3Ab-0003xY-Lm Completed
+Dec 31 23:59:59 mx postfix/smtpd[9]: connect from c.example.net[192.0.2.12]
+Jan  1 00:00:01 mx postfix/smtpd[9]: disconnect from c.example.net[192.0.2.12] commands=0/0
+`,
 	// Stalker's format (hand-made session, not the seeds')
 	"stalker": `10:00:00 5 SMTP-42() Stream Created
 10:00:00 4 SMTP-42() Got connection from [192.0.2.10:4000]
@@ -221,5 +250,55 @@ func TestTimeoutBoundsMemory(t *testing.T) {
 	}
 	if most > 60 {
 		t.Errorf("%d sessions held at once", most)
+	}
+}
+
+func TestTranscriptNotice(t *testing.T) {
+	ss, st := sessionsOf(t, "transcript")
+	if st.Unknown != 0 {
+		t.Errorf("unknown %q", st.UnknownSample)
+	}
+	if len(ss) != 1 {
+		t.Fatalf("%d sessions", len(ss))
+	}
+	s := ss[0]
+	if s.Client.String() != "203.0.113.9" || s.ClientName != "unknown" || s.HELO != "probe" || s.Server != "mx.example.org" || !s.Closed {
+		t.Errorf("session %+v", s)
+	}
+	if !s.HasAnomaly(AnomalyAuthFailed) || !s.HasAnomaly(AnomalyHTTPOnSMTP) || len(s.Commands) != 3 || s.Commands[0].Reply != "250-mx.example.org\n250 PIPELINING" {
+		t.Errorf("dialogue %+v %v", s.Commands, s.Anomalies)
+	}
+	if len(s.Rejections) != 1 || s.Rejections[0].Stage != "AUTH" || s.Rejections[0].Enhanced != "5.7.8" {
+		t.Errorf("rejections %+v", s.Rejections)
+	}
+	if len(s.Notes) != 1 || s.Notes[0] != "Session aborted, reason: lost connection" {
+		t.Errorf("notes %q", s.Notes)
+	}
+}
+
+func TestStamps(t *testing.T) {
+	ss, st := readAll(t, formatSamples["stamps"], &Config{Year: 2024})
+	if st.Unknown != 0 || len(ss) != 4 {
+		t.Fatalf("%d sessions, unknown %q", len(ss), st.UnknownSample)
+	}
+	want := []struct {
+		start string
+		clock Clock
+	}{
+		{"2024-03-12T09:14:30.123456+01:00", ClockZoned},
+		{"2023-03-12T09:14:30Z", ClockLocal},
+		{"2024-03-12T09:14:31Z", ClockLocal},
+		{"2024-12-31T23:59:59Z", ClockLocal},
+	}
+	for i, w := range want {
+		if got := ss[i].Start.Format(time.RFC3339Nano); got != w.start || ss[i].Clock != w.clock {
+			t.Errorf("session %d: %s %v, want %s %v", i, got, ss[i].Clock, w.start, w.clock)
+		}
+	}
+	if e := ss[3].End.Format(time.RFC3339); e != "2025-01-01T00:00:01Z" {
+		t.Errorf("year wrap: end %s", e)
+	}
+	if ss[2].Format != FormatExim || ss[2].Messages[0].Status != "completed" || ss[2].MailFrom != "alice@example.net" {
+		t.Errorf("exim %+v", ss[2])
 	}
 }
