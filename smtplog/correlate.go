@@ -206,6 +206,18 @@ func serverMatches(h *received.Hop, server string) bool {
 func within(d time.Time, s *Session) (time.Duration, bool) {
 	start, end := s.Start, s.End
 	switch s.Clock {
+	case ClockNoYear:
+		// the log's year is a guess: take the hop's date in the
+		// session's year (or the next, across New Year)
+		d = wall(d)
+		start, end = wall(start), wall(end)
+		for _, y := range []int{start.Year(), end.Year()} {
+			dy := time.Date(y, d.Month(), d.Day(), d.Hour(), d.Minute(), d.Second(), d.Nanosecond(), time.UTC)
+			if !dy.Before(start.Add(-Slack)) && !dy.After(end.Add(Slack)) {
+				return abs(dy.Sub(start)), true
+			}
+		}
+		return 0, false
 	case ClockLocal:
 		d = wall(d)
 		start, end = wall(start), wall(end)

@@ -85,21 +85,27 @@ const (
 	// with log_timezone).
 	ClockZoned Clock = iota
 	// ClockLocal: date and time in the server's local time, zone unknown
-	// (BSD syslog, Postfix maillog_file, Exim's default). The times are
-	// kept with that wall clock in [Config.Location].
+	// (RFC 3339 without an offset, Exim's default, BSD syslog with a
+	// year). The times are kept with that wall clock in
+	// [Config.Location].
 	ClockLocal
 	// ClockTimeOnly: the time of day alone (Stalker). The date is
 	// [Config.Date]'s, or 0001-01-01 when that is zero.
 	ClockTimeOnly
+	// ClockNoYear: month, day and time in local time, the year
+	// [Config.Year]'s guess (BSD syslog, Postfix's maillog_file).
+	ClockNoYear
 )
 
-// String returns "zoned", "local" or "time-only".
+// String returns "zoned", "local", "time-only" or "no-year".
 func (c Clock) String() string {
 	switch c {
 	case ClockLocal:
 		return "local"
 	case ClockTimeOnly:
 		return "time-only"
+	case ClockNoYear:
+		return "no-year"
 	}
 	return "zoned"
 }

@@ -128,6 +128,7 @@ func (r *Reader) parsePrefix(s string, ln *logLine) bool {
 func (r *Reader) bsd(s string, year int, ln *logLine) bool {
 	var t time.Time
 	i := 0
+	noYear := year == 0
 	if year == 0 && r.stamp.text != "" && len(s) >= len(r.stamp.text) && s[:len(r.stamp.text)] == r.stamp.text {
 		t, i = r.stamp.t, len(r.stamp.text)
 	} else {
@@ -144,7 +145,7 @@ func (r *Reader) bsd(s string, year int, ln *logLine) bool {
 		}
 		i = 7
 		if y := digits(s, i, 4); y >= 0 && len(s) > i+4 && s[i+4] == ' ' {
-			year, i = y, i+5
+			year, i, noYear = y, i+5, false
 		}
 		tod := clockAt(s, i)
 		if tod < 0 {
@@ -153,7 +154,7 @@ func (r *Reader) bsd(s string, year int, ln *logLine) bool {
 		i += 8
 		ns, j := fraction(s, i)
 		i = j
-		explicit := year != 0
+		explicit := !noYear
 		if !explicit {
 			if r.month != 0 && m < r.month && r.month-m >= 6 {
 				r.year++
@@ -170,6 +171,9 @@ func (r *Reader) bsd(s string, year int, ln *logLine) bool {
 		return false
 	}
 	ln.t, ln.clock = t, ClockLocal
+	if noYear {
+		ln.clock = ClockNoYear
+	}
 	return r.hostTag(s[i+1:], ln)
 }
 
@@ -341,7 +345,8 @@ func (r *Reader) eximEmbedded(ln *logLine) {
 	if len(s) >= 20 && s[4] == '-' && s[10] == ' ' && s[13] == ':' && digits(s, 0, 4) >= 0 {
 		var inner logLine
 		if r.eximStamp(s, &inner) {
-			ln.msg = inner.msg
+			// Exim's own stamp has the year syslog's lacks
+			ln.msg, ln.t, ln.clock = inner.msg, inner.t, inner.clock
 			if ln.pid == "" {
 				ln.pid = inner.pid
 			}
