@@ -1,6 +1,7 @@
 package smtplog
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"strings"
@@ -300,5 +301,22 @@ func TestStamps(t *testing.T) {
 	}
 	if ss[2].Format != FormatExim || ss[2].Messages[0].Status != "completed" || ss[2].MailFrom != "alice@example.net" {
 		t.Errorf("exim %+v", ss[2])
+	}
+}
+
+func TestCapsHold(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Mar 12 09:00:00 mx postfix/smtpd[1]: connect from a.example.net[192.0.2.10]\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "Mar 12 09:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from a.example.net[192.0.2.10]: 550 5.1.1 no; from=<a@example.net> to=<u%d@example.org> proto=ESMTP helo=<a>\n", i)
+		fmt.Fprintf(&b, "Mar 12 09:00:01 mx postfix/smtpd[1]: %X: client=a.example.net[192.0.2.10]\n", 0x100000+i)
+	}
+	ss, _ := readAll(t, b.String(), &Config{Year: 2024, MaxLines: 16})
+	if len(ss) != 1 {
+		t.Fatalf("%d sessions", len(ss))
+	}
+	s := ss[0]
+	if len(s.RcptTo) != 16 || len(s.Messages) != 16 || len(s.Rejections) != 16 || len(s.qids) != 0 || s.Dropped < 3*(5000-16) {
+		t.Errorf("rcpt %d messages %d rejections %d dropped %d", len(s.RcptTo), len(s.Messages), len(s.Rejections), s.Dropped)
 	}
 }

@@ -36,7 +36,7 @@ func FuzzReader(f *testing.F) {
 			}
 			seen[sess] = true
 			// a postscreen session handed to smtpd brings its own lists
-			if len(sess.Commands) > 8 || len(sess.Notes) > 8 || len(sess.Unparsed) > 8 || len(sess.Rejections) > 8 {
+			if len(sess.Commands) > 8 || len(sess.Notes) > 8 || len(sess.Unparsed) > 8 || len(sess.Rejections) > 8 || len(sess.RcptTo) > 4 || len(sess.Messages) > 4 || len(sess.Banner) > maxReply {
 				t.Fatalf("caps not kept: %d %d %d %d", len(sess.Commands), len(sess.Notes), len(sess.Unparsed), len(sess.Rejections))
 			}
 		}

@@ -321,7 +321,7 @@ func (r *Reader) newSession(k key, f Format, t time.Time, clock Clock) *Session 
 		old.conn = false // its end was not logged
 		r.maybeDone(old)
 	}
-	s := &Session{Format: f, Server: k.host, Start: t, End: t, Clock: clock, key: k, conn: true, seen: t}
+	s := &Session{Format: f, Server: k.host, Start: t, End: t, Clock: clock, key: k, conn: true, seen: t, max: r.cfg.MaxLines}
 	if s.Server == "" {
 		s.Server = r.cfg.Server
 	}
@@ -336,7 +336,7 @@ func (r *Reader) newSession(k key, f Format, t time.Time, clock Clock) *Session 
 // orphan starts a session for a queue id whose connection is not in the
 // log (local submission, or a log that starts after the connection).
 func (r *Reader) orphan(host, qid string, f Format, t time.Time, clock Clock) *Session {
-	s := &Session{Format: f, Server: host, ID: qid, Start: t, End: t, Clock: clock, seen: t}
+	s := &Session{Format: f, Server: host, ID: qid, Start: t, End: t, Clock: clock, seen: t, max: r.cfg.MaxLines}
 	r.live[s] = struct{}{}
 	r.bindQID(s, host, qid)
 	if len(r.live) > r.cfg.MaxOpen {
@@ -346,13 +346,17 @@ func (r *Reader) orphan(host, qid string, f Format, t time.Time, clock Clock) *S
 }
 
 func (r *Reader) bindQID(s *Session, host, qid string) *Message {
+	m := s.message(qid)
 	k := qkey{host, qid}
-	if old := r.byQID[k]; old != nil && old != s {
+	if m == &s.spare || r.byQID[k] == s {
+		return m
+	}
+	if old := r.byQID[k]; old != nil {
 		old.unbind(k)
 	}
 	r.byQID[k] = s
 	s.qids = append(s.qids, k)
-	return s.message(qid)
+	return m
 }
 
 func (s *Session) unbind(k qkey) {

@@ -175,6 +175,8 @@ type Session struct {
 	emitted bool      // returned by Next
 	seen    time.Time // log time of the latest line
 	qids    []qkey    // queue ids bound to the session in Reader.byQID
+	max     int       // Config.MaxLines: the cap of RcptTo, Messages and their To
+	spare   Message   // where a message past the cap is read, and dropped
 }
 
 // Command is one client command with the server's reply.
@@ -196,6 +198,7 @@ type Message struct {
 	Done      bool     // the log showed the message leave the queue
 
 	want, got int // sendmail: recipients announced (nrcpts) and finished
+	max       int // the session's cap of To
 }
 
 // Rejection is one refusal by the server.
@@ -243,13 +246,19 @@ func (s *Session) QueueIDs() []string {
 }
 
 // message returns the session's message with queue id qid, adding it.
+// Past the cap it returns a spare the session does not keep.
 func (s *Session) message(qid string) *Message {
 	for i := range s.Messages {
 		if s.Messages[i].QueueID == qid {
 			return &s.Messages[i]
 		}
 	}
-	s.Messages = append(s.Messages, Message{QueueID: qid})
+	if s.max > 0 && len(s.Messages) >= s.max {
+		s.Dropped++
+		s.spare = Message{QueueID: qid, Done: true, max: s.max}
+		return &s.spare
+	}
+	s.Messages = append(s.Messages, Message{QueueID: qid, max: s.max})
 	return &s.Messages[len(s.Messages)-1]
 }
 
@@ -259,6 +268,10 @@ func (s *Session) addRcpt(a string) {
 			return
 		}
 	}
+	if s.max > 0 && len(s.RcptTo) >= s.max {
+		s.Dropped++
+		return
+	}
 	s.RcptTo = append(s.RcptTo, a)
 }
 
@@ -267,6 +280,9 @@ func (m *Message) addTo(a string) {
 		if x == a {
 			return
 		}
+	}
+	if m.max > 0 && len(m.To) >= m.max {
+		return
 	}
 	m.To = append(m.To, a)
 }

@@ -201,10 +201,10 @@ func (r *Reader) noStamp(s string) {
 		switch r.cont.kind {
 		case contReply:
 			if len(sess.Commands) == 0 {
-				sess.Banner += "\n" + trimLiteralCRLF(t)
+				sess.Banner = joinReply(sess, sess.Banner, trimLiteralCRLF(t))
 			} else {
 				c := &sess.Commands[len(sess.Commands)-1]
-				c.Reply += "\n" + trimLiteralCRLF(t)
+				c.Reply = joinReply(sess, c.Reply, trimLiteralCRLF(t))
 			}
 		case contSystem:
 			if n := len(sess.Messages); n > 0 {

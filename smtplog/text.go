@@ -254,20 +254,12 @@ func (r *Reader) command(sess *Session, line string, t time.Time) *Command {
 // when none came yet).
 func (r *Reader) reply(sess *Session, text string, t time.Time) {
 	if len(sess.Commands) == 0 {
-		if sess.Banner == "" {
-			sess.Banner = text
-		} else {
-			sess.Banner += "\n" + text
-		}
+		sess.Banner = joinReply(sess, sess.Banner, text)
 		r.serverName(sess, text)
 		return
 	}
 	c := &sess.Commands[len(sess.Commands)-1]
-	if c.Reply == "" {
-		c.Reply = text
-	} else {
-		c.Reply += "\n" + text
-	}
+	c.Reply = joinReply(sess, c.Reply, text)
 	code, enh := replyCode(text)
 	switch c.Verb {
 	case "HELO", "EHLO":
@@ -320,4 +312,19 @@ func (r *Reader) serverName(sess *Session, text string) {
 	if strings.ContainsAny(name, ".:") && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == "" {
 		sess.Server = name
 	}
+}
+
+// maxReply caps a banner or reply that a log repeats or continues.
+const maxReply = 4 << 10
+
+// joinReply appends a reply line, counting in Dropped what is past maxReply.
+func joinReply(sess *Session, have, add string) string {
+	switch {
+	case have == "":
+		return add
+	case len(have)+1+len(add) > maxReply:
+		sess.Dropped++
+		return have
+	}
+	return have + "\n" + add
 }
