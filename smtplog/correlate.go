@@ -58,7 +58,8 @@ type span struct {
 
 // Check is one thing a hop says, compared with the log.
 type Check struct {
-	// Field is "ip", "helo", "envelope-from", "recipient" or "queue-id".
+	// Field is "ip", "helo", "envelope-from", "recipient" or "queue-id"
+	// (agreeing: the session was found by it).
 	Field string
 	Hop   string // what the Received header says
 	Log   string // what the log says
@@ -78,6 +79,9 @@ type Verdict struct {
 	// By says how the session was found: "queue-id" or "time-client".
 	By     string
 	Checks []Check
+	// Nearby counts, when Session is nil, the sessions from the hop's
+	// client at the hop's time (none of them with the hop's queue id).
+	Nearby int
 }
 
 // Contradicts reports whether a strong check disagrees, or no session was found.
@@ -99,71 +103,98 @@ func (v *Verdict) Contradicts() bool {
 const Slack = 2 * time.Minute
 
 // Correlate returns a verdict for each hop written by a server whose
-// sessions x holds: the hop's session is found by its queue id (the hop's
-// "id" clause) on that server, else by the client address and the hop's
-// date. A hop whose server is not in x gets no verdict. Servers are
-// matched by name (a log's short host name matches the first label of
-// the hop's by-host) or address.
+// sessions x holds. The hop's session is the one with the hop's queue id
+// (its "id" clause) on that server; a hop without an id is matched by
+// its client address and date, taking of that client's sessions at that
+// time the one that agrees best (a sender may hold several connections at
+// once). A hop that has an id the log lacks, or no session at all, gets a
+// verdict without a session when the log covers the hop's date.
+//
+// Servers are matched by name or address. A log's short host name ("mx",
+// as syslog writes it) matches the first label of the hop's by-host, but
+// another organisation's "mx" matches as well, so on such a match alone
+// the log is only allowed to confirm: a verdict that contradicts, or
+// finds no session, needs the queue id or the full name.
 func Correlate(hops []received.Hop, x *Index) []Verdict {
 	var out []Verdict
 	for i := range hops {
 		h := &hops[i]
-		if !x.knowsServer(h) {
-			continue
-		}
 		v := Verdict{Hop: i}
 		if h.ID != "" {
 			for _, s := range x.byQID[h.ID] {
-				if serverMatches(h, s.Server) || s.Server == "" {
+				if ok, _ := matchServer(h, s.Server); ok || s.Server == "" {
 					v.Session, v.By = s, "queue-id"
 					break
 				}
 			}
 		}
-		if v.Session == nil && h.From.IP.IsValid() && !h.Date.IsZero() {
-			best := time.Duration(-1)
-			for _, s := range x.byClient[h.From.IP.Unmap()] {
-				if !serverMatches(h, s.Server) {
-					continue
-				}
-				if d, ok := within(h.Date, s); ok && (best < 0 || d < best) {
-					v.Session, v.By, best = s, "time-client", d
-				}
-			}
-		}
-		if v.Session == nil {
-			if h.Date.IsZero() || !x.covers(h) {
-				continue
-			}
+		if v.Session != nil {
+			v.Checks = compare(h, v.Session, v.By)
 			out = append(out, v)
 			continue
 		}
-		v.Checks = compare(h, v.Session, v.By)
-		out = append(out, v)
+		named, exact := x.knowsServer(h)
+		if !named || h.Date.IsZero() {
+			continue
+		}
+		var near []*Session
+		if h.From.IP.IsValid() {
+			for _, s := range x.byClient[h.From.IP.Unmap()] {
+				if ok, _ := matchServer(h, s.Server); ok {
+					if _, in := within(h.Date, s); in {
+						near = append(near, s)
+					}
+				}
+			}
+		}
+		if h.ID == "" && len(near) > 0 {
+			var (
+				best    *Session
+				bestBad int
+				bestD   time.Duration
+			)
+			for _, s := range near {
+				bad := 0
+				for _, c := range compare(h, s, "time-client") {
+					if c.Strong && !c.Agree {
+						bad++
+					}
+				}
+				d, _ := within(h.Date, s)
+				if best == nil || bad < bestBad || bad == bestBad && d < bestD {
+					best, bestBad, bestD = s, bad, d
+				}
+			}
+			v.Session, v.By = best, "time-client"
+			v.Checks = compare(h, best, v.By)
+			if !v.Contradicts() || exact {
+				out = append(out, v)
+			}
+			continue
+		}
+		if exact && x.covers(h) {
+			v.Nearby = len(near)
+			out = append(out, v)
+		}
 	}
 	return out
 }
 
-func (x *Index) knowsServer(h *received.Hop) bool {
+// knowsServer reports whether some session's server matches the hop's
+// by side, and whether some matches exactly.
+func (x *Index) knowsServer(h *received.Hop) (named, exact bool) {
 	for _, name := range x.servers {
-		if name != "" && serverMatches(h, name) {
-			return true
-		}
+		ok, ex := matchServer(h, name)
+		named = named || ok
+		exact = exact || ex
 	}
-	if h.ID != "" {
-		for _, s := range x.byQID[h.ID] {
-			if s.Server == "" {
-				return true
-			}
-		}
-	}
-	return false
+	return named, exact
 }
 
 // covers reports whether the log of the hop's server spans the hop's date.
 func (x *Index) covers(h *received.Hop) bool {
 	for name, c := range x.cover {
-		if name == "" || !serverMatches(h, name) {
+		if _, exact := matchServer(h, name); !exact {
 			continue
 		}
 		if _, ok := within(h.Date, &Session{Start: c.Start, End: c.End, Clock: c.Clock}); ok {
@@ -173,30 +204,31 @@ func (x *Index) covers(h *received.Hop) bool {
 	return false
 }
 
-// serverMatches reports whether the hop's by side names the log's server.
-func serverMatches(h *received.Hop, server string) bool {
+// matchServer reports whether the hop's by side names the log's server,
+// and whether exactly (the same full name or address) rather than by a
+// short name's first label.
+func matchServer(h *received.Hop, server string) (ok, exact bool) {
 	if server == "" {
-		return false
+		return false, false
 	}
 	host := strings.ToLower(strings.TrimSuffix(h.By.Host, "."))
 	server = strings.ToLower(strings.TrimSuffix(server, "."))
 	if a, err := netip.ParseAddr(strings.Trim(server, "[]")); err == nil {
-		return h.By.IP.IsValid() && h.By.IP.Unmap() == a.Unmap() || strings.Trim(host, "[]") == a.String()
+		m := h.By.IP.IsValid() && h.By.IP.Unmap() == a.Unmap() || strings.Trim(host, "[]") == a.String()
+		return m, m
 	}
-	if host == "" {
-		return false
+	switch {
+	case host == "":
+		return false, false
+	case host == server:
+		return true, strings.Contains(host, ".")
+	case !strings.Contains(server, "."):
+		// a short syslog host name ("mx") against "mx.example.org"
+		return strings.HasPrefix(host, server+"."), false
+	case !strings.Contains(host, "."):
+		return strings.HasPrefix(server, host+"."), false
 	}
-	if host == server {
-		return true
-	}
-	// a short syslog host name ("mx") against "mx.example.org"
-	if !strings.Contains(server, ".") {
-		return strings.HasPrefix(host, server+".")
-	}
-	if !strings.Contains(host, ".") {
-		return strings.HasPrefix(server, host+".")
-	}
-	return false
+	return false, false
 }
 
 // within reports whether the hop's date falls in the session's span
@@ -300,9 +332,7 @@ func compare(h *received.Hop, s *Session, by string) []Check {
 			cs = append(cs, Check{Field: "recipient", Hop: h.For, Log: strings.Join(all, ", "), Agree: ok})
 		}
 	}
-	if by == "time-client" && h.ID != "" && len(s.Messages) > 0 {
-		cs = append(cs, Check{Field: "queue-id", Hop: h.ID, Log: strings.Join(s.QueueIDs(), ", "), Agree: false, Strong: true})
-	} else if by == "queue-id" {
+	if by == "queue-id" {
 		cs = append(cs, Check{Field: "queue-id", Hop: h.ID, Log: h.ID, Agree: true, Strong: true})
 	}
 	return cs

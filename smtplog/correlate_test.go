@@ -62,13 +62,44 @@ func TestCorrelateStalkerSeed(t *testing.T) {
 }
 
 func TestCorrelateNoSession(t *testing.T) {
-	ss, _ := sessionsOf(t, "postfix-interleaved")
-	x := NewIndex(ss)
 	in := mustHop(t, "from x.example.com (x.example.com [203.0.113.5]) by mx.example.org (Postfix) with ESMTP id 1234567890; Tue, 12 Mar 2024 09:14:31 +0100")
 	late := mustHop(t, "from x.example.com (x.example.com [203.0.113.5]) by mx.example.org (Postfix) with ESMTP id 1234567890; Tue, 12 Mar 2024 19:14:31 +0100")
-	vs := Correlate([]received.Hop{in, late}, x)
-	if len(vs) != 1 || vs[0].Session != nil || !vs[0].Contradicts() {
+	// a short syslog host name may be another organisation's "mx":
+	// no claim that a session is missing
+	short, _ := sessionsOf(t, "postfix-interleaved")
+	if vs := Correlate([]received.Hop{in, late}, NewIndex(short)); len(vs) != 0 {
+		t.Errorf("short name: %+v", vs)
+	}
+	full, _ := readAll(t, strings.ReplaceAll(formatSamples["postfix-interleaved"], " mx ", " mx.example.org "), &Config{Year: 2024})
+	vs := Correlate([]received.Hop{in, late}, NewIndex(full))
+	if len(vs) != 1 || vs[0].Hop != 0 || vs[0].Session != nil || !vs[0].Contradicts() {
 		t.Errorf("verdicts %+v", vs)
+	}
+}
+
+// A sender holding two connections at once: the hop is matched to the
+// one that agrees with it, not to the nearest in time.
+func TestCorrelateParallel(t *testing.T) {
+	log := `Mar 12 09:14:30 mx.example.org postfix/smtpd[1]: connect from out.example.net[192.0.2.20]
+Mar 12 09:14:30 mx.example.org postfix/smtpd[2]: connect from out.example.net[192.0.2.20]
+Mar 12 09:14:31 mx.example.org postfix/smtpd[1]: NOQUEUE: reject: RCPT from out.example.net[192.0.2.20]: 550 5.1.1 no such user; from=<a@example.net> to=<x@example.org> proto=ESMTP helo=<out.example.net>
+Mar 12 09:14:31 mx.example.org postfix/smtpd[2]: NOQUEUE: reject: RCPT from out.example.net[192.0.2.20]: 550 5.1.1 no such user; from=<b@example.net> to=<y@example.org> proto=ESMTP helo=<out.example.net>
+Mar 12 09:14:32 mx.example.org postfix/smtpd[1]: disconnect from out.example.net[192.0.2.20]
+Mar 12 09:14:32 mx.example.org postfix/smtpd[2]: disconnect from out.example.net[192.0.2.20]
+`
+	ss, _ := readAll(t, log, &Config{Year: 2024})
+	x := NewIndex(ss)
+	h := mustHop(t, "from out.example.net (out.example.net [192.0.2.20]) by mx.example.org (Postfix) with ESMTP (envelope-from <b@example.net>); Tue, 12 Mar 2024 09:14:31 +0000")
+	if h.EnvelopeFrom != "b@example.net" {
+		t.Skipf("the parser does not read envelope-from here: %+v", h)
+	}
+	vs := Correlate([]received.Hop{h}, x)
+	if len(vs) != 1 || vs[0].Contradicts() || vs[0].Session.MailFrom != "b@example.net" {
+		t.Errorf("verdicts %+v", vs)
+	}
+	h.EnvelopeFrom = "c@example.net"
+	if vs := Correlate([]received.Hop{h}, x); len(vs) != 1 || !vs[0].Contradicts() {
+		t.Errorf("no session agrees: %+v", vs)
 	}
 }
 

@@ -117,7 +117,10 @@ func logFinding(v *smtplog.Verdict, raw string) trace.Finding {
 	f := trace.Finding{Hop: v.Hop, Evidence: raw}
 	if v.Session == nil {
 		f.Rule, f.Category, f.Severity = "log-no-session", trace.CategoryLogContradicts, trace.SeverityMedium
-		f.Message = "the server's log covers this hop's date but has no session from its client or with its queue id"
+		f.Message = "the server's log covers this hop's date but has no session with its queue id or from its client"
+		if v.Nearby > 0 {
+			f.Message = fmt.Sprintf("the server's log has no session with this hop's queue id; %d session(s) from its client at that time carry other queue ids", v.Nearby)
+		}
 		return f
 	}
 	s := v.Session
@@ -175,7 +178,11 @@ func writeSessionText(w io.Writer, s *smtplog.Session) {
 		if s.ClientPort != 0 {
 			port = ":" + strconv.Itoa(int(s.ClientPort))
 		}
-		fmt.Fprintf(w, "  client   %s [%s]%s\n", sanitize(s.ClientName, 120), s.Client, port)
+		name := sanitize(s.ClientName, 120)
+		if name != "" {
+			name += " "
+		}
+		fmt.Fprintf(w, "  client   %s[%s]%s\n", name, s.Client, port)
 	}
 	if s.HELO != "" {
 		v := ""
