@@ -48,7 +48,8 @@ Mar 12 09:21:00 mx sm-mta[4500]: rejecting commands from [203.0.113.9] due to pr
 <22>1 2024-03-12T09:20:01.100+01:00 mx postfix/postscreen 77 - - DISCONNECT [198.51.100.7]:1957
 `,
 	// Postfix smtpd through classic syslog, two connections interleaved
-	"postfix-interleaved": `Mar 12 09:14:30 mx postfix/smtpd[101]: connect from a.example.net[192.0.2.10]
+	"postfix-interleaved": `Mar 12 09:14:30 mx postfix/smtpd[102]: warning: hostname spoof.example.com does not resolve to address 198.51.100.7: Name or service not known
+Mar 12 09:14:30 mx postfix/smtpd[101]: connect from a.example.net[192.0.2.10]
 Mar 12 09:14:30 mx postfix/smtpd[102]: connect from unknown[198.51.100.7]
 Mar 12 09:14:31 mx postfix/smtpd[102]: warning: non-SMTP command from unknown[198.51.100.7]: CONNECT 192.0.2.99:25 HTTP/1.0
 Mar 12 09:14:31 mx postfix/smtpd[101]: 7B79A9858E1: client=a.example.net[192.0.2.10]
@@ -189,6 +190,9 @@ func TestPostfixInterleaved(t *testing.T) {
 		t.Fatalf("%d sessions", len(ss))
 	}
 	probe, good := ss[0], ss[1]
+	if len(probe.Notes) == 0 || !strings.HasPrefix(probe.Notes[0], "warning: hostname spoof.example.com") {
+		t.Errorf("notes %q", probe.Notes)
+	}
 	if probe.Client.String() != "198.51.100.7" || !probe.HasAnomaly(AnomalyHTTPOnSMTP) || !probe.HasAnomaly(AnomalyPipelining) || !probe.HasAnomaly(AnomalyAuthFailed) {
 		t.Errorf("probe %+v", probe)
 	}

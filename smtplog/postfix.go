@@ -64,9 +64,23 @@ func (r *Reader) postfixSMTPD(ln *logLine, msg string) *Session {
 			setClient(sess, name, ip, port)
 		}
 		r.postscreenHandoff(sess)
+		if pre, ok := r.preConnect[k]; ok {
+			delete(r.preConnect, k)
+			r.note(sess, pre)
+			sess.Lines++
+		}
 		return sess
 	}
 	sess := r.open[k]
+	if sess == nil && strings.HasPrefix(msg, "warning: hostname ") {
+		// smtpd checks the client's name before it logs the connection
+		if len(r.preConnect) >= 1024 {
+			clear(r.preConnect)
+		}
+		r.preConnect[k] = msg
+		ln.server = true
+		return nil
+	}
 	if sess == nil {
 		if ln.pid == "" && !strings.HasPrefix(msg, "disconnect from ") {
 			return nil

@@ -71,27 +71,30 @@ type qkey struct{ host, qid string }
 
 // Reader reads sessions from a log. It is not safe for concurrent use.
 type Reader struct {
-	cfg     Config
-	br      *bufio.Reader
-	err     error
-	open    map[key]*Session  // connections still talking
-	byQID   map[qkey]*Session // queue id → its session
-	live    map[*Session]struct{}
-	handed  map[netip.Addr]*Session // postscreen sessions passed to smtpd, by client
-	ready   []*Session
-	now     time.Time // the latest log time seen
-	swept   time.Time
-	stats   Stats
-	year    int
-	month   time.Month
-	day     time.Time // Stalker's current day
-	lastTOD int       // Stalker's last time of day, in seconds
-	stamp   stampCache
-	cont    contState // what a line without a time stamp continues
-	tr      *Session  // the transcript being read
-	trSeq   int
-	trFrom  string // "errors from NAME[IP]" seen before a transcript
-	longBuf []byte
+	cfg    Config
+	br     *bufio.Reader
+	err    error
+	open   map[key]*Session  // connections still talking
+	byQID  map[qkey]*Session // queue id → its session
+	live   map[*Session]struct{}
+	handed map[netip.Addr]*Session // postscreen sessions passed to smtpd, by client
+	// preConnect holds an smtpd warning about the client's name logged
+	// just before its "connect from", by process
+	preConnect map[key]string
+	ready      []*Session
+	now        time.Time // the latest log time seen
+	swept      time.Time
+	stats      Stats
+	year       int
+	month      time.Month
+	day        time.Time // Stalker's current day
+	lastTOD    int       // Stalker's last time of day, in seconds
+	stamp      stampCache
+	cont       contState // what a line without a time stamp continues
+	tr         *Session  // the transcript being read
+	trSeq      int
+	trFrom     string // "errors from NAME[IP]" seen before a transcript
+	longBuf    []byte
 }
 
 // NewReader returns a Reader of r. A nil c means the zero Config.
@@ -125,13 +128,14 @@ func NewReader(r io.Reader, c *Config) *Reader {
 		cfg.Year = cfg.Now().Year()
 	}
 	rd := &Reader{
-		cfg:    cfg,
-		br:     bufio.NewReaderSize(r, 64<<10),
-		open:   make(map[key]*Session),
-		byQID:  make(map[qkey]*Session),
-		live:   make(map[*Session]struct{}),
-		handed: make(map[netip.Addr]*Session),
-		year:   cfg.Year,
+		cfg:        cfg,
+		br:         bufio.NewReaderSize(r, 64<<10),
+		open:       make(map[key]*Session),
+		byQID:      make(map[qkey]*Session),
+		live:       make(map[*Session]struct{}),
+		handed:     make(map[netip.Addr]*Session),
+		preConnect: make(map[key]string),
+		year:       cfg.Year,
 	}
 	if cfg.Date.IsZero() {
 		rd.day = time.Date(1, 1, 1, 0, 0, 0, 0, cfg.Location)
