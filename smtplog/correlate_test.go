@@ -134,3 +134,30 @@ func TestOpenRotated(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestCorrelateEximSendmail(t *testing.T) {
+	exim, _ := sessionsOf(t, "exim")
+	sm, _ := sessionsOf(t, "sendmail")
+	x := NewIndex(append(exim, sm...))
+	hops := []received.Hop{
+		mustHop(t, "from mail.example.net ([192.0.2.10]:51234 helo=helo.example.net) by mx.example.org with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) (envelope-from <alice@example.net>) id 1rk3Ab-0003xY-Lm for bob@example.org; Tue, 12 Mar 2024 09:14:31 +0000"),
+		mustHop(t, "from mail.example.net (mail.example.net [192.0.2.10]) by mx.example.org (8.15.2/8.15.2) with ESMTP id 2CC9EVkx004321 for <bob@example.org>; Tue, 12 Mar 2024 09:14:31 GMT"),
+		mustHop(t, "from helo.example.net ([192.0.2.10]:51234 helo=other.example.net) by mx.example.org with esmtps (Exim 4.96) (envelope-from <mallory@example.net>) id 1rk3Ab-0003xY-Lm; Tue, 12 Mar 2024 09:14:31 +0000"),
+	}
+	vs := Correlate(hops, x)
+	if len(vs) != 3 {
+		t.Fatalf("verdicts %+v", vs)
+	}
+	if vs[0].Contradicts() || len(vs[0].Checks) != 5 || vs[1].Contradicts() || vs[1].Session.Format != FormatSendmail {
+		t.Errorf("exim %+v\nsendmail %+v", vs[0], vs[1])
+	}
+	bad := 0
+	for _, c := range vs[2].Checks {
+		if !c.Agree {
+			bad++
+		}
+	}
+	if !vs[2].Contradicts() || bad != 2 {
+		t.Errorf("forged exim hop %+v", vs[2])
+	}
+}

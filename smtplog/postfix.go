@@ -285,12 +285,11 @@ func (r *Reader) postscreen(ln *logLine, msg string) *Session {
 		ln.server = true
 		return nil
 	}
-	name, ip, port, _, ok := clientOf(msg[b:])
+	_, ip, port, _, ok := clientOf(msg[b:])
 	if !ok {
 		ln.server = true
 		return nil
 	}
-	_ = name
 	id := ip.String() + ":" + strconv.Itoa(int(port))
 	k := key{ln.host, "postscreen", id}
 	sess := r.open[k]

@@ -31,13 +31,13 @@ func (r *Reader) sendmail(ln *logLine) *Session {
 			sess = s
 		}
 	}
+	// relay= names the client on the envelope, ruleset and server-side
+	// lines (on delivery lines it is the next hop, not read here)
 	relay := func(s string) {
-		if v, ok := field(s, "relay="); ok || v != "" {
-			i := strings.Index(s, "relay=")
+		if i := strings.Index(s, "relay="); i >= 0 {
 			if name, ip, port, _, ok := clientOf(s[i+len("relay="):]); ok {
 				setClient(sess, name, ip, port)
 			}
-			_ = v
 		}
 	}
 	start := func() {
@@ -132,7 +132,9 @@ func (r *Reader) sendmail(ln *logLine) *Session {
 			}
 			sess = r.orphan(ln.host, qid, FormatSendmail, ln.t, ln.clock)
 		}
-		relay(msg)
+		if strings.HasPrefix(msg, "STARTTLS=server") {
+			relay(msg)
+		}
 		r.note(sess, msg)
 	default:
 		if sess == nil {
