@@ -323,13 +323,14 @@ func compare(h *received.Hop, s *Session, by string) []Check {
 			all = append(all, msg.To...)
 		}
 		if len(all) > 0 {
-			ok := false
+			c := Check{Field: "recipient", Hop: h.For, Log: strings.Join(all, ", ")}
 			for _, a := range all {
 				if strings.EqualFold(a, want) {
-					ok = true
+					c.Agree, c.Log = true, a
+					break
 				}
 			}
-			cs = append(cs, Check{Field: "recipient", Hop: h.For, Log: strings.Join(all, ", "), Agree: ok})
+			cs = append(cs, c)
 		}
 	}
 	if by == "queue-id" {
