@@ -121,12 +121,8 @@ func Correlate(hops []received.Hop, x *Index) []Verdict {
 		h := &hops[i]
 		v := Verdict{Hop: i}
 		if h.ID != "" {
-			for _, s := range x.byQID[h.ID] {
-				if ok, _ := matchServer(h, s.Server); ok || s.Server == "" {
-					v.Session, v.By = s, "queue-id"
-					break
-				}
-			}
+			v.Session = x.byQueueID(h)
+			v.By = "queue-id"
 		}
 		if v.Session != nil {
 			v.Checks = compare(h, v.Session, v.By)
@@ -178,6 +174,33 @@ func Correlate(hops []received.Hop, x *Index) []Verdict {
 		}
 	}
 	return out
+}
+
+// byQueueID returns the session of the hop's server with the hop's queue
+// id. Queue ids are reused (Postfix's short ids come from inode numbers),
+// so of several the one whose time holds the hop's date is taken, and
+// one whose time does not is no match; a hop or session without a time
+// matches on the id alone.
+func (x *Index) byQueueID(h *received.Hop) *Session {
+	var (
+		best  *Session
+		bestD time.Duration
+	)
+	for _, s := range x.byQID[h.ID] {
+		if ok, _ := matchServer(h, s.Server); !ok && s.Server != "" {
+			continue
+		}
+		if h.Date.IsZero() || s.Start.IsZero() {
+			if best == nil {
+				best, bestD = s, 1<<62
+			}
+			continue
+		}
+		if d, in := within(h.Date, s); in && (best == nil || d < bestD) {
+			best, bestD = s, d
+		}
+	}
+	return best
 }
 
 // knowsServer reports whether some session's server matches the hop's

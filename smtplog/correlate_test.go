@@ -161,3 +161,27 @@ func TestCorrelateEximSendmail(t *testing.T) {
 		t.Errorf("forged exim hop %+v", vs[2])
 	}
 }
+
+// Postfix reuses short queue ids: the session at the hop's time is the one.
+func TestCorrelateReusedQueueID(t *testing.T) {
+	log := `Mar 10 08:00:00 mx.example.org postfix/smtpd[1]: connect from old.example.net[198.51.100.1]
+Mar 10 08:00:01 mx.example.org postfix/smtpd[1]: 4F2A3B1C2D: client=old.example.net[198.51.100.1]
+Mar 10 08:00:02 mx.example.org postfix/qmgr[2]: 4F2A3B1C2D: removed
+Mar 10 08:00:03 mx.example.org postfix/smtpd[1]: disconnect from old.example.net[198.51.100.1]
+Mar 12 09:14:30 mx.example.org postfix/smtpd[1]: connect from mail.example.net[192.0.2.10]
+Mar 12 09:14:31 mx.example.org postfix/smtpd[1]: 4F2A3B1C2D: client=mail.example.net[192.0.2.10]
+Mar 12 09:14:32 mx.example.org postfix/qmgr[2]: 4F2A3B1C2D: removed
+Mar 12 09:14:33 mx.example.org postfix/smtpd[1]: disconnect from mail.example.net[192.0.2.10]
+`
+	ss, _ := readAll(t, log, &Config{Year: 2024})
+	x := NewIndex(ss)
+	h := mustHop(t, "from mail.example.net (mail.example.net [192.0.2.10]) by mx.example.org (Postfix) with ESMTP id 4F2A3B1C2D; Tue, 12 Mar 2024 09:14:31 +0000")
+	if vs := Correlate([]received.Hop{h}, x); len(vs) != 1 || vs[0].Contradicts() || vs[0].Session.Client.String() != "192.0.2.10" {
+		t.Errorf("verdicts %+v", vs)
+	}
+	// on a day the log has no session with that id at that time
+	h = mustHop(t, "from mail.example.net (mail.example.net [192.0.2.10]) by mx.example.org (Postfix) with ESMTP id 4F2A3B1C2D; Mon, 11 Mar 2024 12:00:00 +0000")
+	if vs := Correlate([]received.Hop{h}, x); len(vs) != 1 || vs[0].Session != nil {
+		t.Errorf("verdicts %+v", vs)
+	}
+}
