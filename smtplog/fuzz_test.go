@@ -21,7 +21,7 @@ func FuzzReader(f *testing.F) {
 	f.Add("<13>1 - - - - - [a b=\"]\"][c] x\n")
 	f.Add("21:30:41 5 SMTP-1() Stream Created\n21:30:41 2 SYSTEM [S.1] <a>\n0+1 From:x\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		r := NewReader(strings.NewReader(s), &Config{Year: 2024, MaxOpen: 8, MaxLines: 4, Timeout: time.Minute})
+		r := NewReader(strings.NewReader(s), &Config{Year: 2024, MaxOpen: 8, MaxLines: 4, MaxLineBytes: 200, Timeout: time.Minute})
 		seen := map[*Session]bool{}
 		for {
 			sess, err := r.Next()

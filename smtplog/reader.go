@@ -1,7 +1,6 @@
 package smtplog
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net/netip"
@@ -72,7 +71,7 @@ type qkey struct{ host, qid string }
 // Reader reads sessions from a log. It is not safe for concurrent use.
 type Reader struct {
 	cfg    Config
-	br     *bufio.Reader
+	lines  lineReader
 	err    error
 	open   map[key]*Session  // connections still talking
 	byQID  map[qkey]*Session // queue id → its session
@@ -94,7 +93,6 @@ type Reader struct {
 	tr         *Session  // the transcript being read
 	trSeq      int
 	trFrom     string // "errors from NAME[IP]" seen before a transcript
-	longBuf    []byte
 }
 
 // NewReader returns a Reader of r. A nil c means the zero Config.
@@ -129,7 +127,6 @@ func NewReader(r io.Reader, c *Config) *Reader {
 	}
 	rd := &Reader{
 		cfg:        cfg,
-		br:         bufio.NewReaderSize(r, 64<<10),
 		open:       make(map[key]*Session),
 		byQID:      make(map[qkey]*Session),
 		live:       make(map[*Session]struct{}),
@@ -137,6 +134,7 @@ func NewReader(r io.Reader, c *Config) *Reader {
 		preConnect: make(map[key]string),
 		year:       cfg.Year,
 	}
+	rd.lines = lineReader{r: r, max: cfg.MaxLineBytes}
 	if cfg.Date.IsZero() {
 		rd.day = time.Date(1, 1, 1, 0, 0, 0, 0, cfg.Location)
 	} else {
@@ -184,38 +182,14 @@ func (r *Reader) Next() (*Session, error) {
 // readLine returns the next line without its line end, and whether there
 // was one; long lines are cut at MaxLineBytes and the rest skipped.
 func (r *Reader) readLine() (string, bool, error) {
-	b, err := r.br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		r.longBuf = append(r.longBuf[:0], b...)
-		for errors.Is(err, bufio.ErrBufferFull) {
-			b, err = r.br.ReadSlice('\n')
-			if len(r.longBuf) < r.cfg.MaxLineBytes {
-				r.longBuf = append(r.longBuf, b...)
-			}
-		}
-		b = r.longBuf
-	}
-	if len(b) == 0 {
-		if err == nil {
-			err = io.EOF
-		}
-		return "", false, err
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", false, err
-	}
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-		err = nil
-	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	if len(b) > r.cfg.MaxLineBytes {
-		b = b[:r.cfg.MaxLineBytes]
+	line, ok, cut, err := r.lines.next()
+	if cut {
 		r.stats.Long++
 	}
-	return string(b), true, err
+	if ok {
+		return line, true, nil
+	}
+	return "", false, err
 }
 
 // line reads one log line.
@@ -263,7 +237,9 @@ func (r *Reader) line(s string) {
 func (r *Reader) unknown(s string) {
 	r.stats.Unknown++
 	if len(r.stats.UnknownSample) < r.cfg.MaxUnknown {
-		r.stats.UnknownSample = append(r.stats.UnknownSample, s)
+		// a copy: the sample outlives the sessions, and would hold a
+		// whole chunk of the input for each line
+		r.stats.UnknownSample = append(r.stats.UnknownSample, strings.Clone(s))
 	}
 }
 
