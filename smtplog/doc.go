@@ -24,6 +24,12 @@
 //   - sendmail through syslog.
 //   - The Stalker Internet Mail Server (CommuniGate Pro) log.
 //
+// What each line means was taken from the servers' documentation (Postfix's
+// postscreen(8) and smtpd(8) manuals and POSTSCREEN_README, the Exim
+// specification's chapter on log files, the sendmail book's chapter on
+// logging) and, for Postfix, from a real Postfix 3.7's log; the Stalker
+// format from the server logs published with this project's seeds.
+//
 // Time stamps: RFC 3164 syslog ("Mar 12 09:14:31", also with a year
 // before the month or after the day), RFC 5424 (with or without "<PRI>"),
 // RFC 3339 prefixes (rsyslog's high-precision format), Exim's
@@ -42,7 +48,14 @@
 // processes (cleanup, qmgr, the delivery agents) to the session. A session
 // is returned when its connection has ended and its messages have left the
 // queue, or when it has been quiet for [Config.Timeout] in log time, which
-// bounds the memory a reader holds whatever the log's size.
+// bounds the memory a reader holds whatever the log's size ([Config.MaxOpen]
+// caps the sessions held at once).
+//
+// Lines are not copied: the strings of a session point into the 64 KiB
+// blocks the input was read in, and a block is freed when no session
+// returned from it is kept. A caller that keeps a few sessions of a long
+// log and drops the rest may copy them (strings.Clone) to free the
+// blocks.
 //
 // # Leniency
 //
