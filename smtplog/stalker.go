@@ -27,8 +27,8 @@ type contState struct {
 	sess *Session
 }
 
-// stalkerIDs lists the events that carry no session data; they are
-// understood and counted with the session (or the server).
+// stalkerQuiet lists the events that carry no session data; they are
+// understood and counted with the session.
 var stalkerQuiet = []string{"OT ", "*Status=", "Received ", "Writing ", "Looking for ", "Disconnect ", "Input Stream ended", "Closing", "Stream Created", "Resolver "}
 
 func (r *Reader) stalker(ln *logLine) *Session {
@@ -44,7 +44,7 @@ func (r *Reader) stalker(ln *logLine) *Session {
 	}
 	rest := msg[i:]
 	ln.prog = comp
-	if comp == "SYSTEM" || strings.HasPrefix(rest, "(POP)") || strings.HasPrefix(rest, "(") && comp == "SYSTEM" {
+	if comp == "SYSTEM" {
 		return r.stalkerSystem(ln, rest)
 	}
 	if !strings.HasPrefix(rest, "-") {
@@ -70,6 +70,8 @@ func (r *Reader) stalker(ln *logLine) *Session {
 	text := strings.TrimPrefix(rest, " ")
 	k := key{proc: comp, id: num}
 	sess := r.open[k]
+	// a line number is reused: a new stream, or a second connection
+	// on a line whose first never logged its end, is a new session
 	if strings.HasPrefix(text, "Stream Created") || strings.HasPrefix(text, "Got connection from") && sess != nil && sess.Client.IsValid() {
 		sess = nil
 	}
