@@ -27,8 +27,12 @@ func NewIndex(sessions []*Session) *Index {
 	return x
 }
 
-// Add indexes one more session.
+// Add indexes one more session. The index keeps a copy of what
+// correlation needs (the connection, envelope and messages, not the
+// commands, notes and unparsed lines), so a long log's input blocks are
+// not held (see the package doc on memory); verdicts point to the copy.
 func (x *Index) Add(s *Session) {
+	s = s.summary()
 	for i := range s.Messages {
 		q := s.Messages[i].QueueID
 		x.byQID[q] = append(x.byQID[q], s)
@@ -56,6 +60,30 @@ type span struct {
 	Clock      Clock
 }
 
+// summary copies the fields correlation reads, with strings of their own.
+func (s *Session) summary() *Session {
+	c := strings.Clone
+	cs := func(v []string) []string {
+		out := make([]string, len(v))
+		for i := range v {
+			out[i] = c(v[i])
+		}
+		return out
+	}
+	t := &Session{
+		Format: s.Format, Server: c(s.Server), ID: c(s.ID),
+		Client: s.Client, ClientPort: s.ClientPort, ClientName: c(s.ClientName),
+		HELO: c(s.HELO), Verified: s.Verified, MailFrom: c(s.MailFrom), RcptTo: cs(s.RcptTo),
+		Anomalies: s.Anomalies, Start: s.Start, End: s.End, Clock: s.Clock, Closed: s.Closed,
+		Lines: s.Lines, Dropped: s.Dropped,
+	}
+	t.Messages = make([]Message, len(s.Messages))
+	for i, m := range s.Messages {
+		t.Messages[i] = Message{QueueID: c(m.QueueID), MessageID: c(m.MessageID), From: c(m.From), To: cs(m.To), Size: m.Size, Status: c(m.Status), Done: m.Done}
+	}
+	return t
+}
+
 // Check is one thing a hop says, compared with the log.
 type Check struct {
 	// Field is "ip", "helo", "envelope-from", "recipient" or "queue-id"
@@ -73,8 +101,9 @@ type Check struct {
 // Verdict is what the log says about one hop.
 type Verdict struct {
 	Hop int // index of the hop in the slice given to Correlate
-	// Session is the hop's session; nil when the log of the hop's server
-	// covers the hop's date but has no session for it.
+	// Session is the index's copy of the hop's session (see
+	// [Index.Add]); nil when the log of the hop's server covers the hop's
+	// date but has no session for it.
 	Session *Session
 	// By says how the session was found: "queue-id" or "time-client".
 	By     string

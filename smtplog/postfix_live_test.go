@@ -301,7 +301,7 @@ func TestLivePostfix(t *testing.T) {
 	hops := msg.Hops
 	x := NewIndex(ss)
 	vs := Correlate(hops, x)
-	if len(vs) != 1 || vs[0].Session != good || vs[0].By != "queue-id" || vs[0].Contradicts() {
+	if len(vs) != 1 || vs[0].Session == nil || vs[0].Session.ID != good.ID || vs[0].Session.Start != good.Start || vs[0].By != "queue-id" || vs[0].Contradicts() {
 		t.Fatalf("verdicts %+v for %q", vs, hops[0].Raw)
 	}
 	// the same header with another client address is contradicted
