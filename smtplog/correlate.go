@@ -73,7 +73,7 @@ func (s *Session) summary() *Session {
 	t := &Session{
 		Format: s.Format, Server: c(s.Server), ID: c(s.ID),
 		Client: s.Client, ClientPort: s.ClientPort, ClientName: c(s.ClientName),
-		HELO: c(s.HELO), Verified: s.Verified, MailFrom: c(s.MailFrom), RcptTo: cs(s.RcptTo),
+		HELO: c(s.HELO), Verified: s.Verified, Protocol: c(s.Protocol), MailFrom: c(s.MailFrom), RcptTo: cs(s.RcptTo),
 		Anomalies: s.Anomalies, Start: s.Start, End: s.End, Clock: s.Clock, Closed: s.Closed,
 		Lines: s.Lines, Dropped: s.Dropped,
 	}

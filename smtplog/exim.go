@@ -312,6 +312,9 @@ func (r *Reader) eximArrival(ln *logLine, id, s string) *Session {
 	if v, ok := field(s, "S="); ok {
 		m.Size, _ = strconv.ParseInt(v, 10, 64)
 	}
+	if v, ok := field(s, "P="); ok && sess.Protocol == "" {
+		sess.Protocol = v
+	}
 	if v, ok := field(s, "id="); ok {
 		m.MessageID = v
 	}

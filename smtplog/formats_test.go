@@ -118,7 +118,7 @@ func TestExim(t *testing.T) {
 	}
 	s := ss[0]
 	if s.Format != FormatExim || !s.Closed || s.Client != netip.MustParseAddr("192.0.2.10") || s.ClientPort != 51234 || s.ClientName != "mail.example.net" ||
-		s.HELO != "helo.example.net" || s.MailFrom != "alice@example.net" || len(s.RcptTo) != 1 || s.RcptTo[0] != "bob@example.org" {
+		s.HELO != "helo.example.net" || s.MailFrom != "alice@example.net" || s.Protocol != "esmtps" || len(s.RcptTo) != 1 || s.RcptTo[0] != "bob@example.org" {
 		t.Errorf("session %+v", s)
 	}
 	if m := s.Messages[0]; m.QueueID != "1rk3Ab-0003xY-Lm" || m.MessageID != "abc.123@example.net" || m.Size != 2345 || !m.Done || m.Status != "delivered" || m.To[0] != "bob" {
@@ -147,7 +147,7 @@ func TestSendmail(t *testing.T) {
 		t.Fatalf("%d sessions, unknown %q", len(ss), st.UnknownSample)
 	}
 	s := ss[0]
-	if s.Format != FormatSendmail || s.Client.String() != "192.0.2.10" || s.ClientName != "mail.example.net" || s.MailFrom != "alice@example.net" {
+	if s.Format != FormatSendmail || s.Protocol != "ESMTP" || s.Client.String() != "192.0.2.10" || s.ClientName != "mail.example.net" || s.MailFrom != "alice@example.net" {
 		t.Errorf("session %+v", s)
 	}
 	if m := s.Messages[0]; m.QueueID != "2CC9EVkx004321" || m.MessageID != "<abc.123@example.net>" || m.Size != 2345 || !m.Done || m.Status != "sent" || m.To[0] != "bob@example.org" {

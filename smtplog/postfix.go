@@ -199,6 +199,9 @@ func (r *Reader) postfixReject(sess *Session, ln *logLine, s string) bool {
 			sess.addRcpt(to)
 		}
 	}
+	if p, ok := field(tail, "proto="); ok && sess.Protocol == "" {
+		sess.Protocol = p
+	}
 	if helo, ok := angle(tail, "helo=<"); ok && sess.HELO == "" {
 		sess.HELO = helo
 	}

@@ -66,6 +66,9 @@ func (r *Reader) sendmail(ln *logLine) *Session {
 		if v, ok := field(msg, "msgid="); ok {
 			m.MessageID = v
 		}
+		if v, ok := field(msg, "proto="); ok && sess.Protocol == "" {
+			sess.Protocol = v
+		}
 		relay(msg)
 	case strings.HasPrefix(msg, "to="):
 		if sess == nil {

@@ -132,6 +132,10 @@ type Session struct {
 	HELO     string
 	Verified Verify
 
+	// Protocol is the protocol as the log names it: Exim's P= ("esmtps",
+	// "esmtpa"), Postfix's and sendmail's proto= ("ESMTP").
+	Protocol string
+
 	// MailFrom is the first MAIL FROM address, without angle brackets.
 	MailFrom string
 	// RcptTo holds every RCPT TO address given, accepted or not (refused

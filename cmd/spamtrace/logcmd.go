@@ -191,6 +191,9 @@ func writeSessionText(w io.Writer, s *smtplog.Session) {
 		}
 		fmt.Fprintf(w, "  helo     %s%s\n", sanitize(s.HELO, 120), v)
 	}
+	if s.Protocol != "" {
+		fmt.Fprintf(w, "  protocol %s\n", sanitize(s.Protocol, 40))
+	}
 	if s.MailFrom != "" {
 		fmt.Fprintf(w, "  from     <%s>\n", sanitize(s.MailFrom, 200))
 	}
@@ -276,6 +279,7 @@ func appendSession(b []byte, s *smtplog.Session) []byte {
 	str(false, "client_name", s.ClientName)
 	str(false, "helo", s.HELO)
 	str(false, "helo_verified", s.Verified.String())
+	str(false, "protocol", s.Protocol)
 	str(false, "mail_from", s.MailFrom)
 	strs("rcpt_to", s.RcptTo)
 	str(false, "banner", s.Banner)
