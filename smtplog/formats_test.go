@@ -224,17 +224,26 @@ func TestLiveCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	ss, st := readAll(t, string(b), &Config{Year: 2026})
-	if st.Unknown != 0 || len(ss) != 4 {
+	// the test's dial to see the port open, the bot, the message, the
+	// HTTP probe, the refused HELO
+	if st.Unknown != 0 || len(ss) != 5 {
 		t.Fatalf("%d sessions, unknown %q", len(ss), st.UnknownSample)
 	}
-	var good *Session
+	var good, bot *Session
 	for _, s := range ss {
 		if len(s.Messages) == 1 {
 			good = s
 		}
+		if s.HasAnomaly(AnomalyPipelining) {
+			bot = s
+		}
 	}
-	if good == nil || good.Messages[0].MessageID != "<live-1@example.net>" || good.Messages[0].Status != "sent" || good.Rejections[0].Blocklist != "bl.spamtrace.test" {
+	if good == nil || good.Messages[0].MessageID != "<live-1@example.net>" || good.Messages[0].Status != "sent" || good.Rejections[0].Blocklist != "bl.spamtrace.test" ||
+		good.ClientPort == 0 || !strings.Contains(good.ID, "postscreen") {
 		t.Fatalf("session %+v", good)
+	}
+	if bot == nil || bot.HELO != "fast.example.com" || bot.Protocol != "ESMTP" || len(bot.Rejections) != 1 || bot.Rejections[0].Reply != "550 5.5.1 Protocol error" || bot.Commands[0].Line != "EHLO fast.example.com" {
+		t.Fatalf("bot %+v", bot)
 	}
 }
 

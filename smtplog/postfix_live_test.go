@@ -107,8 +107,15 @@ virtual_gid_maps = static:%[3]s
 alias_maps =
 alias_database =
 biff = no
+postscreen_access_list =
+postscreen_greet_action = enforce
+postscreen_greet_wait = 1s
+postscreen_dnsbl_sites =
 `, base, pu.Uid, pu.Gid)
-	masterCF := fmt.Sprintf(`%s inet n - n - - smtpd
+	masterCF := fmt.Sprintf(`%s inet n - n - 1 postscreen
+smtpd     pass  -       -       n       -       -       smtpd
+dnsblog   unix  -       -       n       -       0       dnsblog
+tlsproxy  unix  -       -       n       -       0       tlsproxy
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
@@ -205,8 +212,38 @@ func raw(t *testing.T, addr string, lines ...string) {
 	}
 }
 
+// pregreet talks before the server's greeting, as spambots do.
+// postscreen then answers that EHLO at once, after the first line of its
+// greeting, so replies are read as lines up to the one that ends each.
+func pregreet(t *testing.T, addr string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	reply := func() {
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || len(l) > 3 && l[3] == ' ' {
+				return
+			}
+		}
+	}
+	fmt.Fprintf(c, "EHLO fast.example.com\r\n")
+	reply()
+	for _, l := range []string{"EHLO fast.example.com", "MAIL FROM:<bot@example.com>", "RCPT TO:<bob@spamtrace.test>", "QUIT"} {
+		fmt.Fprintf(c, "%s\r\n", l)
+		reply()
+	}
+}
+
 func TestLivePostfix(t *testing.T) {
 	p := startPostfix(t)
+	// first, as postscreen tests a client until it passes once
+	pregreet(t, p.addr)
 	// a good message, with one refused recipient
 	c, err := smtp.Dial(p.addr)
 	if err != nil {
@@ -237,7 +274,7 @@ func TestLivePostfix(t *testing.T) {
 	raw(t, p.addr, "POST / HTTP/1.0", "Host: mx.spamtrace.test", "")
 	raw(t, p.addr, "HELO desk98", "MAIL FROM:<x@example.com>", "RCPT TO:<bob@spamtrace.test>", "QUIT")
 
-	log := p.waitLog(t, "removed", "non-SMTP command", "Helo command rejected")
+	log := p.waitLog(t, "removed", "non-SMTP command", "Helo command rejected", "PREGREET")
 	log = p.waitLog(t, strings.Repeat("disconnect from", 1))
 	for strings.Count(log, "disconnect from") < 3 {
 		time.Sleep(100 * time.Millisecond)
@@ -251,9 +288,11 @@ func TestLivePostfix(t *testing.T) {
 	if st.Unknown != 0 {
 		t.Errorf("%d lines not understood: %q", st.Unknown, st.UnknownSample)
 	}
-	var good, probe, helo *Session
+	var good, probe, helo, bot *Session
 	for _, s := range ss {
 		switch {
+		case s.HasAnomaly(AnomalyPipelining):
+			bot = s
 		case len(s.Messages) > 0:
 			good = s
 		case s.HasAnomaly(AnomalyHTTPOnSMTP):
@@ -262,7 +301,7 @@ func TestLivePostfix(t *testing.T) {
 			helo = s
 		}
 	}
-	if good == nil || probe == nil || helo == nil {
+	if good == nil || probe == nil || helo == nil || bot == nil {
 		t.Fatalf("sessions missing: %d sessions", len(ss))
 	}
 	if good.Server != "mx" || good.Client.String() != "127.0.0.1" || good.ClientName != "localhost" || !good.Closed || good.MailFrom != "alice@example.net" {
@@ -274,6 +313,15 @@ func TestLivePostfix(t *testing.T) {
 	}
 	if len(good.Rejections) != 1 || good.Rejections[0].Blocklist != "bl.spamtrace.test" || good.Rejections[0].Code != "554" || good.Rejections[0].Recipient != "blocked@spamtrace.test" || good.HELO != "client.example.net" {
 		t.Errorf("rejections %+v helo %q", good.Rejections, good.HELO)
+	}
+	// postscreen's session of the bot: it talked first and was refused
+	if bot.HELO != "fast.example.com" || len(bot.Commands) == 0 || bot.Commands[0].Line != "EHLO fast.example.com" || bot.ClientPort == 0 ||
+		len(bot.Rejections) != 1 || bot.Rejections[0].Code != "550" || bot.MailFrom != "bot@example.com" || !bot.Closed {
+		t.Errorf("bot %+v", bot)
+	}
+	// the good client's postscreen part joined its smtpd session
+	if good.ClientPort == 0 || !strings.Contains(good.ID, "postscreen") {
+		t.Errorf("handoff: port %d id %q", good.ClientPort, good.ID)
 	}
 	if len(probe.Commands) == 0 || probe.Commands[0].Line != "POST / HTTP/1.0" {
 		t.Errorf("probe commands %+v", probe.Commands)
