@@ -72,6 +72,10 @@ const (
 	CategorySpamware         Category = "spamware"
 	CategoryRDNSMismatch     Category = "rdns-mismatch"
 	CategoryDNSBL            Category = "dnsbl"
+	// CategoryLogConfirms and CategoryLogContradicts are what the
+	// receiving server's own log (spamtrace -log) says about a hop.
+	CategoryLogConfirms    Category = "log-confirms"
+	CategoryLogContradicts Category = "log-contradicts"
 )
 
 // Finding is one piece of evidence about the message's path.

@@ -38,6 +38,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spamtrace/spamtrace/internal/mailbox"
+	"github.com/spamtrace/spamtrace/smtplog"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
@@ -62,12 +63,14 @@ type options struct {
 	progress bool   // stderr is a terminal
 	arfMbox  bool   // ARF reports go out as an mbox (several inputs)
 	outDir   string // -out: one .eml file per ARF report
+	logs     *smtplog.Index // -log: sessions of the receiving servers' logs; nil without
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprintf(w, `usage: spamtrace [flags] PATH... [flags]
        spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...
        spamtrace -version
+       spamtrace log [-json] [-year YYYY] [-server NAME] FILE...
 
 PATH is a message file, a directory (recursive), an mbox file, a Maildir
 folder, or - for standard input. Flags may follow the paths; -- ends them.
@@ -107,6 +110,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.Var(&trusted, "trusted", "a trusted network (`CIDR` or address); repeatable")
 	fs.Var(&trustedH, "trusted-host", "a trusted relay host `name` or domain; repeatable")
 	fs.Var(&local, "local-domain", "one of the recipient's own domains (a `domain`); repeatable")
+	logFiles := listFlag{check: checkFile}
+	fs.Var(&logFiles, "log", "an MTA log `file` (Postfix, Exim, sendmail, CommuniGate; .gz and rotated files read) to check the hops its server wrote against; repeatable")
 	lookups := addLookupFlags(fs)
 	paths, err := parseArgs(fs, args)
 	if err != nil {
@@ -144,6 +149,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if failOn != "" {
 		opt.failOn, _ = trace.ParseSeverity(failOn)
 		opt.failSet = true
+	}
+	if len(logFiles.vals) > 0 {
+		x, err := loadLogIndex(ctx, logFiles.vals)
+		if err != nil {
+			fmt.Fprintln(stderr, "spamtrace: -log:", err)
+			return 2
+		}
+		opt.logs = x
 	}
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "spamtrace: no input: give message files, directories, mboxes, Maildirs or -")
@@ -520,6 +533,7 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 			frame := opt.arfMbox || m.Position > 0 || reportCount(recs) > 1
 			for i := range recs {
 				recs[i].frame = frame
+				applyLog(recs[i].tr, opt.logs)
 				emit(&recs[i])
 			}
 			if end := min(m.End, in.size); end > credited {

@@ -18,4 +18,7 @@ var subcommands = map[string]subcommand{
 	"serve": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runServe(ctx, args, stdout, stderr)
 	},
+	"log": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runLog(ctx, args, stdout, stderr)
+	},
 }
