@@ -58,11 +58,11 @@ type options struct {
 	failOn   trace.Severity
 	failSet  bool
 	workers  int
-	color    bool   // stdout is a terminal (and NO_COLOR is not set)
-	ttyOut   bool   // stdout is a terminal
-	progress bool   // stderr is a terminal
-	arfMbox  bool   // ARF reports go out as an mbox (several inputs)
-	outDir   string // -out: one .eml file per ARF report
+	color    bool           // stdout is a terminal (and NO_COLOR is not set)
+	ttyOut   bool           // stdout is a terminal
+	progress bool           // stderr is a terminal
+	arfMbox  bool           // ARF reports go out as an mbox (several inputs)
+	outDir   string         // -out: one .eml file per ARF report
 	logs     *smtplog.Index // -log: sessions of the receiving servers' logs; nil without
 }
 
