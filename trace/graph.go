@@ -27,7 +27,7 @@ func buildEdges(hops []Hop) []Edge {
 			start = i + 1 // a new chain: the mailbox server's own
 		} else if m == MatchNoData && opaqueAbove(&hops[i].Received) {
 			if d, ok := strangerBelow(hops, start, i); ok {
-				m, detail = MatchNone, detail+"; and the server below, "+normName(hops[i+1].Received.By.Host)+", belongs to "+d+", a domain no hop above names"
+				m, detail = MatchNone, detail+"; and the older hop's server, "+normName(hops[i+1].Received.By.Host)+", belongs to "+d+", a domain no newer hop names"
 			}
 		}
 		edges[i] = Edge{Upper: i, Lower: i + 1, Match: m, Detail: detail, Broken: m == MatchNone}
@@ -50,7 +50,7 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	fromIP := from.IP
 	if fromIP.IsValid() && byIP.IsValid() {
 		if fromIP.Unmap().WithZone("") == byIP.Unmap().WithZone("") {
-			return MatchIP, "the server below is " + byIP.String() + ", the address the hop above recorded"
+			return MatchIP, "the older hop's server is " + byIP.String() + ", the address the newer hop recorded"
 		}
 	}
 	helo, rdns := normName(stripBrackets(from.HELO)), normName(from.RDNS)
@@ -63,10 +63,10 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	// "localhost" names every machine: it joins nothing.
 	if byHost != "" && !isLocalName(byHost) {
 		if rdns != "" && rdns == byHost {
-			return MatchHost, "reverse DNS " + rdns + " names the server below"
+			return MatchHost, "reverse DNS " + rdns + " names the older hop's server"
 		}
 		if helo != "" && helo == byHost {
-			return MatchHost, "HELO " + helo + " names the server below"
+			return MatchHost, "HELO " + helo + " names the older hop's server"
 		}
 	}
 	// The same server handing the message to itself: a content filter or
@@ -78,10 +78,10 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	eBy := domainInfo(byHost)
 	if eBy != nil {
 		if rdns != "" && sameOperatorInfo(domainInfo(rdns), eBy) {
-			return MatchDomain, "reverse DNS " + rdns + " and the server below " + byHost + " are both " + operatorName(byHost) + "'s"
+			return MatchDomain, "reverse DNS " + rdns + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
 		if helo != "" && sameOperatorInfo(domainInfo(helo), eBy) {
-			return MatchDomain, "HELO " + helo + " and the server below " + byHost + " are both " + operatorName(byHost) + "'s"
+			return MatchDomain, "HELO " + helo + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
 	}
 	// Both hops written by one organisation: its internal names need not
@@ -98,42 +98,42 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	haveBy := byHost != "" || byIP.IsValid()
 	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) && !authenticated(upper) &&
 		upper.Protocol != received.ProtocolHTTP && upper.Protocol != received.ProtocolHTTPS {
-		return MatchInternal, "the hop above names no client and the server below names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
+		return MatchInternal, "the newer hop names no client and the older hop's server names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
 	}
 	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (sameOperatorInfo(domainInfo(upperBy), eBy) || internalByName(byHost) || operatorAbove(hops, start, i, byHost)) {
-		return MatchInternal, "the hop above received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the server below names itself as it likes (" + describeBy(by) + ")"
+		return MatchInternal, "the newer hop received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the older hop's server names itself as it likes (" + describeBy(by) + ")"
 	}
 	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
 		// A message submitted on upperBy itself can only have hops below
 		// it from that same server (a list manager or filter re-injecting
 		// what it received), never from an unrelated one.
-		return MatchNone, "the hop above records mail that entered " + upperBy + " without a network client (a local submission), but the hop below was written by " + byHost + ", another server"
+		return MatchNone, "the newer hop records mail that entered " + upperBy + " without a network client (a local submission), but the older hop was written by " + byHost + ", another server"
 	}
 	if !haveFrom || !haveBy {
 		switch {
 		case !haveFrom && !haveBy:
-			return MatchNoData, "neither the hop above's client nor the server below is named"
+			return MatchNoData, "neither the newer hop's client nor the older hop's server is named"
 		case !haveFrom:
-			return MatchNoData, "the hop above does not name its client"
+			return MatchNoData, "the newer hop does not name its client"
 		default:
-			return MatchNoData, "the hop below does not name its server"
+			return MatchNoData, "the older hop does not name its server"
 		}
 	}
 	if isLocalName(byHost) {
-		return MatchNoData, "the hop below names its server only as " + byHost
+		return MatchNoData, "the older hop names its server only as " + byHost
 	}
 	if isLocalName(upperBy) {
-		return MatchNoData, "the hop above was written by a local filter (" + upperBy + ")"
+		return MatchNoData, "the newer hop was written by a local filter (" + upperBy + ")"
 	}
 	if lf := lower.From.IP; lf.IsValid() && (lf.Unmap().IsLoopback() || lf.Unmap().IsPrivate()) {
 		// An internal hop (content filter, list manager, a home or office
 		// gateway) on a host whose own name for itself is not its public
 		// name.
-		return MatchNoData, "the hop below is internal to " + byHost + ", whose own name need not be its public one"
+		return MatchNoData, "the older hop is internal to " + byHost + ", whose own name need not be its public one"
 	}
 	if lower.From.IPText == "" && lower.From.HELO == "" && lower.From.RDNS == "" {
 		// A local submission: the host names itself as it likes.
-		return MatchNoData, "the hop below is a local submission on " + byHost
+		return MatchNoData, "the older hop is a local submission on " + byHost
 	}
 	// Both sides named but one side only by a bare or internal name (no
 	// dot, or a top-level domain no registry serves, ".local", ".lan",
@@ -145,12 +145,12 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	if isFetch(upper) {
 		// A mailbox retrieval names the mailbox server, which is rarely the
 		// host that accepted the mail from outside.
-		return MatchNoData, "the hop above fetched the message from a mailbox (" + describeFrom(from) + ")"
+		return MatchNoData, "the newer hop fetched the message from a mailbox (" + describeFrom(from) + ")"
 	}
 	var b strings.Builder
-	b.WriteString("the hop above received from ")
+	b.WriteString("the newer hop received from ")
 	b.WriteString(describeFrom(from))
-	b.WriteString(" but the hop below was written by ")
+	b.WriteString(" but the older hop was written by ")
 	b.WriteString(describeBy(by))
 	return MatchNone, b.String()
 }
@@ -368,7 +368,7 @@ func describeOperator(host string) string {
 		return k
 	}
 	if host == "" {
-		return "the server above"
+		return "the newer hop's server"
 	}
 	return host
 }

@@ -15,7 +15,7 @@ import (
 // infrastructure, the hop below (which the client wrote) is trusted too.
 // The first trusted hop whose client is not trusted is the origin hop, and
 // its recorded client IP is the origin. Everything below is unverifiable.
-func findOrigin(c *config, tr *Trace) Origin {
+func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 	hops := tr.Hops
 	if len(hops) == 0 {
 		return Origin{Hop: -1, Reason: "the message has no Received header fields"}
@@ -30,7 +30,16 @@ func findOrigin(c *config, tr *Trace) Origin {
 		}
 		if i+1 >= len(hops) {
 			_, why := c.clientTrusted(tr, i, true)
-			reason = "every hop was handed on by trusted infrastructure (" + why + "); the message began there"
+			switch {
+			case cut.unread > 0:
+				// The chain goes on past what was read: do not claim
+				// the message began at the last hop read.
+				reason = "every hop read was handed on by trusted infrastructure (" + why + "); at least " + itoa(cut.unread) + " older hops were not read (a reading limit), so where the message began is not known"
+			case cut.bytes:
+				reason = "every hop read was handed on by trusted infrastructure (" + why + "); the header was cut at a reading limit, so older hops may not have been read and where the message began is not known"
+			default:
+				reason = "every hop was handed on by trusted infrastructure (" + why + "); the message began there"
+			}
 			break
 		}
 		i++
@@ -239,7 +248,7 @@ func trustedRecordOf(tr *Trace, o int, ip netip.Addr) string {
 func (c *config) clientTrusted(tr *Trace, i int, w why) (bool, string) {
 	ok, reason := c.clientTrustedByHop(tr, i, w)
 	if ok && i < len(tr.Edges) && tr.Edges[i].Broken {
-		return false, w.text(reason, ", but the hop below does not connect to hop ", itoa(i), ", so nothing below is vouched for")
+		return false, w.text(reason, ", but the older hop ", itoa(i+1), " does not connect to hop ", itoa(i), ", so nothing older is vouched for")
 	}
 	return ok, reason
 }
@@ -299,7 +308,7 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 			// more often than a real one.
 			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(normName(tr.Hops[i+1].Received.By.Host)) && !isFetch(&tr.Hops[i+1].Received) &&
 				tr.Hops[i+1].Received.From.IP.IsValid() && !internalAddr(tr.Hops[i+1].Received.From.IP) {
-				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the hop below names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing below is vouched for")
+				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the older hop ", itoa(i+1), " names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing older is vouched for")
 			}
 			return true, w.text("client ", w.ip(a.WithZone("")), " is an internal address")
 		}
@@ -327,7 +336,7 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		// not hand the message to itself that way.
 		if i < len(tr.Edges) && tr.Edges[i].Match == MatchLocal && smtpFamily(h.Protocol) {
 			if lf := &tr.Hops[i+1].Received.From; lf.IP.IsValid() && !internalAddr(lf.IP) {
-				return false, w.text("hop ", itoa(i), " received the message over ", string(h.Protocol), " without naming its client, and the hop below, on the same server, records an outside client, which that server cannot have handed on to itself")
+				return false, w.text("hop ", itoa(i), " received the message over ", string(h.Protocol), " without naming its client, and the older hop ", itoa(i+1), ", on the same server, records an outside client, which that server cannot have handed on to itself")
 			}
 		}
 		return true, w.text("hop ", itoa(i), " is an internal hand-off")
@@ -482,7 +491,7 @@ func distrustFabricatedOrigin(c *config, tr *Trace) {
 	if host == "" {
 		host = f.HELO
 	}
-	tr.Origin = Origin{Hop: up, IP: f.IP.WithZone(""), Host: host,
+	tr.Origin = Origin{Hop: up, IP: f.IP.WithZone(""), Host: host, found: true,
 		Reason: "hop " + itoa(o) + " reads as fabricated (" + rule + "), so what it says about its client is not believed; its writer, the client hop " + itoa(up) + " recorded, is the origin"}
 	tr.Origin.RecordedBy = trustedRecordOf(tr, up, tr.Origin.IP)
 }
@@ -517,9 +526,9 @@ func checkOriginRecord(c *config, tr *Trace) {
 		switch {
 		case j >= 0 && j < o:
 			_, why := c.clientTrusted(tr, j, true)
-			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + "; the origin lies further down because " + why
+			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + "; the origin is an older hop because " + why
 		case j > o:
-			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + ", but the trace cannot follow the chain down to it: " + tr.Origin.Reason
+			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + ", but the trace cannot follow the chain to that older hop: " + tr.Origin.Reason
 		default:
 			msg = r.Writer + " recorded " + r.IP.String() + " in " + r.Field + ", an address no Received field records as a client"
 		}

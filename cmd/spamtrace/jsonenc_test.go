@@ -29,6 +29,35 @@ func BenchmarkAppendRecord(b *testing.B) {
 	}
 }
 
+// TestNoOrigin writes every format for a trace without an origin, the one
+// of a message with no Received fields and a hand-made zero Trace: none
+// may show hop 0 as the origin.
+func TestNoOrigin(t *testing.T) {
+	none, err := trace.TraceMessage(context.Background(), bytes.NewReader([]byte("Subject: hi\r\n\r\nbody\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range map[string]*trace.Trace{"no Received": none, "zero Trace": {}} {
+		r := &record{file: "m.eml", tr: tr}
+		if js := string(appendRecord(nil, r, nil)); !strings.Contains(js, `"origin":{"hop":-1,"ip":"",`) {
+			t.Errorf("%s: JSON %s", name, js)
+		}
+		var text, arf, dot bytes.Buffer
+		writeText(&text, r, false)
+		writeARF(&arf, r)
+		writeDOT(&dot, r)
+		if !strings.Contains(text.String(), "Origin: none") || strings.Contains(text.String(), "at hop 0") {
+			t.Errorf("%s: text\n%s", name, text.String())
+		}
+		if !strings.Contains(arf.String(), "message from an unknown address") || strings.Contains(arf.String(), "Source-IP:") {
+			t.Errorf("%s: ARF\n%s", name, arf.String())
+		}
+		if !strings.HasPrefix(dot.String(), "digraph") {
+			t.Errorf("%s: DOT\n%s", name, dot.String())
+		}
+	}
+}
+
 func TestAppendRecordClientRecords(t *testing.T) {
 	msg := "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])\n" +
 		"        by mx.google.com with SMTPS id 98e67ed59e1d1; Sat, 19 Oct 2024 00:59:09 -0700 (PDT)\n" +
