@@ -1,0 +1,463 @@
+package auth
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/spamtrace/spamtrace/received"
+)
+
+// Field is one header field as the message carries it, top first.
+type Field struct {
+	Name  string // as written, without the colon
+	Value string // unfolded
+}
+
+// Hop is what Analyze needs of one Received field.
+type Hop struct {
+	Received *received.Hop
+	// Trusted: the hop was written at or inside the trust boundary (a
+	// trusted hop or the origin hop, whose receiving server is trusted).
+	Trusted bool
+}
+
+// Input is a message's header fields and its hops, after the trust walk.
+type Input struct {
+	// Fields are the header fields in order, Received fields included:
+	// their positions place every other field between two hops. Fields
+	// [Wants] returns false for are ignored.
+	Fields []Field
+	// Hops are the parsed Received fields, topmost first, as many as the
+	// Received fields in Fields (extra Received fields count as untrusted).
+	Hops []Hop
+	// Origin is the index of the origin hop; -1 when there is none.
+	Origin int
+	// LocalDomains are the recipient's own domains; an authserv-id in one
+	// names a trusted receiver. Nil means only the trusted hops' names.
+	LocalDomains []string
+	// Now is the time of analysis, for x= checks when no receipt date is
+	// known. Zero means time.Now.
+	Now time.Time
+}
+
+// Wants reports whether Analyze reads a header field of this name: the
+// authentication and vendor fields, the sender identity fields and
+// Received.
+func Wants(name string) bool {
+	if len(name) < 4 {
+		return false
+	}
+	switch lower(name) {
+	case "received", "authentication-results", "arc-authentication-results", "arc-seal",
+		"arc-message-signature", "dkim-signature", "received-spf", "from", "sender", "reply-to",
+		"message-id", "return-path":
+		return true
+	}
+	return vendorField(name)
+}
+
+// kind classes the fields Analyze reads.
+type kind uint8
+
+const (
+	kOther kind = iota
+	kReceived
+	kAR
+	kAAR
+	kAS
+	kAMS
+	kDKIM
+	kSPF
+	kVendor
+	kTraceish // fields a receiver writes with its trace fields (Return-Path)
+)
+
+func kindOf(name string) kind {
+	switch lower(name) {
+	case "received":
+		return kReceived
+	case "authentication-results":
+		return kAR
+	case "arc-authentication-results":
+		return kAAR
+	case "arc-seal":
+		return kAS
+	case "arc-message-signature":
+		return kAMS
+	case "dkim-signature":
+		return kDKIM
+	case "received-spf":
+		return kSPF
+	case "return-path", "delivered-to", "x-original-to":
+		return kTraceish
+	}
+	if vendorField(name) {
+		return kVendor
+	}
+	return kOther
+}
+
+// placed is a field with where it sits: above = Received fields above it;
+// run = it is in the unbroken run of trace fields directly below the
+// Received field above it (where a milter or Gmail writes below its own
+// Received).
+type placed struct {
+	f     Field
+	k     kind
+	above int
+	run   bool
+}
+
+type analyzer struct {
+	in      *Input
+	ev      *Evidence
+	hopOrg  []string // organisational domain of each hop's by-host
+	hopOp   []string
+	trusted []string // by-hosts and org domains of trusted hops, local domains
+}
+
+// Analyze reads the authentication evidence of a message: it parses every
+// authentication and vendor field, attributes each to the hop whose server
+// wrote it, believes it only when that hop is at or inside the trust
+// boundary, computes identities and alignment, and runs the cross-checks.
+// It does no I/O; see [Verifier] for verification.
+func Analyze(in *Input) *Evidence {
+	ev := &Evidence{ARCChain: "none"}
+	a := &analyzer{in: in, ev: ev}
+	a.indexHops()
+	fields := a.place()
+	var from, sender, replyTo, msgID, returnPath string
+	arc := map[int]*ARCSet{}
+	var arcOrder []int
+	set := func(i int) *ARCSet {
+		s, ok := arc[i]
+		if !ok {
+			s = &ARCSet{Instance: i, Hop: -1, Verify: "none"}
+			arc[i] = s
+			arcOrder = append(arcOrder, i)
+		}
+		return s
+	}
+	for _, p := range fields {
+		switch p.k {
+		case kAR, kAAR:
+			a.addResults(p)
+		case kDKIM:
+			d := ParseDKIMSignature(p.f.Value)
+			d.Hop, _ = a.attribute(p, d.Domain, netip.Addr{})
+			ev.DKIM = append(ev.DKIM, d)
+		case kSPF:
+			r := ParseReceivedSPF(p.f.Value)
+			r.Hop, r.Attributed = a.attribute(p, r.Receiver, r.ClientIP)
+			r.Trusted = a.trustedHop(r.Hop)
+			ev.SPF = append(ev.SPF, r)
+		case kAS:
+			s := parseARCSeal(p.f.Value)
+			if s.instance == 0 {
+				a.arcError(s.err)
+				continue
+			}
+			as := set(s.instance)
+			if as.Seal != "" {
+				as.Err = errf("auth: two ARC-Seal fields with i=%d", s.instance)
+				continue
+			}
+			as.Seal, as.CV, as.Domain, as.Selector, as.Algorithm, as.Timestamp = p.f.Value, s.cv, s.domain, s.sel, s.algo, s.timestamp
+			as.Hop, _ = a.attribute(p, s.domain, netip.Addr{})
+			if s.err != nil && as.Err == nil {
+				as.Err = s.err
+			}
+		case kAMS:
+			inst, d, err := amsInfo(p.f.Value)
+			if inst == 0 {
+				a.arcError(err)
+				continue
+			}
+			as := set(inst)
+			if as.Signature != "" {
+				as.Err = errf("auth: two ARC-Message-Signature fields with i=%d", inst)
+				continue
+			}
+			as.Signature, as.AMSDomain = p.f.Value, d
+			if err != nil && as.Err == nil {
+				as.Err = err
+			}
+		case kVendor:
+			hop, _ := a.attribute(p, vendorWriter(p.f.Name), netip.Addr{})
+			for _, v := range decodeVendor(p.f.Name, p.f.Value) {
+				v.Hop, v.Trusted = hop, a.trustedHop(hop)
+				ev.Verdicts = append(ev.Verdicts, v)
+			}
+		case kOther, kTraceish:
+			switch lower(p.f.Name) {
+			case "from":
+				from = first(from, p.f.Value)
+			case "sender":
+				sender = first(sender, p.f.Value)
+			case "reply-to":
+				replyTo = first(replyTo, p.f.Value)
+			case "message-id":
+				msgID = first(msgID, p.f.Value)
+			case "return-path":
+				returnPath = first(returnPath, p.f.Value)
+			}
+		}
+	}
+	// ARC results belong to their set.
+	for i := range ev.ResultFields {
+		rf := &ev.ResultFields[i]
+		if rf.Header == "ARC-Authentication-Results" && rf.Instance > 0 {
+			s := set(rf.Instance)
+			if s.Results != "" {
+				s.Err = errf("auth: two ARC-Authentication-Results fields with i=%d", rf.Instance)
+				continue
+			}
+			s.Results = rf.Raw
+		}
+	}
+	sortInts(arcOrder)
+	for _, i := range arcOrder {
+		ev.ARC = append(ev.ARC, *arc[i])
+	}
+	a.identities(from, sender, replyTo, msgID, returnPath)
+	a.align(nil)
+	a.checks()
+	return ev
+}
+
+func first(have, v string) string {
+	if have != "" {
+		return have
+	}
+	return v
+}
+
+func (a *analyzer) arcError(err error) {
+	if err == nil {
+		return
+	}
+	a.ev.Findings = append(a.ev.Findings, Finding{
+		Rule: "arc-unreadable", Category: CategoryARCBroken, Severity: SeverityLow, Hop: -1,
+		Message: "an ARC field cannot be read: " + err.Error(),
+	})
+}
+
+// vendorWriter names the operator a vendor field's header name implies.
+func vendorWriter(name string) string {
+	n := lower(name)
+	if strings.HasPrefix(n, "x-forefront") || strings.HasPrefix(n, "x-microsoft") || strings.HasPrefix(n, "x-ms-") {
+		return "microsoft.com"
+	}
+	return ""
+}
+
+func (a *analyzer) indexHops() {
+	n := len(a.in.Hops)
+	a.hopOrg = make([]string, n)
+	a.hopOp = make([]string, n)
+	for i, h := range a.in.Hops {
+		if h.Received == nil {
+			continue
+		}
+		host := normDomain(h.Received.By.Host)
+		if host == "" || !strings.Contains(host, ".") || isIPText(host) {
+			continue
+		}
+		a.hopOrg[i] = orgDomain(host)
+		a.hopOp[i] = operatorOf(a.hopOrg[i])
+		if h.Trusted {
+			a.trusted = append(a.trusted, host, a.hopOrg[i])
+		}
+	}
+	for _, d := range a.in.LocalDomains {
+		a.trusted = append(a.trusted, normDomain(d))
+	}
+}
+
+func isIPText(s string) bool {
+	_, err := netip.ParseAddr(strings.TrimPrefix(lower(s), "ipv6:"))
+	return err == nil
+}
+
+// place gives each wanted field its position among the Received fields.
+func (a *analyzer) place() []placed {
+	out := make([]placed, 0, len(a.in.Fields))
+	above, run := 0, false
+	for _, f := range a.in.Fields {
+		k := kindOf(f.Name)
+		switch k {
+		case kReceived:
+			above++
+			run = true
+			continue
+		case kOther:
+			run = false
+			if !Wants(f.Name) {
+				continue
+			}
+		}
+		out = append(out, placed{f: f, k: k, above: above, run: run && above > 0})
+	}
+	return out
+}
+
+func (a *analyzer) trustedHop(h int) bool {
+	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Trusted
+}
+
+// match scores how well a writer's name fits the server of hop h: 3 the
+// same host, 2 the same organisational domain, 1 the same operator, 0 none.
+func (a *analyzer) match(writer string, worg string, h int) int {
+	if h < 0 || h >= len(a.in.Hops) || a.in.Hops[h].Received == nil || writer == "" {
+		return 0
+	}
+	if normDomain(a.in.Hops[h].Received.By.Host) == writer {
+		return 3
+	}
+	if a.hopOrg[h] == "" {
+		return 0
+	}
+	if a.hopOrg[h] == worg {
+		return 2
+	}
+	if a.hopOp[h] == operatorOf(worg) {
+		return 1
+	}
+	return 0
+}
+
+// attribute finds the hop whose server wrote a field: the hop below it (a
+// receiver prepends its fields above its Received) or, for a field in the
+// run directly below a Received field, that hop (milters and Gmail insert
+// below their own Received). The writer's name decides between them; an
+// IP the field records (Received-SPF client-ip) breaks ties; with no
+// name, the hop below. A field below every Received field was written
+// before the first hop: -1.
+func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attribution) {
+	n := len(a.in.Hops)
+	below, above := -1, -1
+	if p.above < n {
+		below = p.above
+	}
+	if p.run && p.above-1 < n {
+		above = p.above - 1
+	}
+	writer = normDomain(writer)
+	worg := ""
+	if writer != "" {
+		worg = orgDomain(writer)
+	}
+	sb, sa := a.match(writer, worg, below), a.match(writer, worg, above)
+	pick := below
+	score := sb
+	if sa > sb || (sa == sb && sa > 0 && ip.IsValid() && a.clientIs(above, ip) && !a.clientIs(below, ip)) {
+		pick, score = above, sa
+	}
+	switch score {
+	case 3:
+		return pick, AttrHost
+	case 2:
+		return pick, AttrDomain
+	case 1:
+		return pick, AttrOperator
+	}
+	if below < 0 && above >= 0 && ip.IsValid() && a.clientIs(above, ip) {
+		return above, AttrPosition
+	}
+	return below, AttrPosition
+}
+
+func (a *analyzer) clientIs(h int, ip netip.Addr) bool {
+	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Received != nil && a.in.Hops[h].Received.From.IP.Unmap() == ip.Unmap()
+}
+
+func (a *analyzer) addResults(p placed) {
+	arc := p.k == kAAR
+	pr := ParseResults(p.f.Value, arc)
+	header := "Authentication-Results"
+	if arc {
+		header = "ARC-Authentication-Results"
+	}
+	writer := pr.AuthservID
+	if writer == "" && !arc && p.k == kAR && microsoftStyle(pr) {
+		writer = "microsoft.com"
+	}
+	hop, how := a.attribute(p, writer, resultsClientIP(pr))
+	trusted := a.trustedHop(hop)
+	idx := len(a.ev.ResultFields)
+	a.ev.ResultFields = append(a.ev.ResultFields, ResultsField{
+		Header: header, Hop: hop, Attributed: how, AuthservID: pr.AuthservID, Version: pr.Version,
+		Instance: pr.Instance, Trusted: trusted, Raw: p.f.Value, Err: pr.Err,
+	})
+	for _, m := range pr.Methods {
+		a.ev.Results = append(a.ev.Results, Result{
+			Header: header, Field: idx, Hop: hop, Attributed: how, AuthservID: pr.AuthservID,
+			Instance: pr.Instance, Trusted: trusted, Method: m.Name, Result: m.Result,
+			Reason: m.Reason, Properties: m.Properties, Comments: m.Comments, Raw: p.f.Value,
+		})
+	}
+}
+
+// microsoftStyle reports whether a results field without an authserv-id
+// has Microsoft's shape: "spf=... (sender IP is ...)" or a compauth
+// method.
+func microsoftStyle(pr ParsedResults) bool {
+	for _, m := range pr.Methods {
+		if m.Name == "compauth" {
+			return true
+		}
+		for _, c := range m.Comments {
+			if strings.HasPrefix(c, "sender IP is") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resultsClientIP is the client address a results field records
+// (smtp.client-ip, policy.iprev, Microsoft's "sender IP is" comment).
+func resultsClientIP(pr ParsedResults) netip.Addr {
+	for _, m := range pr.Methods {
+		for _, k := range [...]string{"smtp.client-ip", "policy.iprev", "smtp.remote-ip"} {
+			if v, ok := m.Properties[k]; ok {
+				if ip, err := netip.ParseAddr(v); err == nil {
+					return ip.Unmap()
+				}
+			}
+		}
+		for _, c := range m.Comments {
+			if s, ok := strings.CutPrefix(c, "sender IP is "); ok {
+				if ip, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+					return ip.Unmap()
+				}
+			}
+		}
+	}
+	return netip.Addr{}
+}
+
+// namesTrusted reports whether a writer's name is a trusted receiver's:
+// a trusted hop's by-host or its organisational domain, or a local domain.
+func (a *analyzer) namesTrusted(writer string) bool {
+	w := normDomain(writer)
+	if w == "" {
+		return false
+	}
+	org := orgDomain(w)
+	for _, t := range a.trusted {
+		if w == t || org == t || strings.HasSuffix(w, "."+t) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortInts(s []int) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
