@@ -44,18 +44,7 @@ type Input struct {
 // Wants reports whether Analyze reads a header field of this name: the
 // authentication and vendor fields, the sender identity fields and
 // Received.
-func Wants(name string) bool {
-	if len(name) < 4 {
-		return false
-	}
-	switch lower(name) {
-	case "received", "authentication-results", "arc-authentication-results", "arc-seal",
-		"arc-message-signature", "dkim-signature", "received-spf", "from", "sender", "reply-to",
-		"message-id", "return-path":
-		return true
-	}
-	return vendorField(name)
-}
+func Wants(name string) bool { return kindOf(name) != kOther }
 
 // kind classes the fields Analyze reads.
 type kind uint8
@@ -71,29 +60,42 @@ const (
 	kSPF
 	kVendor
 	kTraceish // fields a receiver writes with its trace fields (Return-Path)
+	kIdentity // From, Sender, Reply-To, Message-ID: message fields, read for identities
 )
 
+var fieldKinds = [...]struct {
+	name string
+	k    kind
+}{
+	{"Received", kReceived},
+	{"Authentication-Results", kAR},
+	{"ARC-Authentication-Results", kAAR},
+	{"ARC-Seal", kAS},
+	{"ARC-Message-Signature", kAMS},
+	{"DKIM-Signature", kDKIM},
+	{"Received-SPF", kSPF},
+	{"Return-Path", kTraceish},
+	{"Delivered-To", kTraceish},
+	{"X-Original-To", kTraceish},
+	{"From", kIdentity},
+	{"Sender", kIdentity},
+	{"Reply-To", kIdentity},
+	{"Message-Id", kIdentity},
+	{"X-Forefront-Antispam-Report", kVendor},
+	{"X-Microsoft-Antispam", kVendor},
+	{"X-MS-Exchange-Organization-SCL", kVendor},
+	{"X-Spam-Status", kVendor},
+	{"X-Spam-Flag", kVendor},
+	{"X-Spam-Score", kVendor},
+	{"X-Spamd-Result", kVendor},
+}
+
+// kindOf classes a field name without allocating (it runs on every field).
 func kindOf(name string) kind {
-	switch lower(name) {
-	case "received":
-		return kReceived
-	case "authentication-results":
-		return kAR
-	case "arc-authentication-results":
-		return kAAR
-	case "arc-seal":
-		return kAS
-	case "arc-message-signature":
-		return kAMS
-	case "dkim-signature":
-		return kDKIM
-	case "received-spf":
-		return kSPF
-	case "return-path", "delivered-to", "x-original-to":
-		return kTraceish
-	}
-	if vendorField(name) {
-		return kVendor
+	for _, f := range fieldKinds {
+		if len(f.name) == len(name) && strings.EqualFold(f.name, name) {
+			return f.k
+		}
 	}
 	return kOther
 }
@@ -146,6 +148,7 @@ func Analyze(in *Input) *Evidence {
 		case kDKIM:
 			d := ParseDKIMSignature(p.f.Value)
 			d.Hop, _ = a.attribute(p, d.Domain, netip.Addr{})
+			d.above = p.above
 			ev.DKIM = append(ev.DKIM, d)
 		case kSPF:
 			r := ParseReceivedSPF(p.f.Value)
@@ -189,7 +192,7 @@ func Analyze(in *Input) *Evidence {
 				v.Hop, v.Trusted = hop, a.trustedHop(hop)
 				ev.Verdicts = append(ev.Verdicts, v)
 			}
-		case kOther, kTraceish:
+		case kIdentity, kTraceish:
 			switch lower(p.f.Name) {
 			case "from":
 				from = first(from, p.f.Value)
@@ -270,9 +273,6 @@ func (a *analyzer) indexHops() {
 			a.trusted = append(a.trusted, host, a.hopOrg[i])
 		}
 	}
-	for _, d := range a.in.LocalDomains {
-		a.trusted = append(a.trusted, normDomain(d))
-	}
 }
 
 func isIPText(s string) bool {
@@ -293,17 +293,45 @@ func (a *analyzer) place() []placed {
 			continue
 		case kOther:
 			run = false
-			if !Wants(f.Name) {
-				continue
-			}
+			continue
+		case kIdentity:
+			run = false
 		}
 		out = append(out, placed{f: f, k: k, above: above, run: run && above > 0})
 	}
 	return out
 }
 
+// trustedHop reports whether hop h was written at or inside the trust
+// boundary: a trusted hop, or a hop a trusted server wrote when it handed
+// the message to itself (see localHandoff).
 func (a *analyzer) trustedHop(h int) bool {
-	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Trusted
+	if h < 0 || h >= len(a.in.Hops) {
+		return false
+	}
+	if a.in.Hops[h].Trusted {
+		return true
+	}
+	return h > 0 && a.localHandoff(h-1) && a.in.Hops[h].Received != nil &&
+		sameHost(a.in.Hops[h].Received.By.Host, a.in.Hops[h-1].Received.By.Host)
+}
+
+// localHandoff reports whether trusted hop k records its client by no
+// usable address, or by a loopback one (LMTP delivery, a content filter,
+// a locally made message): its client is the same machine, and what that
+// machine wrote below hop k was written by the trusted server. The trust
+// walk may stop at such a hop for want of a client address.
+func (a *analyzer) localHandoff(k int) bool {
+	if k < 0 || k >= len(a.in.Hops) || !a.in.Hops[k].Trusted || a.in.Hops[k].Received == nil {
+		return false
+	}
+	ip := a.in.Hops[k].Received.From.IP
+	return !ip.IsValid() || ip.IsLoopback()
+}
+
+func sameHost(a, b string) bool {
+	a, b = normDomain(a), normDomain(b)
+	return a != "" && a == b && strings.Contains(a, ".")
 }
 
 // match scores how well a writer's name fits the server of hop h: 3 the
@@ -362,8 +390,16 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 	case 1:
 		return pick, AttrOperator
 	}
-	if below < 0 && above >= 0 && ip.IsValid() && a.clientIs(above, ip) {
-		return above, AttrPosition
+	if below < 0 {
+		// Below every Received field: written before the first hop,
+		// unless the lowest hop is a trusted server's local handoff
+		// (a message made on it) and the field names that server.
+		if k := len(a.in.Hops) - 1; k >= 0 && a.localHandoff(k) && writer != "" && sameHost(writer, a.in.Hops[k].Received.By.Host) {
+			return k, AttrHost
+		}
+		if above >= 0 && ip.IsValid() && a.clientIs(above, ip) {
+			return above, AttrPosition
+		}
 	}
 	return below, AttrPosition
 }
@@ -438,20 +474,41 @@ func resultsClientIP(pr ParsedResults) netip.Addr {
 	return netip.Addr{}
 }
 
-// namesTrusted reports whether a writer's name is a trusted receiver's:
-// a trusted hop's by-host or its organisational domain, or a local domain.
-func (a *analyzer) namesTrusted(writer string) bool {
+// claim is how strongly a writer's name names a trusted receiver.
+type claim uint8
+
+const (
+	claimNone claim = iota
+	// claimSibling: another host in a trusted hop's organisational domain
+	// (it may be the organisation's own relay the trust walk did not
+	// reach).
+	claimSibling
+	// claimTrusted: a trusted hop's by-host, its organisational domain
+	// itself, or a local domain or a name below one.
+	claimTrusted
+)
+
+func (a *analyzer) namesTrusted(writer string) claim {
 	w := normDomain(writer)
 	if w == "" {
-		return false
+		return claimNone
 	}
-	org := orgDomain(w)
-	for _, t := range a.trusted {
-		if w == t || org == t || strings.HasSuffix(w, "."+t) {
-			return true
+	for _, d := range a.in.LocalDomains {
+		if d = normDomain(d); w == d || strings.HasSuffix(w, "."+d) {
+			return claimTrusted
 		}
 	}
-	return false
+	c := claimNone
+	org := orgDomain(w)
+	for _, t := range a.trusted {
+		if w == t {
+			return claimTrusted
+		}
+		if org == t {
+			c = claimSibling
+		}
+	}
+	return c
 }
 
 func sortInts(s []int) {

@@ -33,11 +33,12 @@ type Method struct {
 // Result Names registry (RFC 8601 §2.7, RFC 7208 §2.6, RFC 6376 via
 // RFC 8601), plus "hardfail" (RFC 5451's SPF name still written by some
 // MTAs) and Microsoft's "bestguesspass" (a DMARC pass inferred without a
-// published record, documented in Microsoft's anti-spam headers page).
+// published record) and "softpass" (compauth), both documented in
+// Microsoft's anti-spam message headers page.
 var knownResults = map[string]bool{
 	"pass": true, "fail": true, "softfail": true, "neutral": true, "none": true,
 	"temperror": true, "permerror": true, "policy": true, "hardfail": true,
-	"bestguesspass": true,
+	"bestguesspass": true, "softpass": true,
 }
 
 // ParseResults parses an Authentication-Results value; arc says it is an
@@ -83,6 +84,9 @@ func ParseResults(v string, arc bool) ParsedResults {
 		it := items[k]
 		if strings.TrimSpace(it) == "" {
 			continue // a trailing or doubled ';'
+		}
+		if bareDomain(it) {
+			continue // Microsoft repeats the recipient's domain between methods
 		}
 		m, err := parseMethod(it)
 		if err != nil {
@@ -194,4 +198,14 @@ func parseMethod(it string) (Method, error) {
 		}
 	}
 	return m, err
+}
+
+// bareDomain reports whether an item is a lone domain name with no '=':
+// Microsoft writes "header.d=none;example.com; dmarc=..." between methods.
+func bareDomain(it string) bool {
+	c := cursor{s: it}
+	c.skipCFWS(nil)
+	tok := c.token("=")
+	c.skipCFWS(nil)
+	return c.done() && strings.Contains(tok, ".") && !strings.ContainsAny(tok, "=@")
 }

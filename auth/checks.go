@@ -32,10 +32,22 @@ func (a *analyzer) checks() {
 // trust boundary, or before the first hop).
 func (a *analyzer) checkForged() {
 	for _, rf := range a.ev.ResultFields {
-		if rf.Header != "Authentication-Results" || rf.Trusted || rf.AuthservID == "" || !a.namesTrusted(rf.AuthservID) {
+		if rf.Header != "Authentication-Results" || rf.Trusted || rf.AuthservID == "" {
 			continue
 		}
-		where := "below the trust boundary"
+		c := a.namesTrusted(rf.AuthservID)
+		if c == claimNone {
+			continue
+		}
+		if c == claimSibling {
+			a.add(Finding{
+				Rule: "auth-results-sibling", Category: CategoryForgedAuthResults, Severity: SeverityLow, Hop: rf.Hop,
+				Message:  fmt.Sprintf("Authentication-Results by %s, a host in a trusted receiver's domain, sits below the trust boundary; it is not believed (it may be the organisation's own relay)", rf.AuthservID),
+				Evidence: clipEvidence(rf.Raw),
+			})
+			continue
+		}
+		var where string
 		if rf.Hop < 0 {
 			where = "below every Received field, before the first hop"
 		} else {
@@ -111,18 +123,35 @@ func (a *analyzer) receipt() time.Time {
 	return time.Time{}
 }
 
+// firstReceipt is the hop that first received a field: the Received field
+// directly above it, with its date; -1 when there is none or it is
+// undated.
+func (a *analyzer) firstReceipt(above int) (int, time.Time) {
+	k := above - 1
+	if k < 0 || k >= len(a.in.Hops) || a.in.Hops[k].Received == nil || a.in.Hops[k].Received.Date.IsZero() {
+		return -1, time.Time{}
+	}
+	return k, a.in.Hops[k].Received.Date
+}
+
+// checkDKIM: a signature made long before the first server received it
+// (a replay: the signed message resent later), expired at receipt, or
+// covering only part of the body. The age is measured at the hop that
+// first received the signed message, not at the recipient: a list that
+// holds a message for moderation delays it after that hop, and is not a
+// replay.
 func (a *analyzer) checkDKIM() {
 	rcpt := a.receipt()
 	for _, d := range a.ev.DKIM {
-		if !rcpt.IsZero() && !d.Timestamp.IsZero() {
-			if age := rcpt.Sub(d.Timestamp); age > replayLow {
+		if k, first := a.firstReceipt(d.above); k >= 0 && !d.Timestamp.IsZero() {
+			if age := first.Sub(d.Timestamp); age > replayLow {
 				sev := SeverityLow
-				if age > replayMedium {
+				if age > replayMedium && a.trustedHop(k) {
 					sev = SeverityMedium
 				}
 				a.add(Finding{
-					Rule: "dkim-old-signature", Category: CategoryDKIMReplay, Severity: sev, Hop: d.Hop,
-					Message:  fmt.Sprintf("the DKIM signature of %s was made %s before the first trusted receipt: a replayed signature?", d.Domain, days(age)),
+					Rule: "dkim-old-signature", Category: CategoryDKIMReplay, Severity: sev, Hop: k,
+					Message:  fmt.Sprintf("the DKIM signature of %s was made %s before hop %d received the message: a replayed signature?", d.Domain, days(age), k),
 					Evidence: clipEvidence(d.Raw),
 				})
 			}

@@ -121,6 +121,8 @@ type DKIMSignature struct {
 	Error  string
 	Raw    string
 	Err    error // what could not be read in the tags
+
+	above int // Received fields above the signature
 }
 
 // ARCSet is one ARC instance: its seal, message signature and results.

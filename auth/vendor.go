@@ -148,14 +148,7 @@ func sftyMeaning(v string) string {
 }
 
 // vendorField names a header decodeVendor reads.
-func vendorField(name string) bool {
-	switch lower(name) {
-	case "x-forefront-antispam-report", "x-microsoft-antispam", "x-ms-exchange-organization-scl",
-		"x-spam-status", "x-spam-flag", "x-spam-score", "x-spamd-result":
-		return true
-	}
-	return false
-}
+func vendorField(name string) bool { return kindOf(name) == kVendor }
 
 // decodeVendor turns one vendor header into verdicts (hop and trust are
 // filled by the caller).

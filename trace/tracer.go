@@ -47,6 +47,10 @@ type Tracer struct {
 	// forward confirmation, GeoIP and ASN, DNSBL, netblock owner). Nil
 	// means no network I/O at all.
 	Lookups *Lookups
+
+	// NoAuth turns the authentication analysis (Trace.Auth) off. The zero
+	// value runs it.
+	NoAuth bool
 }
 
 // TraceMessage traces one raw message (RFC 5322; an mbox "From " line is
@@ -117,6 +121,7 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 func (t *Tracer) finish(tr *Trace, h textproto.Header) {
 	tr.Header, tr.ClientIPs = readSummary(h)
 	t.build(tr)
+	t.addAuth(tr, h)
 }
 
 // TraceHops traces a bare list of parsed hops, topmost first, with no other

@@ -1,0 +1,80 @@
+package trace
+
+import (
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/spamtrace/spamtrace/auth"
+	"github.com/spamtrace/spamtrace/internal/ascii"
+)
+
+// Categories of the authentication evidence (package auth): the names are
+// auth's.
+const (
+	CategoryForgedAuthResults Category = Category(auth.CategoryForgedAuthResults)
+	CategoryAuthFail          Category = Category(auth.CategoryAuthFail)
+	CategoryIdentityMismatch  Category = Category(auth.CategoryIdentityMismatch)
+	CategoryDKIMReplay        Category = Category(auth.CategoryDKIMReplay)
+	CategoryARCBroken         Category = Category(auth.CategoryARCBroken)
+	CategorySPFClientMismatch Category = Category(auth.CategorySPFClientMismatch)
+)
+
+// keepAuthField says which fields the authentication analysis reads
+// besides those keepField keeps: auth.Wants, without a string conversion
+// per field.
+func keepAuthField(name []byte) bool {
+	for _, n := range authFieldNames {
+		if len(n) == len(name) && ascii.EqualFoldBytes(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+var authFieldNames = []string{
+	"Authentication-Results", "ARC-Authentication-Results", "ARC-Seal", "ARC-Message-Signature",
+	"DKIM-Signature", "Received-SPF", "Sender", "X-Forefront-Antispam-Report", "X-Microsoft-Antispam",
+	"X-MS-Exchange-Organization-SCL", "X-Spam-Status", "X-Spam-Flag", "X-Spam-Score", "X-Spamd-Result",
+}
+
+// authInput is what auth.Analyze needs of a trace after its trust walk.
+func (t *Tracer) authInput(tr *Trace, h textproto.Header) *auth.Input {
+	in := &auth.Input{Hops: make([]auth.Hop, len(tr.Hops)), Origin: tr.Origin.Hop, LocalDomains: t.LocalDomains}
+	for i := range tr.Hops {
+		hop := &tr.Hops[i]
+		in.Hops[i] = auth.Hop{Received: &hop.Received, Trusted: hop.Trust == TrustTrusted || hop.Trust == TrustOrigin}
+	}
+	in.Fields = make([]auth.Field, 0, h.Len())
+	f := h.Fields()
+	for f.Next() {
+		if k := f.Key(); auth.Wants(k) {
+			in.Fields = append(in.Fields, auth.Field{Name: k, Value: f.Value()})
+		} else {
+			in.Fields = append(in.Fields, auth.Field{Name: k})
+		}
+	}
+	if t.Now != nil {
+		in.Now = t.Now()
+	}
+	return in
+}
+
+// addAuth analyses the authentication fields and adds their findings.
+func (t *Tracer) addAuth(tr *Trace, h textproto.Header) {
+	if t.NoAuth {
+		return
+	}
+	tr.Auth = auth.Analyze(t.authInput(tr, h))
+	t.addAuthFindings(tr, tr.Auth.Findings)
+}
+
+func (t *Tracer) addAuthFindings(tr *Trace, fs []auth.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	for _, f := range fs {
+		sev, _ := ParseSeverity(f.Severity.String())
+		tr.Findings = append(tr.Findings, Finding{Rule: f.Rule, Category: Category(f.Category), Severity: sev,
+			Hop: f.Hop, Message: f.Message, Evidence: f.Evidence})
+	}
+	sortFindings(tr.Findings)
+}
