@@ -207,6 +207,7 @@ func Analyze(in *Input) *Evidence {
 			}
 		}
 	}
+	a.dedupeClaims()
 	// ARC results belong to their set.
 	for i := range ev.ResultFields {
 		rf := &ev.ResultFields[i]
@@ -424,7 +425,7 @@ func (a *analyzer) addResults(p placed) {
 	idx := len(a.ev.ResultFields)
 	a.ev.ResultFields = append(a.ev.ResultFields, ResultsField{
 		Header: header, Hop: hop, Attributed: how, AuthservID: pr.AuthservID, Version: pr.Version,
-		Instance: pr.Instance, Trusted: trusted, Raw: p.f.Value, Err: pr.Err,
+		Instance: pr.Instance, Trusted: trusted, Raw: p.f.Value, Err: pr.Err, above: p.above,
 	})
 	for _, m := range pr.Methods {
 		a.ev.Results = append(a.ev.Results, Result{
@@ -515,6 +516,50 @@ func sortInts(s []int) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {
 			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// dedupeClaims settles two Authentication-Results fields with one
+// authserv-id given to one hop. A server writes its results in one place;
+// the slot above its Received field (where it prepends) cannot be written
+// by the sender, the slot below it (where milters and Gmail write) can. So
+// when the hop has a field in its prepend slot, a field in its milter slot
+// is not its own and is given to the hop below, by position. Two fields in
+// the milter slot are both kept: several milters (SPF, DKIM, DMARC) each
+// write one under one authserv-id, and an injected field there cannot be
+// told from theirs by position.
+func (a *analyzer) dedupeClaims() {
+	rfs := a.ev.ResultFields
+	for i := range rfs {
+		ri := &rfs[i]
+		if ri.Header != "Authentication-Results" || ri.AuthservID == "" || ri.Hop < 0 || ri.above != ri.Hop+1 {
+			continue // only a field in a milter slot can lose its hop
+		}
+		for j := range rfs {
+			rj := &rfs[j]
+			if j == i || rj.Header != ri.Header || rj.AuthservID != ri.AuthservID || rj.Hop != ri.Hop {
+				continue
+			}
+			if rj.above == rj.Hop {
+				a.reattribute(i)
+				break
+			}
+		}
+	}
+}
+
+func (a *analyzer) reattribute(i int) {
+	rf := &a.ev.ResultFields[i]
+	rf.Hop = rf.above
+	if rf.Hop >= len(a.in.Hops) {
+		rf.Hop = -1
+	}
+	rf.Attributed = AttrPosition
+	rf.Trusted = a.trustedHop(rf.Hop)
+	for k := range a.ev.Results {
+		if r := &a.ev.Results[k]; r.Field == i {
+			r.Hop, r.Attributed, r.Trusted = rf.Hop, rf.Attributed, rf.Trusted
 		}
 	}
 }

@@ -79,6 +79,8 @@ type ResultsField struct {
 	// Err says what could not be read: a method with a bad result, an
 	// unterminated comment. Items before the error are kept in Results.
 	Err error
+
+	above int // Received fields above the field
 }
 
 // Attribution says how a field was tied to the hop whose server wrote it.
