@@ -129,6 +129,7 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 			b = appendFinding(b, &tr.Findings[i])
 		}
 		b = append(b, ']')
+		b = appendAuth(b, tr.Auth)
 		if len(tr.HeaderErrors) > 0 {
 			b = appendKey(b, false, "header_errors")
 			b = append(b, '[')

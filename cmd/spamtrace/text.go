@@ -156,6 +156,7 @@ func writeText(w io.Writer, r *record, color bool) {
 	for _, c := range tr.ClientIPs {
 		fmt.Fprintf(w, "Webmail client: %s (%s)\n", sanitize(c.Text, 60), c.Header)
 	}
+	writeAuthText(w, tr.Auth, p)
 	if len(tr.Findings) > 0 {
 		fmt.Fprintln(w)
 		for sev := trace.SeverityHigh; ; sev-- {
