@@ -3,6 +3,7 @@ module github.com/spamtrace/spamtrace
 go 1.26.0
 
 require (
+	blitiri.com.ar/go/spf v1.6.0
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-msgauth v0.7.0
 	github.com/likexian/whois v1.15.7
@@ -16,6 +17,7 @@ require (
 )
 
 require (
+	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )

@@ -1,6 +1,10 @@
 package trace
 
 import (
+	"bytes"
+	"context"
+	"io"
+
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/spamtrace/spamtrace/auth"
@@ -77,4 +81,58 @@ func (t *Tracer) addAuthFindings(tr *Trace, fs []auth.Finding) {
 			Hop: f.Hop, Message: f.Message, Evidence: f.Evidence})
 	}
 	sortFindings(tr.Findings)
+}
+
+// TXTResolver is the TXT lookup authentication checks need (DKIM and ARC
+// keys, DMARC and SPF policies). It is optional: a Lookups' DNS that also
+// has LookupTXT (as *net.Resolver does) verifies signatures; one without
+// leaves them unverified.
+type TXTResolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+}
+
+// maxVerifyBytes caps the message read whole for verification; beyond it
+// the body is not hashed and the signatures stay unverified.
+const maxVerifyBytes = 16 << 20
+
+// verifier returns the Verifier lookups allow, or nil.
+func (t *Tracer) verifier() *auth.Verifier {
+	if t.NoAuth || t.Lookups == nil || t.Lookups.DNS == nil {
+		return nil
+	}
+	txt, ok := t.Lookups.DNS.(TXTResolver)
+	if !ok {
+		return nil
+	}
+	v := &auth.Verifier{DNS: txt, Timeout: t.Lookups.timeout(), MaxBytes: maxVerifyBytes}
+	if s, ok := t.Lookups.DNS.(auth.SPFResolver); ok {
+		v.SPF = s
+	}
+	return v
+}
+
+// readForVerify reads the whole message when it will be verified (DKIM
+// body hashes need the body), and returns a reader over it for the header.
+func (t *Tracer) readForVerify(raw io.Reader) ([]byte, io.Reader, error) {
+	if t.verifier() == nil {
+		return nil, raw, nil
+	}
+	full, err := io.ReadAll(io.LimitReader(raw, maxVerifyBytes+1))
+	if err != nil && len(full) == 0 {
+		return nil, nil, err
+	}
+	return full, bytes.NewReader(full), nil
+}
+
+// verifyAuth runs the checks that need DNS and adds their findings.
+func (t *Tracer) verifyAuth(ctx context.Context, tr *Trace, full []byte) {
+	v := t.verifier()
+	if v == nil || tr.Auth == nil {
+		return
+	}
+	var helo string
+	if o := tr.Origin.Hop; o >= 0 && o < len(tr.Hops) {
+		helo = tr.Hops[o].Received.From.HELO
+	}
+	t.addAuthFindings(tr, v.Verify(ctx, tr.Auth, full, tr.Origin.IP, helo))
 }

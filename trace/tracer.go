@@ -73,6 +73,10 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 			lim.Keep = keepField
 		}
 	}
+	full, raw, err := t.readForVerify(raw)
+	if err != nil {
+		return nil, err
+	}
 	msg, err := received.ReadHeader(raw, &lim)
 	if err != nil {
 		return nil, err
@@ -97,6 +101,9 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 	}
 	if t.Lookups != nil {
 		t.Lookups.resolve(ctx, tr)
+	}
+	if full != nil {
+		t.verifyAuth(ctx, tr, full)
 	}
 	return tr, nil
 }
