@@ -306,7 +306,8 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	// enough for the chunks of the jobs in flight at their usual size
 	bufs := make(bufferList, 2*(cap(jobs)+cap(ordered)+opt.workers+1))
 	// Data is only read while the worker traces and encodes it.
-	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
+	// -resolve verifies DKIM and ARC body hashes: it needs the bodies.
+	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf" && !lk.on, Borrow: true}
 	lookupJS := lk.lookupJSON()
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {
