@@ -72,3 +72,24 @@ func FuzzDecodeVendor(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAnalyze runs the whole analysis (attribution, identities, checks) and
+// the canonicalisation on arbitrary header blocks.
+func FuzzAnalyze(f *testing.F) {
+	f.Add("Received: from a (a [192.0.2.1]) by mx.example.org; Mon, 1 Jan 2024 10:00:00 +0000\r\nAuthentication-Results: mx.example.org; spf=pass smtp.mailfrom=a.example\r\nFrom: a@a.example\r\n\r\nbody\r\n")
+	f.Add("ARC-Seal: i=2; cv=pass; d=x\r\nARC-Message-Signature: i=1; d=y\r\nARC-Authentication-Results: i=3; z\r\nDKIM-Signature: v=1; d=a; s=b; t=1; x=0; l=5\r\nReceived-SPF: pass client-ip=::1\r\n\r\n")
+	f.Fuzz(func(t *testing.T, msg string) {
+		ev := analyze(t, msg)
+		for _, r := range ev.Results {
+			if r.Field < 0 || r.Field >= len(ev.ResultFields) {
+				t.Fatalf("result field %d of %d", r.Field, len(ev.ResultFields))
+			}
+		}
+		fields, body := splitMessage([]byte(msg))
+		for _, fl := range fields {
+			canonHeader(stripB(fl.text), true)
+		}
+		canonBody(body, true, 3)
+		canonBody(body, false, -1)
+	})
+}

@@ -74,6 +74,7 @@ func (c *cursor) skipComment() error {
 		}
 		c.i++
 	}
+	c.i = len(c.s) // a trailing backslash may have stepped past the end
 	return errComment
 }
 
@@ -106,6 +107,7 @@ func (c *cursor) quoted() (string, error) {
 		}
 		c.i++
 	}
+	c.i = len(c.s)
 	return "", errQuote
 }
 
