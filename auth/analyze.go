@@ -3,6 +3,7 @@ package auth
 import (
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spamtrace/spamtrace/received"
@@ -90,11 +91,22 @@ var fieldKinds = [...]struct {
 	{"X-Spamd-Result", kVendor},
 }
 
-// kindOf classes a field name without allocating (it runs on every field).
+// kindByLen indexes fieldKinds by name length: kindOf runs on every field.
+var kindByLen = func() (t [32][]int) {
+	for i, f := range fieldKinds {
+		t[len(f.name)] = append(t[len(f.name)], i)
+	}
+	return t
+}()
+
+// kindOf classes a field name without allocating.
 func kindOf(name string) kind {
-	for _, f := range fieldKinds {
-		if len(f.name) == len(name) && strings.EqualFold(f.name, name) {
-			return f.k
+	if len(name) >= len(kindByLen) {
+		return kOther
+	}
+	for _, i := range kindByLen[len(name)] {
+		if strings.EqualFold(fieldKinds[i].name, name) {
+			return fieldKinds[i].k
 		}
 	}
 	return kOther
@@ -111,12 +123,22 @@ type placed struct {
 	run   bool
 }
 
+// hopInfo is what attribution caches about a hop's server.
+type hopInfo struct {
+	org, op string // organisational domain and operator of the by-host; "" if not a domain
+	done    bool
+}
+
+// analyzers are reused: their scratch slices hold nothing a result keeps.
+var analyzers = sync.Pool{New: func() any { return new(analyzer) }}
+
 type analyzer struct {
-	in      *Input
-	ev      *Evidence
-	hopOrg  []string // organisational domain of each hop's by-host
-	hopOp   []string
-	trusted []string // by-hosts and org domains of trusted hops, local domains
+	in          *Input
+	ev          *Evidence
+	hops        []hopInfo // per hop, filled on demand
+	placed      []placed
+	trusted     []string // by-hosts and org domains of trusted hops
+	trustedDone bool
 }
 
 // Analyze reads the authentication evidence of a message: it parses every
@@ -126,7 +148,13 @@ type analyzer struct {
 // It does no I/O; see [Verifier] for verification.
 func Analyze(in *Input) *Evidence {
 	ev := &Evidence{ARCChain: "none"}
-	a := &analyzer{in: in, ev: ev}
+	a := analyzers.Get().(*analyzer)
+	*a = analyzer{in: in, ev: ev, hops: a.hops, placed: a.placed, trusted: a.trusted[:0]}
+	defer func() {
+		clear(a.placed)
+		*a = analyzer{hops: a.hops[:0], placed: a.placed[:0], trusted: a.trusted[:0]}
+		analyzers.Put(a)
+	}()
 	a.indexHops()
 	fields := a.place()
 	var from, sender, replyTo, msgID, returnPath string
@@ -193,16 +221,16 @@ func Analyze(in *Input) *Evidence {
 				ev.Verdicts = append(ev.Verdicts, v)
 			}
 		case kIdentity, kTraceish:
-			switch lower(p.f.Name) {
-			case "from":
+			switch n := p.f.Name; {
+			case strings.EqualFold(n, "from"):
 				from = first(from, p.f.Value)
-			case "sender":
+			case strings.EqualFold(n, "sender"):
 				sender = first(sender, p.f.Value)
-			case "reply-to":
+			case strings.EqualFold(n, "reply-to"):
 				replyTo = first(replyTo, p.f.Value)
-			case "message-id":
+			case strings.EqualFold(n, "message-id"):
 				msgID = first(msgID, p.f.Value)
-			case "return-path":
+			case strings.EqualFold(n, "return-path"):
 				returnPath = first(returnPath, p.f.Value)
 			}
 		}
@@ -256,24 +284,51 @@ func vendorWriter(name string) string {
 	return ""
 }
 
+// indexHops sizes the per-hop caches; each hop's organisational domain is
+// computed the first time a field asks (most messages have few fields to
+// attribute, and the public suffix lookup is the costly part).
 func (a *analyzer) indexHops() {
 	n := len(a.in.Hops)
-	a.hopOrg = make([]string, n)
-	a.hopOp = make([]string, n)
-	for i, h := range a.in.Hops {
-		if h.Received == nil {
-			continue
-		}
-		host := normDomain(h.Received.By.Host)
-		if host == "" || !strings.Contains(host, ".") || isIPText(host) {
-			continue
-		}
-		a.hopOrg[i] = orgDomain(host)
-		a.hopOp[i] = operatorOf(a.hopOrg[i])
-		if h.Trusted {
-			a.trusted = append(a.trusted, host, a.hopOrg[i])
+	if cap(a.hops) < n {
+		a.hops = make([]hopInfo, n)
+	}
+	a.hops = a.hops[:n]
+	clear(a.hops)
+}
+
+// org returns hop h's by-host organisational domain and operator; "" when
+// the by-host is no domain name.
+func (a *analyzer) org(h int) (string, string) {
+	hi := &a.hops[h]
+	if !hi.done {
+		hi.done = true
+		if r := a.in.Hops[h].Received; r != nil {
+			host := normDomain(r.By.Host)
+			if host != "" && strings.Contains(host, ".") && !isIPText(host) {
+				hi.org = orgDomain(host)
+				hi.op = operatorOf(hi.org)
+			}
 		}
 	}
+	return hi.org, hi.op
+}
+
+// trustedNames lists the by-hosts and organisational domains of the
+// trusted hops, once.
+func (a *analyzer) trustedNames() []string {
+	if a.trustedDone {
+		return a.trusted
+	}
+	a.trustedDone = true
+	for i, h := range a.in.Hops {
+		if !h.Trusted || h.Received == nil {
+			continue
+		}
+		if org, _ := a.org(i); org != "" {
+			a.trusted = append(a.trusted, normDomain(h.Received.By.Host), org)
+		}
+	}
+	return a.trusted
 }
 
 func isIPText(s string) bool {
@@ -283,7 +338,7 @@ func isIPText(s string) bool {
 
 // place gives each wanted field its position among the Received fields.
 func (a *analyzer) place() []placed {
-	out := make([]placed, 0, len(a.in.Fields))
+	out := a.placed[:0]
 	above, run := 0, false
 	for _, f := range a.in.Fields {
 		k := kindOf(f.Name)
@@ -300,6 +355,7 @@ func (a *analyzer) place() []placed {
 		}
 		out = append(out, placed{f: f, k: k, above: above, run: run && above > 0})
 	}
+	a.placed = out
 	return out
 }
 
@@ -344,13 +400,13 @@ func (a *analyzer) match(writer string, worg string, h int) int {
 	if normDomain(a.in.Hops[h].Received.By.Host) == writer {
 		return 3
 	}
-	if a.hopOrg[h] == "" {
+	org, op := a.org(h)
+	switch {
+	case org == "":
 		return 0
-	}
-	if a.hopOrg[h] == worg {
+	case org == worg:
 		return 2
-	}
-	if a.hopOp[h] == operatorOf(worg) {
+	case op == operatorOf(worg):
 		return 1
 	}
 	return 0
@@ -501,7 +557,7 @@ func (a *analyzer) namesTrusted(writer string) claim {
 	}
 	c := claimNone
 	org := orgDomain(w)
-	for _, t := range a.trusted {
+	for _, t := range a.trustedNames() {
 		if w == t {
 			return claimTrusted
 		}

@@ -216,7 +216,10 @@ func (a *analyzer) checkARC() {
 			Message: broken + " (RFC 8617 §5.2)"})
 	}
 	for _, s := range sets {
-		if s.Seal == "" || s.Hop < 0 || s.Hop >= len(a.in.Hops) || a.hopOrg[s.Hop] == "" || s.Domain == "" {
+		if s.Seal == "" || s.Hop < 0 || s.Hop >= len(a.in.Hops) || s.Domain == "" {
+			continue
+		}
+		if org, _ := a.org(s.Hop); org == "" {
 			continue
 		}
 		if a.match(normDomain(s.Domain), orgDomain(s.Domain), s.Hop) == 0 {
@@ -310,7 +313,7 @@ func (a *analyzer) checkIdentity() {
 		a.add(Finding{Rule: "from-not-aligned", Category: CategoryIdentityMismatch, Severity: SeverityLow, Hop: -1,
 			Message: fmt.Sprintf("From domain %s is aligned with no authenticated identity (%s)", al.FromDomain, strings.Join(ids, ", "))})
 	}
-	if al.FromDomain == "" {
+	if al.FromDomain == "" || len(a.ev.Identities.ReplyTo) == 0 {
 		return
 	}
 	fromOrg := orgDomain(al.FromDomain)

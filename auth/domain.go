@@ -16,8 +16,10 @@ func orgDomain(name string) string {
 	if name == "" {
 		return ""
 	}
-	if a, err := idna.Lookup.ToASCII(name); err == nil {
-		name = a
+	if !isASCII(name) {
+		if a, err := idna.Lookup.ToASCII(name); err == nil {
+			name = a
+		}
 	}
 	if d, err := publicsuffix.EffectiveTLDPlusOne(name); err == nil {
 		return d
@@ -41,13 +43,26 @@ func domainOf(addr string) string {
 	return normDomain(addr)
 }
 
-// address returns the addr-spec of a From, Sender or Return-Path value;
-// when net/mail cannot read it, the text inside the last angle brackets,
-// or the value trimmed.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// address returns the addr-spec of a From, Sender or Return-Path value:
+// the common forms ("a@b", "Name <a@b>", "<a@b>") read directly, the rest
+// by net/mail; when net/mail cannot read it either, the text inside the
+// last angle brackets, or the value trimmed.
 func address(v string) string {
 	v = strings.TrimSpace(v)
 	if v == "" || v == "<>" {
 		return ""
+	}
+	if a, ok := simpleAddress(v); ok {
+		return a
 	}
 	if a, err := mail.ParseAddress(v); err == nil {
 		return a.Address
@@ -63,6 +78,11 @@ func address(v string) string {
 func addressList(v string) []string {
 	if strings.TrimSpace(v) == "" {
 		return nil
+	}
+	if strings.IndexByte(v, ',') < 0 {
+		if a, ok := simpleAddress(strings.TrimSpace(v)); ok {
+			return []string{a}
+		}
 	}
 	if as, err := mail.ParseAddressList(v); err == nil {
 		out := make([]string, len(as))
@@ -106,4 +126,24 @@ func operatorOf(org string) string {
 		return op
 	}
 	return org
+}
+
+// simpleAddress reads "local@domain" or "display name <local@domain>"
+// when neither part holds quotes, comments, a second '@' or a comma.
+func simpleAddress(v string) (string, bool) {
+	spec := v
+	if strings.HasSuffix(v, ">") {
+		// The addr-spec is the last angle-addr, whatever the display
+		// name before it says.
+		i := strings.LastIndexByte(v, '<')
+		if i < 0 {
+			return "", false
+		}
+		spec = v[i+1 : len(v)-1]
+	}
+	at := strings.IndexByte(spec, '@')
+	if at <= 0 || at == len(spec)-1 || strings.ContainsAny(spec, " \t\"()<>,;:[]\\") || strings.IndexByte(spec[at+1:], '@') >= 0 {
+		return "", false
+	}
+	return spec, true
 }

@@ -78,7 +78,7 @@ func (a *analyzer) align(rec *dmarc.Record) {
 		ev.Alignment = al
 		return
 	}
-	fromOrg := orgDomain(al.FromDomain)
+	fromOrg := "" // computed when there is something to align
 	judged := false
 	check := func(d string, spf bool) {
 		d = domainOf(d)
@@ -86,7 +86,11 @@ func (a *analyzer) align(rec *dmarc.Record) {
 			return
 		}
 		judged = true
-		relaxed, strict := orgDomain(d) == fromOrg, d == al.FromDomain
+		if fromOrg == "" {
+			fromOrg = orgDomain(al.FromDomain)
+		}
+		strict := d == al.FromDomain
+		relaxed := strict || orgDomain(d) == fromOrg
 		if spf {
 			if al.SPFDomain == "" || relaxed && !al.SPF {
 				al.SPFDomain = d

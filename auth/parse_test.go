@@ -180,3 +180,22 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+func TestAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"a@example.com":                         "a@example.com",
+		"Alice <a@example.com>":                 "a@example.com",
+		`"Bank, Security" <s@bank.example>`:     "s@bank.example",
+		`"evil <ceo@bank.example>" <x@spam.ex>`: "x@spam.ex",
+		"<>":                                    "",
+		"a@example.com (Alice)":                 "a@example.com",
+		"undisclosed":                           "undisclosed",
+	} {
+		if got := address(in); got != want {
+			t.Errorf("address(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := addressList("a@x.example, B <b@y.example>"); !reflect.DeepEqual(got, []string{"a@x.example", "b@y.example"}) {
+		t.Errorf("addressList = %q", got)
+	}
+}

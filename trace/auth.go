@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"sync"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -40,14 +41,17 @@ var authFieldNames = []string{
 	"X-MS-Exchange-Organization-SCL", "X-Spam-Status", "X-Spam-Flag", "X-Spam-Score", "X-Spamd-Result",
 }
 
+// authInputs are reused: auth.Analyze keeps nothing of its Input.
+var authInputs = sync.Pool{New: func() any { return new(auth.Input) }}
+
 // authInput is what auth.Analyze needs of a trace after its trust walk.
 func (t *Tracer) authInput(tr *Trace, h textproto.Header) *auth.Input {
-	in := &auth.Input{Hops: make([]auth.Hop, len(tr.Hops)), Origin: tr.Origin.Hop, LocalDomains: t.LocalDomains}
+	in := authInputs.Get().(*auth.Input)
+	*in = auth.Input{Hops: in.Hops[:0], Fields: in.Fields[:0], Origin: tr.Origin.Hop, LocalDomains: t.LocalDomains}
 	for i := range tr.Hops {
 		hop := &tr.Hops[i]
-		in.Hops[i] = auth.Hop{Received: &hop.Received, Trusted: hop.Trust == TrustTrusted || hop.Trust == TrustOrigin}
+		in.Hops = append(in.Hops, auth.Hop{Received: &hop.Received, Trusted: hop.Trust == TrustTrusted || hop.Trust == TrustOrigin})
 	}
-	in.Fields = make([]auth.Field, 0, h.Len())
 	f := h.Fields()
 	for f.Next() {
 		if k := f.Key(); auth.Wants(k) {
@@ -67,7 +71,13 @@ func (t *Tracer) addAuth(tr *Trace, h textproto.Header) {
 	if t.NoAuth {
 		return
 	}
-	tr.Auth = auth.Analyze(t.authInput(tr, h))
+	in := t.authInput(tr, h)
+	tr.Auth = auth.Analyze(in)
+	clear(in.Hops)
+	clear(in.Fields)
+	if cap(in.Fields) <= 256 {
+		authInputs.Put(in)
+	}
 	t.addAuthFindings(tr, tr.Auth.Findings)
 }
 
