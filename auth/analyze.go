@@ -577,11 +577,15 @@ func sortInts(s []int) {
 }
 
 // dedupeClaims settles two Authentication-Results fields with one
-// authserv-id given to one hop. A server writes its results in one place;
-// the slot above its Received field (where it prepends) cannot be written
-// by the sender, the slot below it (where milters and Gmail write) can. So
-// when the hop has a field in its prepend slot, a field in its milter slot
-// is not its own and is given to the hop below, by position. Two fields in
+// authserv-id given to one hop that report the same method. A server
+// reports each method once for a message; the slot above its Received
+// field (where it prepends) cannot be written by the sender, the slot
+// below it (where milters and Gmail write) can. So when the hop has a
+// field in its prepend slot, a field in its milter slot reporting a method
+// the prepend-slot field reports too is not its own, and is given to the
+// hop below, by position. (A server may write both slots, each with other
+// methods: subspace.kernel.org writes dkim above its Received, dmarc and
+// spf below.) Two fields in
 // the milter slot are both kept: several milters (SPF, DKIM, DMARC) each
 // write one under one authserv-id, and an injected field there cannot be
 // told from theirs by position.
@@ -597,7 +601,7 @@ func (a *analyzer) dedupeClaims() {
 			if j == i || rj.Header != ri.Header || rj.AuthservID != ri.AuthservID || rj.Hop != ri.Hop {
 				continue
 			}
-			if rj.above == rj.Hop {
+			if rj.above == rj.Hop && a.sameMethod(i, j) {
 				a.reattribute(i)
 				break
 			}
@@ -618,4 +622,20 @@ func (a *analyzer) reattribute(i int) {
 			r.Hop, r.Attributed, r.Trusted = rf.Hop, rf.Attributed, rf.Trusted
 		}
 	}
+}
+
+// sameMethod reports whether results fields i and j report a method in
+// common.
+func (a *analyzer) sameMethod(i, j int) bool {
+	for _, ri := range a.ev.Results {
+		if ri.Field != i {
+			continue
+		}
+		for _, rj := range a.ev.Results {
+			if rj.Field == j && rj.Method == ri.Method {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -10,7 +10,8 @@ import (
 // in the recipient's own name, claiming pass for a bank's domain; the
 // recipient's real field (at the top) says SPF failed.
 const injected = `Return-Path: <a@sender.example>
-Authentication-Results: mx.recipient.example; spf=fail smtp.mailfrom=sender.example
+Authentication-Results: mx.recipient.example; spf=fail smtp.mailfrom=sender.example;
+	dkim=none; dmarc=fail header.from=bank.example
 Received: from mail.sender.example (mail.sender.example [80.68.177.35])
 	by mx.recipient.example (Postfix) with ESMTPS id 4QxyZ1;
 	Mon, 1 Jan 2024 10:00:00 +0000
@@ -47,12 +48,12 @@ func TestForgedAuthResults(t *testing.T) {
 		switch {
 		case f.Category == CategoryForgedAuthResults && f.Severity == SeverityHigh:
 			forged++
-		case f.Rule == "auth-spf-fail":
+		case f.Rule == "auth-spf-fail" || f.Rule == "auth-dmarc-fail":
 			spfFail++
 		}
 	}
-	if forged != 1 || spfFail != 1 {
-		t.Errorf("forged %d, spf-fail %d; want 1 and 1: %+v", forged, spfFail, got.Findings)
+	if forged != 1 || spfFail != 2 {
+		t.Errorf("forged %d, spf and dmarc fail %d; want 1 and 2: %+v", forged, spfFail, got.Findings)
 	}
 	if al := ev.Alignment; al.DKIM || al.SPF || al.DMARC != "fail" {
 		t.Errorf("alignment believed the injected field: %+v", al)
