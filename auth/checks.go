@@ -222,7 +222,7 @@ func (a *analyzer) checkARC() {
 		if org, _ := a.org(s.Hop); org == "" {
 			continue
 		}
-		if a.match(normDomain(s.Domain), orgDomain(s.Domain), s.Hop) == 0 {
+		if a.match(normDomain(s.Domain), attribOrg(s.Domain), s.Hop) == 0 {
 			a.add(Finding{Rule: "arc-sealer-not-hop", Category: CategoryARCBroken, Severity: SeverityInfo, Hop: s.Hop,
 				Message:  fmt.Sprintf("ARC instance %d is sealed by %s, which is not the operator of hop %d's server %s", s.Instance, s.Domain, s.Hop, a.in.Hops[s.Hop].Received.By.Host),
 				Evidence: clipEvidence(s.Seal)})
@@ -270,7 +270,7 @@ func (a *analyzer) checkSPFClient() {
 // (nothing to compare with).
 func (a *analyzer) compareClient(what, writer string, ip netip.Addr, helo string, sev Severity, hop int, raw string) {
 	w := normDomain(writer)
-	worg := orgDomain(w)
+	worg := attribOrg(w)
 	compared := false
 	for h := range a.in.Hops {
 		if a.match(w, worg, h) == 0 && h != hop {

@@ -27,6 +27,37 @@ func orgDomain(name string) string {
 	return name
 }
 
+// attribOrg is the organisational domain attribution compares: by the
+// ICANN section of the public suffix list only. The private section names
+// zones whose subdomains have different owners for DMARC's purposes
+// (freedesktop.org is one), but one operator's servers all sit under it:
+// mail.freedesktop.org and gabe.freedesktop.org are the same
+// organisation's hosts.
+func attribOrg(name string) string {
+	name = normDomain(name)
+	if name == "" {
+		return ""
+	}
+	if !isASCII(name) {
+		if a, err := idna.Lookup.ToASCII(name); err == nil {
+			name = a
+		}
+	}
+	ps, icann := publicsuffix.PublicSuffix(name)
+	for !icann && strings.Contains(ps, ".") {
+		_, ps, _ = strings.Cut(ps, ".")
+		ps, icann = publicsuffix.PublicSuffix(ps)
+	}
+	if len(name) <= len(ps) || name[len(name)-len(ps)-1] != '.' {
+		return name
+	}
+	rest := name[:len(name)-len(ps)-1]
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	return rest + "." + ps
+}
+
 func normDomain(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")

@@ -199,3 +199,18 @@ func TestAddress(t *testing.T) {
 		t.Errorf("addressList = %q", got)
 	}
 }
+
+func TestOrgDomains(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"mail.freedesktop.org": {"mail.freedesktop.org", "freedesktop.org"},
+		"MX.Google.COM.":       {"google.com", "google.com"},
+		"a.b.example.co.uk":    {"example.co.uk", "example.co.uk"},
+		"user.github.io":       {"user.github.io", "github.io"},
+		"x.bücher.example":     {"xn--bcher-kva.example", "xn--bcher-kva.example"},
+		"localhost":            {"localhost", "localhost"},
+	} {
+		if got := [2]string{orgDomain(in), attribOrg(in)}; got != want {
+			t.Errorf("%q: org %q attribution org %q, want %q", in, got[0], got[1], want)
+		}
+	}
+}

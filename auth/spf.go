@@ -37,7 +37,7 @@ func ParseReceivedSPF(v string) ReceivedSPF {
 	}
 	if len(comments) > 0 {
 		r.Comment = comments[0]
-		if name, _, ok := strings.Cut(r.Comment, ":"); ok && strings.IndexAny(name, " \t") < 0 && strings.Contains(name, ".") {
+		if name, _, ok := strings.Cut(r.Comment, ":"); ok && strings.IndexAny(name, " \t@") < 0 && strings.Contains(name, ".") {
 			r.Receiver = lower(name)
 		}
 	}
