@@ -470,11 +470,16 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 	return below, AttrPosition
 }
 
-// appendsAtEnd are the operators that add their fields at the end of the
-// header block rather than at the top: Mimecast writes its
-// Authentication-Results and X-Mimecast-* fields below the message's own
-// (seen on every relay.mimecast.com pass in the corpus).
-var appendsAtEnd = map[string]bool{"mimecast": true}
+// appendsAtEnd are the operators that add fields below the message's own
+// rather than at the top: Mimecast its Authentication-Results (seen on
+// every relay.mimecast.com pass in the corpus); Exchange Online its
+// X-Forefront-Antispam-Report, X-Microsoft-Antispam and
+// X-MS-Exchange-Organization-* fields, which it places among the
+// message's fields. (Exchange's "header firewall" removes
+// X-MS-Exchange-Organization-* fields from mail entering an organisation
+// from outside, Microsoft documents, so a copy the sender wrote does not
+// survive; for X-Forefront-Antispam-Report no such removal is documented.)
+var appendsAtEnd = map[string]bool{"mimecast": true, "microsoft": true}
 
 func (a *analyzer) clientIs(h int, ip netip.Addr) bool {
 	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Received != nil && a.in.Hops[h].Received.From.IP.Unmap() == ip.Unmap()

@@ -137,3 +137,21 @@ From: a@example.com`, 1)
 		t.Errorf("alignment %+v", ev.Alignment)
 	}
 }
+
+// TestAppendedFields: Exchange Online and Mimecast place their fields
+// below the message's own; they go to the operator's most recent hop.
+func TestAppendedFields(t *testing.T) {
+	ev := analyzeTrusted(t, `Received: from LO0P123MB5470.GBRP123.PROD.OUTLOOK.COM (2603:10a6:600:21c::9) by LO2P123MB4999.GBRP123.PROD.OUTLOOK.COM with HTTPS; Mon, 1 Jan 2024 10:00:02 +0000
+Received: from mx1.example.com (80.68.177.35) by LO2GBR01FT016.mail.protection.outlook.com (10.152.0.1) with Microsoft SMTP Server; Mon, 1 Jan 2024 10:00:00 +0000
+From: a@example.com
+Subject: x
+X-MS-Exchange-Organization-SCL: 5
+Authentication-Results: relay.mimecast.com; dkim=pass header.d=example.com`, 2)
+	if len(ev.Verdicts) != 1 || ev.Verdicts[0].Hop != 0 || !ev.Verdicts[0].Trusted || ev.Verdicts[0].Meaning != "spam" {
+		t.Errorf("verdicts %+v", ev.Verdicts)
+	}
+	// No hop of Mimecast's: the appended field stays before the first hop.
+	if rf := ev.ResultFields[0]; rf.Hop != -1 || rf.Trusted {
+		t.Errorf("mimecast field %+v", rf)
+	}
+}

@@ -265,10 +265,18 @@ func (a *analyzer) checkSPFClient() {
 	}
 }
 
-// compareClient reports a client address no hop of the writer's records.
+// compareClient reports a client address no hop records. A client
+// recorded by a lower hop is not a mismatch: a receiver behind a gateway
+// is often set to look through it and evaluate the client before it
+// (Gmail's inbound gateway setting, Exchange Online's enhanced filtering).
 // It stays silent when none of the writer's hops records a usable client
 // (nothing to compare with).
 func (a *analyzer) compareClient(what, writer string, ip netip.Addr, helo string, sev Severity, hop int, raw string) {
+	for h := range a.in.Hops {
+		if h > hop && a.clientIs(h, ip) {
+			return
+		}
+	}
 	w := normDomain(writer)
 	worg := attribOrg(w)
 	compared := false
