@@ -459,7 +459,7 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 		}
 		// An operator that appends its fields at the end of the header
 		// wrote it at its most recent hop.
-		if appendsAtEnd[operatorOf(worg)] {
+		if appendsAtEnd[operatorOf(worg)] == p.k {
 			for h := range a.in.Hops {
 				if s := a.match(writer, worg, h); s > 0 {
 					return h, [...]Attribution{AttrPosition, AttrOperator, AttrDomain, AttrHost}[s]
@@ -479,7 +479,10 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 // X-MS-Exchange-Organization-* fields from mail entering an organisation
 // from outside, Microsoft documents, so a copy the sender wrote does not
 // survive; for X-Forefront-Antispam-Report no such removal is documented.)
-var appendsAtEnd = map[string]bool{"mimecast": true, "microsoft": true}
+// Each operator's entry is the kind of field it appends; its other fields
+// (Exchange Online's Authentication-Results, above the edge's Received)
+// follow the general rule, so a copy the sender wrote is not believed.
+var appendsAtEnd = map[string]kind{"mimecast": kAR, "microsoft": kVendor}
 
 func (a *analyzer) clientIs(h int, ip netip.Addr) bool {
 	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Received != nil && a.in.Hops[h].Received.From.IP.Unmap() == ip.Unmap()
@@ -603,9 +606,11 @@ func sortInts(s []int) {
 // below it (where milters and Gmail write) can. So when the hop has a
 // field in its prepend slot, a field in its milter slot reporting a method
 // the prepend-slot field reports too is not its own, and is given to the
-// hop below, by position. (A server may write both slots, each with other
-// methods: subspace.kernel.org writes dkim above its Received, dmarc and
-// spf below.) Two fields in
+// hop below, by position; so is the lower of two fields in the milter slot
+// that report one method, since the receiver inserts directly below its
+// Received and what lies further down was there before. (A server may
+// write both slots, and several fields in one, each with other methods:
+// subspace.kernel.org writes dkim above its Received, dmarc and spf below.) Two fields in
 // the milter slot are both kept: several milters (SPF, DKIM, DMARC) each
 // write one under one authserv-id, and an injected field there cannot be
 // told from theirs by position.
@@ -621,7 +626,7 @@ func (a *analyzer) dedupeClaims() {
 			if j == i || rj.Header != ri.Header || rj.AuthservID != ri.AuthservID || rj.Hop != ri.Hop {
 				continue
 			}
-			if rj.above == rj.Hop && a.sameMethod(i, j) {
+			if (rj.above == rj.Hop || rj.above == ri.above && j < i) && a.sameMethod(i, j) {
 				a.reattribute(i)
 				break
 			}

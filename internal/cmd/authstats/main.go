@@ -205,12 +205,17 @@ func main() {
 	modern := flag.String("modern", "", "corpus-modern directory (.eml files)")
 	sa := flag.String("sa", "", "SpamAssassin corpus data directory")
 	showMode := flag.Bool("show", false, "print the attribution of the named files")
+	injectMode := flag.Bool("inject", false, "with -modern: measure detection of an injected results field claiming the trusted receiver")
 	detailRule := flag.String("detail", "", "with -modern: print each finding whose rule starts with this (\"-\" for results item errors)")
 	flag.Parse()
 	if *showMode {
 		for _, p := range flag.Args() {
 			show(p)
 		}
+		return
+	}
+	if *modern != "" && *injectMode {
+		inject(*modern)
 		return
 	}
 	if *modern != "" && *detailRule != "" {
