@@ -439,6 +439,12 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 	if sa > sb || (sa == sb && sa > 0 && ip.IsValid() && a.clientIs(above, ip) && !a.clientIs(below, ip)) {
 		pick, score = above, sa
 	}
+	// A writer that is exactly another hop's server is not a neighbour's
+	// sibling host: "mx.google.com" under smtp.gmail.com's Received was
+	// not written there by smtp.gmail.com.
+	if score > 0 && score < 3 && a.hostElsewhere(writer, below, above) {
+		score = 0
+	}
 	switch score {
 	case 3:
 		return pick, AttrHost
@@ -483,6 +489,17 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 // (Exchange Online's Authentication-Results, above the edge's Received)
 // follow the general rule, so a copy the sender wrote is not believed.
 var appendsAtEnd = map[string]kind{"mimecast": kAR, "microsoft": kVendor}
+
+// hostElsewhere reports whether writer is the by-host of a hop other than
+// the two candidates.
+func (a *analyzer) hostElsewhere(writer string, below, above int) bool {
+	for h, hop := range a.in.Hops {
+		if h != below && h != above && hop.Received != nil && normDomain(hop.Received.By.Host) == writer {
+			return true
+		}
+	}
+	return false
+}
 
 func (a *analyzer) clientIs(h int, ip netip.Addr) bool {
 	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Received != nil && a.in.Hops[h].Received.From.IP.Unmap() == ip.Unmap()
@@ -578,6 +595,14 @@ func (a *analyzer) namesTrusted(writer string) claim {
 			return claimTrusted
 		}
 	}
+	// The authserv-id a trusted results field carries is a trusted
+	// receiver's, whatever its host name (Proton's mail.protonmail.ch on
+	// mailin048.protonmail.ch's hop).
+	for _, rf := range a.ev.ResultFields {
+		if rf.Trusted && rf.AuthservID == w {
+			return claimTrusted
+		}
+	}
 	c := claimNone
 	org := attribOrg(w)
 	for _, t := range a.trustedNames() {
@@ -623,10 +648,15 @@ func (a *analyzer) dedupeClaims() {
 		}
 		for j := range rfs {
 			rj := &rfs[j]
-			if j == i || rj.Header != ri.Header || rj.AuthservID != ri.AuthservID || rj.Hop != ri.Hop {
+			if j == i || rj.Header != ri.Header || rj.Hop != ri.Hop {
 				continue
 			}
-			if (rj.above == rj.Hop || rj.above == ri.above && j < i) && a.sameMethod(i, j) {
+			// The prepend slot settles it whoever signed the other field
+			// (Exchange Online writes no authserv-id); two fields in the
+			// milter slot must name one writer.
+			prepend := rj.above == rj.Hop
+			lower := rj.above == ri.above && j < i && rj.AuthservID == ri.AuthservID
+			if (prepend || lower) && a.sameMethod(i, j) {
 				a.reattribute(i)
 				break
 			}
