@@ -72,8 +72,12 @@
 // for its own fields — decides between them by host, then organisational
 // domain, then operator (Microsoft's, Google's ... several domains; see
 // operators in domain.go); a client address the field records breaks a
-// tie; with no name the hop below wins ([AttrPosition]). A field below
-// every Received field was written before the first hop (hop -1).
+// tie; with no name the hop below wins ([AttrPosition]). A writer that is
+// exactly another hop's server is not taken for a neighbour's sibling
+// host. A field below every Received field was written before the first
+// hop (hop -1), except where an operator is known to append its fields
+// below the message's own (Mimecast's results, Exchange Online's antispam
+// fields; the appendsAtEnd table): those go to its most recent hop.
 //
 // A field is trusted when its hop is trusted or the origin hop (both were
 // written by a trusted server), or lies just below a trusted hop that
@@ -83,18 +87,21 @@
 // server wrote both. Everything else is shown and never believed.
 //
 // A results field whose authserv-id names a trusted receiver (a trusted
-// hop's by-host or its organisational domain, or a local domain) but that
-// is not trusted is forged-auth-results, high: the receiver could not have
-// written it there. A second field with that authserv-id in a hop's
-// milter slot, when the hop wrote one in its prepend slot (which the
-// sender cannot reach), is given to the hop below and so judged the same
-// way. Honest limits: an injected field in the milter slot of a
-// milter-style writer that wrote no field of its own elsewhere cannot be
-// told from the writer's by position, and a results field below the
-// boundary by a server the recipient does not trust is normal for
-// forwarded and list mail, so it is only shown untrusted, not reported;
-// a host in a trusted receiver's domain that the walk did not reach gives
-// a low finding only.
+// hop's by-host or its organisational domain, a local domain, or the
+// authserv-id of a trusted results field) but that is not trusted is
+// forged-auth-results, high: the receiver could not have written it
+// there. A server reports each method once: a field in a hop's milter
+// slot that repeats a method of the hop's field in its prepend slot (which
+// the sender cannot reach), or of a field above it in the milter slot
+// under the same authserv-id, is given to the hop below and so judged the
+// same way. Honest limits: a message made on a trusted server (its lowest
+// hop a local handoff) has every field below that hop believed, whoever
+// on the machine wrote it; an injected field that reports other methods
+// than the receiver's own cannot be told from a milter's by position; and
+// a results field below the boundary by a server the recipient does not
+// trust is normal for forwarded and list mail, so it is only shown
+// untrusted, not reported. A host in a trusted receiver's domain that the
+// walk did not reach gives a low finding only.
 //
 // # Identities and alignment
 //
