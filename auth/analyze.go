@@ -139,6 +139,7 @@ type analyzer struct {
 	placed      []placed
 	trusted     []string // by-hosts and org domains of trusted hops
 	trustedDone bool
+	orgs        [][2]string // orgOf's memory
 }
 
 // Analyze reads the authentication evidence of a message: it parses every
@@ -149,14 +150,43 @@ type analyzer struct {
 func Analyze(in *Input) *Evidence {
 	ev := &Evidence{ARCChain: "none"}
 	a := analyzers.Get().(*analyzer)
-	*a = analyzer{in: in, ev: ev, hops: a.hops, placed: a.placed, trusted: a.trusted[:0]}
+	*a = analyzer{in: in, ev: ev, hops: a.hops, placed: a.placed, trusted: a.trusted[:0], orgs: a.orgs[:0]}
 	defer func() {
 		clear(a.placed)
-		*a = analyzer{hops: a.hops[:0], placed: a.placed[:0], trusted: a.trusted[:0]}
+		clear(a.orgs)
+		*a = analyzer{hops: a.hops[:0], placed: a.placed[:0], trusted: a.trusted[:0], orgs: a.orgs[:0]}
 		analyzers.Put(a)
 	}()
 	a.indexHops()
 	fields := a.place()
+	// Size the results from the fields: growing slices of large structs
+	// is most of the analysis' allocation.
+	var nRes, nDKIM, nSPF, nVendor int
+	for _, p := range fields {
+		switch p.k {
+		case kAR, kAAR:
+			nRes++
+		case kDKIM:
+			nDKIM++
+		case kSPF:
+			nSPF++
+		case kVendor:
+			nVendor++
+		}
+	}
+	if nRes > 0 {
+		ev.ResultFields = make([]ResultsField, 0, nRes)
+		ev.Results = make([]Result, 0, 3*nRes)
+	}
+	if nDKIM > 0 {
+		ev.DKIM = make([]DKIMSignature, 0, nDKIM)
+	}
+	if nSPF > 0 {
+		ev.SPF = make([]ReceivedSPF, 0, nSPF)
+	}
+	if nVendor > 0 {
+		ev.Verdicts = make([]Verdict, 0, 4*nVendor)
+	}
 	var from, sender, replyTo, msgID, returnPath string
 	arc := map[int]*ARCSet{}
 	var arcOrder []int
@@ -305,7 +335,7 @@ func (a *analyzer) org(h int) (string, string) {
 		if r := a.in.Hops[h].Received; r != nil {
 			host := normDomain(r.By.Host)
 			if host != "" && strings.Contains(host, ".") && !isIPText(host) {
-				hi.org = attribOrg(host)
+				hi.org = a.orgOf(host)
 				hi.op = operatorOf(hi.org)
 			}
 		}
@@ -429,10 +459,7 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 		above = p.above - 1
 	}
 	writer = normDomain(writer)
-	worg := ""
-	if writer != "" {
-		worg = attribOrg(writer)
-	}
+	worg := a.orgOf(writer)
 	sb, sa := a.match(writer, worg, below), a.match(writer, worg, above)
 	pick := below
 	score := sb
@@ -489,6 +516,22 @@ func (a *analyzer) attribute(p placed, writer string, ip netip.Addr) (int, Attri
 // (Exchange Online's Authentication-Results, above the edge's Received)
 // follow the general rule, so a copy the sender wrote is not believed.
 var appendsAtEnd = map[string]kind{"mimecast": kAR, "microsoft": kVendor}
+
+// orgOf is attribOrg remembered for the analysis: a message names the same
+// writers again and again.
+func (a *analyzer) orgOf(name string) string {
+	if name == "" {
+		return ""
+	}
+	for _, e := range a.orgs {
+		if e[0] == name {
+			return e[1]
+		}
+	}
+	o := attribOrg(name)
+	a.orgs = append(a.orgs, [2]string{name, o})
+	return o
+}
 
 // hostElsewhere reports whether writer is the by-host of a hop other than
 // the two candidates.

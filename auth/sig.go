@@ -63,9 +63,11 @@ func ParseDKIMSignature(v string) DKIMSignature {
 }
 
 func headerList(v string) []string {
-	parts := strings.Split(stripFWS(v), ":")
-	out := make([]string, 0, len(parts))
-	for _, p := range parts {
+	v = stripFWS(v)
+	out := make([]string, 0, strings.Count(v, ":")+1)
+	for v != "" {
+		var p string
+		p, v, _ = strings.Cut(v, ":")
 		if p != "" {
 			out = append(out, lower(p))
 		}

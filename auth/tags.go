@@ -13,9 +13,11 @@ type Tag struct{ Name, Value string }
 // duplicate tag or a pair without '=' is an error (RFC 6376 §3.2 makes a
 // duplicate invalid); the pairs read are still returned.
 func ParseTags(v string) ([]Tag, error) {
-	var tags []Tag
+	tags := make([]Tag, 0, 12)
 	var err error
-	for _, part := range strings.Split(v, ";") {
+	for rest := v; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ";")
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
