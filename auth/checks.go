@@ -261,7 +261,13 @@ func (a *analyzer) checkSPFClient() {
 		if err != nil || !ip.IsGlobalUnicast() || ip.IsPrivate() {
 			continue
 		}
-		a.compareClient("X-Forefront-Antispam-Report CIP", "microsoft.com", ip.Unmap(), "", SeverityLow, v.Hop, v.Header+": CIP:"+v.Value)
+		helo := ""
+		for _, h := range a.ev.Verdicts {
+			if h.Name == "H" && h.Header == v.Header && h.Hop == v.Hop {
+				helo = h.Value
+			}
+		}
+		a.compareClient("X-Forefront-Antispam-Report CIP", "microsoft.com", ip.Unmap(), helo, SeverityLow, v.Hop, v.Header+": CIP:"+v.Value+";H:"+helo)
 	}
 }
 
