@@ -27,7 +27,8 @@ type Hop struct {
 type Input struct {
 	// Fields are the header fields in order, Received fields included:
 	// their positions place every other field between two hops. Fields
-	// [Wants] returns false for are ignored.
+	// [Wants] returns false for only separate the others (a caller may
+	// pass them with an empty Name).
 	Fields []Field
 	// Hops are the parsed Received fields, topmost first, as many as the
 	// Received fields in Fields (extra Received fields count as untrusted).

@@ -141,6 +141,9 @@ func (a *analyzer) firstReceipt(above int) (int, time.Time) {
 // holds a message for moderation delays it after that hop, and is not a
 // replay.
 func (a *analyzer) checkDKIM() {
+	if len(a.ev.DKIM) == 0 {
+		return
+	}
 	rcpt := a.receipt()
 	for _, d := range a.ev.DKIM {
 		if k, first := a.firstReceipt(d.above); k >= 0 && !d.Timestamp.IsZero() {
@@ -330,9 +333,16 @@ func (a *analyzer) checkIdentity() {
 	if al.FromDomain == "" || len(a.ev.Identities.ReplyTo) == 0 {
 		return
 	}
-	fromOrg := orgDomain(al.FromDomain)
+	fromOrg := ""
 	for _, r := range a.ev.Identities.ReplyTo {
-		if d := domainOf(r); d != "" && orgDomain(d) != fromOrg {
+		d := domainOf(r)
+		if d == "" || d == al.FromDomain {
+			continue
+		}
+		if fromOrg == "" {
+			fromOrg = orgDomain(al.FromDomain)
+		}
+		if orgDomain(d) != fromOrg {
 			a.add(Finding{Rule: "reply-to-other-org", Category: CategoryIdentityMismatch, Severity: SeverityLow, Hop: -1,
 				Message: fmt.Sprintf("Reply-To %s is in another organisation than From %s", r, al.FromDomain)})
 			break

@@ -138,7 +138,12 @@ func (v *Verifier) Verify(ctx context.Context, ev *Evidence, msg []byte, origin 
 	}
 	if ev.DMARCPolicy == "reject" || ev.DMARCPolicy == "quarantine" {
 		if ev.Alignment.DMARC == "fail" {
-			ev.Findings = append(ev.Findings, Finding{Rule: "dmarc-policy-fail", Category: CategoryAuthFail, Severity: SeverityMedium, Hop: -1,
+			// Forwarded mail (an ARC chain) breaks alignment honestly.
+			sev := SeverityMedium
+			if len(ev.ARC) > 0 {
+				sev = SeverityLow
+			}
+			ev.Findings = append(ev.Findings, Finding{Rule: "dmarc-policy-fail", Category: CategoryAuthFail, Severity: sev, Hop: -1,
 				Message: fmt.Sprintf("%s publishes DMARC p=%s and nothing authenticated aligns with it", ev.Alignment.FromDomain, ev.DMARCPolicy)})
 		}
 	}
