@@ -211,7 +211,7 @@ func Analyze(in *Input) *Evidence {
 			ev.DKIM = append(ev.DKIM, d)
 		case kSPF:
 			r := ParseReceivedSPF(p.f.Value)
-			r.Hop, r.Attributed = a.attribute(p, r.Receiver, r.ClientIP)
+			r.Hop, r.Attributed = a.attribute(p, domainOf(r.Receiver), r.ClientIP) // mox writes receiver=postmaster@domain
 			r.Trusted = a.trustedHop(r.Hop)
 			ev.SPF = append(ev.SPF, r)
 		case kAS:
