@@ -155,3 +155,18 @@ Authentication-Results: relay.mimecast.com; dkim=pass header.d=example.com`, 2)
 		t.Errorf("mimecast field %+v", rf)
 	}
 }
+
+// TestManyFields: a header of thousands of results fields costs a bounded
+// amount of work and says so.
+func TestManyFields(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(mxHop)
+	for i := 0; i < 5000; i++ {
+		b.WriteString("Authentication-Results: mx.recipient.example; spf=pass smtp.mailfrom=a.example\n")
+	}
+	b.WriteString("From: a@example.com")
+	ev := analyzeTrusted(t, b.String(), 1)
+	if len(ev.ResultFields) != maxAuthFields || !strings.Contains(rules(ev), "auth-fields-capped/low") {
+		t.Errorf("%d fields read, findings %s", len(ev.ResultFields), rules(ev))
+	}
+}

@@ -41,6 +41,10 @@ var knownResults = map[string]bool{
 	"bestguesspass": true, "softpass": true,
 }
 
+// maxMethods caps the results read from one field (real fields carry up
+// to a dozen).
+const maxMethods = 64
+
 // ParseResults parses an Authentication-Results value; arc says it is an
 // ARC-Authentication-Results value, which starts with "i=N;".
 //
@@ -81,6 +85,12 @@ func ParseResults(v string, arc bool) ParsedResults {
 		k++
 	}
 	for ; k < len(items); k++ {
+		if len(p.Methods) == maxMethods {
+			if p.Err == nil {
+				p.Err = fmt.Errorf("auth: more than %d results in one field; the rest were not read", maxMethods)
+			}
+			break
+		}
 		it := items[k]
 		if strings.TrimSpace(it) == "" {
 			continue // a trailing or doubled ';'

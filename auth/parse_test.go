@@ -214,3 +214,10 @@ func TestOrgDomains(t *testing.T) {
 		}
 	}
 }
+
+func TestResultsCap(t *testing.T) {
+	p := ParseResults("mx.example; "+strings.Repeat("spf=pass; ", 10000), false)
+	if len(p.Methods) != maxMethods || errString(p.Err) != "auth: more than 64 results in one field; the rest were not read" {
+		t.Errorf("%d methods, %v", len(p.Methods), p.Err)
+	}
+}
