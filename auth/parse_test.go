@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -219,5 +220,16 @@ func TestResultsCap(t *testing.T) {
 	p := ParseResults("mx.example; "+strings.Repeat("spf=pass; ", 10000), false)
 	if len(p.Methods) != maxMethods || errString(p.Err) != "auth: more than 64 results in one field; the rest were not read" {
 		t.Errorf("%d methods, %v", len(p.Methods), p.Err)
+	}
+}
+
+func TestTagsCap(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 100000; i++ {
+		fmt.Fprintf(&b, "t%d=x;", i)
+	}
+	tags, err := ParseTags(b.String())
+	if len(tags) != maxTags || errString(err) != "auth: more than 64 tags; the rest were not read" {
+		t.Errorf("%d tags, %v", len(tags), err)
 	}
 }

@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// maxTags caps the tags read from one list (a DKIM signature has a dozen;
+// the duplicate check is quadratic).
+const maxTags = 64
+
 // Tag is one tag=value of a DKIM-style tag list (RFC 6376 §3.2).
 type Tag struct{ Name, Value string }
 
@@ -16,6 +20,12 @@ func ParseTags(v string) ([]Tag, error) {
 	tags := make([]Tag, 0, 12)
 	var err error
 	for rest := v; rest != ""; {
+		if len(tags) == maxTags {
+			if err == nil {
+				err = fmt.Errorf("auth: more than %d tags; the rest were not read", maxTags)
+			}
+			break
+		}
 		var part string
 		part, rest, _ = strings.Cut(rest, ";")
 		part = strings.TrimSpace(part)
