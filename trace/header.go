@@ -114,32 +114,43 @@ func firstIP(v string) netip.Addr {
 }
 
 // keepField says which header fields a trace reads besides Received: the
-// summary fields, the webmail client-address fields and the receivers'
-// client records. Skipping the rest
-// before go-message reads the block saves most of the reading.
+// summary fields, the webmail client-address fields and the authentication
+// fields (auth.go; the receivers' client records of clientrecord.go are
+// among them). Skipping the rest before go-message reads the block saves
+// most of the reading.
 func keepField(name []byte) bool {
 	switch len(name) {
 	case 2:
-		return ascii.EqualFoldBytes(name, "To") || ascii.EqualFoldBytes(name, "Cc")
+		if ascii.EqualFoldBytes(name, "To") || ascii.EqualFoldBytes(name, "Cc") {
+			return true
+		}
 	case 4:
-		return ascii.EqualFoldBytes(name, "From") || ascii.EqualFoldBytes(name, "Date")
+		if ascii.EqualFoldBytes(name, "From") || ascii.EqualFoldBytes(name, "Date") {
+			return true
+		}
 	case 7:
-		return ascii.EqualFoldBytes(name, "Subject")
+		if ascii.EqualFoldBytes(name, "Subject") {
+			return true
+		}
 	case 8:
-		return ascii.EqualFoldBytes(name, "Reply-To")
+		if ascii.EqualFoldBytes(name, "Reply-To") {
+			return true
+		}
 	case 10:
-		return ascii.EqualFoldBytes(name, "Message-Id")
+		if ascii.EqualFoldBytes(name, "Message-Id") {
+			return true
+		}
 	case 11:
-		return ascii.EqualFoldBytes(name, "Return-Path")
+		if ascii.EqualFoldBytes(name, "Return-Path") {
+			return true
+		}
 	case 12:
-		return ascii.EqualFoldBytes(name, "Delivered-To") || ascii.EqualFoldBytes(name, "Received-SPF")
-	case 22:
-		return ascii.EqualFoldBytes(name, "Authentication-Results")
-	case 27:
-		return ascii.EqualFoldBytes(name, "X-Forefront-Antispam-Report")
+		if ascii.EqualFoldBytes(name, "Delivered-To") {
+			return true
+		}
 	}
-	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' {
-		return isClientIPHeader(string(name))
+	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' && isClientIPHeader(string(name)) {
+		return true
 	}
-	return false
+	return keepAuthField(name)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spamtrace/spamtrace/auth"
 	"github.com/spamtrace/spamtrace/netblock"
 	"github.com/spamtrace/spamtrace/received"
 )
@@ -226,6 +227,10 @@ type Trace struct {
 	ClientRecords []ClientRecord
 	// Findings, in hop order then severity.
 	Findings []Finding
+	// Auth is the authentication evidence (results, signatures, ARC,
+	// identities, vendor verdicts) attributed to the hops; nil when the
+	// Tracer's NoAuth is set.
+	Auth *auth.Evidence
 	// HeaderErrors are problems reading the header block (malformed lines,
 	// caps reached); the trace is still made from what could be read.
 	HeaderErrors []string

@@ -165,6 +165,7 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 		}
 		b = append(b, ']')
 		b = appendUnwrapped(b, r)
+		b = appendAuth(b, tr.Auth)
 		if len(tr.HeaderErrors) > 0 {
 			b = appendKey(b, false, "header_errors")
 			b = append(b, '[')
