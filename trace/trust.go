@@ -110,7 +110,11 @@ const maxForwarders = 4
 // records), which is what a list or an alias does, or the message is
 // addressed (To, Cc) to the client's operator, a list's own address. Only each writer's
 // topmost record counts: a receiver prepends its fields, so records a
-// sender forged sit below the real one. It returns j and a reason.
+// sender forged sit below the real one. Limitation: a sender whose own
+// server connects to the recipient can write a record in that server's
+// name above hops it made up, re-addressed, and so move the origin into
+// them; the server itself still appears as hop o's client. It returns j
+// and a reason.
 func forwardedFrom(tr *Trace, o int) (int, string, bool) {
 	hops := tr.Hops
 	if len(tr.ClientRecords) == 0 || o+1 >= len(hops) {
