@@ -47,6 +47,14 @@ func (a *analyzer) checkForged() {
 			})
 			continue
 		}
+		if rf.Hop < 0 && a.resentBy(rf.AuthservID) {
+			a.add(Finding{
+				Rule: "auth-results-resent", Category: CategoryForgedAuthResults, Severity: SeverityLow, Hop: rf.Hop,
+				Message:  fmt.Sprintf("Authentication-Results by %s sits below every Received field; the message was resent by that server (its Sender or envelope sender is there, as a mailing list's is), which may have appended it among the message's own fields; it is not believed", rf.AuthservID),
+				Evidence: clipEvidence(rf.Raw),
+			})
+			continue
+		}
 		var where string
 		if rf.Hop < 0 {
 			where = "below every Received field, before the first hop"
@@ -59,6 +67,25 @@ func (a *analyzer) checkForged() {
 			Evidence: clipEvidence(rf.Raw),
 		})
 	}
+}
+
+// resentBy reports whether the message was resent by writer's
+// organisation: its Sender or envelope sender is an address there, as a
+// mailing list (Mailman, for one) writes them. Such a server may append
+// fields of its own below the message's fields, so a results field of its
+// there is not believed but not called forged either.
+func (a *analyzer) resentBy(writer string) bool {
+	org := a.orgOf(normDomain(writer))
+	if org == "" {
+		return false
+	}
+	id := &a.ev.Identities
+	for _, addr := range []string{id.Sender, id.EnvelopeFrom} {
+		if addr != "" && a.orgOf(domainOf(addr)) == org {
+			return true
+		}
+	}
+	return false
 }
 
 // checkFails reports failures a trusted receiver recorded.

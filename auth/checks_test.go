@@ -41,6 +41,14 @@ func TestChecks(t *testing.T) {
 			"from-not-aligned/low reply-to-other-org/low"},
 		{"trusted fails", mxHop + "Authentication-Results: mx.recipient.example; spf=fail smtp.mailfrom=example.com; dkim=fail header.d=example.com; dmarc=fail header.from=example.com\nFrom: a@example.com",
 			"auth-dkim-fail/low auth-dmarc-fail/medium auth-spf-fail/low"},
+		// A mailing list (Mailman) appends its fields below the message's
+		// own: its results there are not believed, and not called forged
+		// when the message was resent from its domain; without that sign
+		// the same field is a forgery claim.
+		{"list appended results", mxHop + "From: a@example.com\nSender: list-bounces@recipient.example\nAuthentication-Results: mx.recipient.example; dmarc=none header.from=example.com",
+			"auth-results-resent/low"},
+		{"bottom results, not resent", mxHop + "From: a@example.com\nAuthentication-Results: mx.recipient.example; dmarc=pass header.from=example.com",
+			"auth-results-forged/high"},
 	}
 	for _, tt := range tests {
 		if got := rules(analyzeTrusted(t, tt.hdr, 1)); got != tt.want {

@@ -19,7 +19,11 @@ import (
 // the lowest Received field) and counts how often the trace flags it
 // forged-auth-results at high and leaves it untrusted.
 func inject(dir string) {
-	var msgs, atEnd, belowLowest, untrustedEnd, untrustedLowest int
+	// Two claims: the authserv-id of the first trusted results field
+	// (which on list mail may be the list server, an intermediate that
+	// may append fields of its own), and the recipient's own server: the
+	// by-host of the topmost hop.
+	var first, own injectCount
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".eml") {
 			return nil
@@ -46,63 +50,73 @@ func inject(dir string) {
 				id = strings.ToLower(h)
 			}
 		}
-		if id == "" {
-			return nil
+		if id != "" {
+			first.add(p, raw, id)
 		}
-		msgs++
-		field := "Authentication-Results: " + id + "; spf=pass smtp.mailfrom=bank.example; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example\n"
-		text := strings.ReplaceAll(string(raw), "\r\n", "\n")
-		hdr, body, _ := strings.Cut(text, "\n\n")
-		// At the end of the header block.
-		if f, u := flagged(hdr+"\n"+field+"\n"+body, id); f {
-			atEnd++
-			if u {
-				untrustedEnd++
-			}
-		} else {
-			if u {
-				untrustedEnd++
-			}
-			if injectVerbose {
-				fmt.Printf("miss at end: %s (%s)\n", p, id)
-			}
-		}
-		// Directly below the lowest Received field (and its continuation lines).
-		lines := strings.Split(hdr, "\n")
-		last := -1
-		for i, l := range lines {
-			if strings.HasPrefix(strings.ToLower(l), "received:") {
-				last = i
-			}
-		}
-		if last >= 0 {
-			j := last + 1
-			for j < len(lines) && (strings.HasPrefix(lines[j], " ") || strings.HasPrefix(lines[j], "\t")) {
-				j++
-			}
-			out := strings.Join(lines[:j], "\n") + "\n" + belowReceiverFields(lines[j:], field) + "\n\n" + body
-			if f, u := flagged(out, id); f {
-				belowLowest++
-				if u {
-					untrustedLowest++
-				}
-			} else {
-				if u {
-					untrustedLowest++
-				}
-				if injectVerbose {
-					fmt.Printf("miss below lowest: %s (%s)\n", p, id)
-				}
+		if len(tr.Hops) > 0 && tr.Hops[0].Trust == trace.TrustTrusted {
+			if h := tr.Hops[0].Received.By.Host; strings.Contains(h, ".") {
+				own.add(p, raw, strings.ToLower(h))
 			}
 		}
 		return nil
 	})
-	pct := func(n int) string {
-		return fmt.Sprintf("%d/%d (%.1f%%)", n, msgs, 100*float64(n)/float64(max(msgs, 1)))
+	first.print("the first trusted results field's authserv-id")
+	own.print("the recipient's own server (the topmost hop's by-host, trusted)")
+}
+
+type injectCount struct {
+	msgs, atEnd, belowLowest, untrustedEnd, untrustedLowest int
+}
+
+func (c *injectCount) add(p string, raw []byte, id string) {
+	c.msgs++
+	field := "Authentication-Results: " + id + "; spf=pass smtp.mailfrom=bank.example; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example\n"
+	text := strings.ReplaceAll(string(raw), "\r\n", "\n")
+	hdr, body, _ := strings.Cut(text, "\n\n")
+	// At the end of the header block.
+	f, u := flagged(hdr+"\n"+field+"\n"+body, id)
+	if f {
+		c.atEnd++
+	} else if injectVerbose {
+		fmt.Printf("miss at end: %s (%s)\n", p, id)
 	}
-	fmt.Printf("injected claim of the trusted receiver's authserv-id, %d messages:\n", msgs)
-	fmt.Printf("  at the end of the header: flagged high %s, untrusted %s\n", pct(atEnd), pct(untrustedEnd))
-	fmt.Printf("  below the lowest Received and the trace fields its receiver wrote under it: flagged high %s, untrusted %s\n", pct(belowLowest), pct(untrustedLowest))
+	if u {
+		c.untrustedEnd++
+	}
+	// Directly below the lowest Received field (and its continuation lines).
+	lines := strings.Split(hdr, "\n")
+	last := -1
+	for i, l := range lines {
+		if strings.HasPrefix(strings.ToLower(l), "received:") {
+			last = i
+		}
+	}
+	if last < 0 {
+		return
+	}
+	j := last + 1
+	for j < len(lines) && (strings.HasPrefix(lines[j], " ") || strings.HasPrefix(lines[j], "\t")) {
+		j++
+	}
+	out := strings.Join(lines[:j], "\n") + "\n" + belowReceiverFields(lines[j:], field) + "\n\n" + body
+	f, u = flagged(out, id)
+	if f {
+		c.belowLowest++
+	} else if injectVerbose {
+		fmt.Printf("miss below lowest: %s (%s)\n", p, id)
+	}
+	if u {
+		c.untrustedLowest++
+	}
+}
+
+func (c *injectCount) print(what string) {
+	pct := func(n int) string {
+		return fmt.Sprintf("%d/%d (%.1f%%)", n, c.msgs, 100*float64(n)/float64(max(c.msgs, 1)))
+	}
+	fmt.Printf("injected claim of %s, %d messages:\n", what, c.msgs)
+	fmt.Printf("  at the end of the header: flagged high %s, untrusted %s\n", pct(c.atEnd), pct(c.untrustedEnd))
+	fmt.Printf("  below the lowest Received and the trace fields its receiver wrote under it: flagged high %s, untrusted %s\n", pct(c.belowLowest), pct(c.untrustedLowest))
 }
 
 // flagged traces msg and reports whether the injected field (the one
