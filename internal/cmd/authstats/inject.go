@@ -82,6 +82,8 @@ func (c *injectCount) add(p string, raw []byte, id string) {
 	}
 	if u {
 		c.untrustedEnd++
+	} else if injectVerbose {
+		fmt.Printf("believed at end: %s (%s)\n", p, id)
 	}
 	// Directly below the lowest Received field (and its continuation lines).
 	lines := strings.Split(hdr, "\n")
