@@ -149,6 +149,12 @@ func (s *Set) AddHTML(part string, doc []byte) {
 		case html.TextToken:
 			scanText(z.Text(), func(raw string) { s.add(part, raw) })
 		case html.StartTagToken, html.SelfClosingTagToken:
+			if !mayLink(z.Raw()) {
+				// No attribute of it can be named href or action (the
+				// tokenizer only lower-cases names), so none is asked
+				// for: TagAttr copies each one.
+				continue
+			}
 			// The tag's name is only asked for when an action attribute
 			// needs it (TagName copies it, and most tags are not forms);
 			// TagAttr leaves the name alone, and on a tag without
@@ -169,6 +175,24 @@ func (s *Set) AddHTML(part string, doc []byte) {
 			}
 		}
 	}
+}
+
+// mayLink reports whether a tag as written holds "href" or "action" in
+// any case: whether one of its attributes may be a link.
+func mayLink(tag []byte) bool {
+	for i := 0; i < len(tag); i++ {
+		switch tag[i] | 0x20 {
+		case 'h':
+			if hasPrefixFold(tag[i:], "href") {
+				return true
+			}
+		case 'a':
+			if hasPrefixFold(tag[i:], "action") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cleanHref removes what a browser removes from an attribute's URL:

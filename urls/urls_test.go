@@ -1,6 +1,7 @@
 package urls
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"golang.org/x/net/html"
 	"golang.org/x/net/idna"
 )
 
@@ -296,6 +298,51 @@ func FuzzLookupName(f *testing.F) {
 		}
 		if got != want || ok != wantOK {
 			t.Fatalf("lookupName(%q) = %q, %v; idna gives %q, %v", h, got, ok, want, wantOK)
+		}
+	})
+}
+
+// addHTMLPlain is AddHTML as first written, every attribute of every tag
+// read: the reference the shortcuts must agree with.
+func addHTMLPlain(s *Set, part string, doc []byte) {
+	doc = s.room(doc)
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return
+		case html.TextToken:
+			scanText(z.Text(), func(raw string) { s.add(part, raw) })
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if string(k) == "href" || (string(k) == "action" && string(name) == "form") {
+					s.add(part, cleanHref(string(v)))
+				}
+			}
+		}
+	}
+}
+
+func FuzzAddHTML(f *testing.F) {
+	for _, s := range []string{
+		`<a href="http://a.example/">x</a>`,
+		`<A HREF=http://b.example/><FORM ACTION="http://c.example/" action=http://d.example/>`,
+		`<div action=http://e.example/ data-href=x><img src=x hReF = 'http://f.example/'>`,
+		`<a title="href" x=1>http://g.example/</a><a h\x00ref=http://h.example/>`,
+		`<form><input formaction=http://i.example/></form><a href=&#104;ttp://j.example/>&#104;ttp://k.example/`,
+		`<script>var a = "<a href=http://l.example/>"</script><!-- <a href=http://m.example/> -->`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var got, want Set
+		got.AddHTML("1", doc)
+		addHTMLPlain(&want, "1", doc)
+		if g, w := list(got.URLs()), list(want.URLs()); g != w || got.Truncated() != want.Truncated() {
+			t.Fatalf("AddHTML(%q) =\n%s\nreading every attribute gives\n%s", doc, g, w)
 		}
 	})
 }
