@@ -342,6 +342,16 @@ func (a *analyzer) compareClient(what, writer string, ip netip.Addr, helo string
 		Evidence: clipEvidence(raw)})
 }
 
+// listReplyTo reports whether a Reply-To domain is that of a list that
+// resent the message: the Sender field (which list servers set to their
+// own address, and senders rarely write) is in the same organisation.
+// The envelope sender is not enough: a phisher's Return-Path and Reply-To
+// are often both his.
+func (a *analyzer) listReplyTo(d string) bool {
+	s := a.ev.Identities.Sender
+	return s != "" && orgDomain(domainOf(s)) == orgDomain(d)
+}
+
 // checkIdentity: From aligned with no authenticated identity; Reply-To in
 // another organisation.
 func (a *analyzer) checkIdentity() {
@@ -369,7 +379,7 @@ func (a *analyzer) checkIdentity() {
 		if fromOrg == "" {
 			fromOrg = orgDomain(al.FromDomain)
 		}
-		if orgDomain(d) != fromOrg {
+		if orgDomain(d) != fromOrg && !a.listReplyTo(d) {
 			a.add(Finding{Rule: "reply-to-other-org", Category: CategoryIdentityMismatch, Severity: SeverityLow, Hop: -1,
 				Message: fmt.Sprintf("Reply-To %s is in another organisation than From %s", r, al.FromDomain)})
 			break

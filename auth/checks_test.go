@@ -41,6 +41,14 @@ func TestChecks(t *testing.T) {
 			"from-not-aligned/low reply-to-other-org/low"},
 		{"trusted fails", mxHop + "Authentication-Results: mx.recipient.example; spf=fail smtp.mailfrom=example.com; dkim=fail header.d=example.com; dmarc=fail header.from=example.com\nFrom: a@example.com",
 			"auth-dkim-fail/low auth-dmarc-fail/medium auth-spf-fail/low"},
+		// A list that resent the message sets Sender to its own address
+		// and often Reply-To to the list: not another organisation's
+		// trap. A phisher's Return-Path in the Reply-To's domain is not
+		// enough to excuse it.
+		{"reply-to the list", mxHop + "From: a@example.com\nSender: list-admin@lists.example.net\nReply-To: list@lists.example.net",
+			""},
+		{"reply-to with the phisher's envelope", mxHop + "Return-Path: <b@collect.example>\nFrom: Bank <s@bank.example>\nReply-To: x@collect.example",
+			"reply-to-other-org/low"},
 		// A mailing list (Mailman) appends its fields below the message's
 		// own: its results there are not believed, and not called forged
 		// when the message was resent from its domain; without that sign
