@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"net"
 	"strconv"
 	"time"
@@ -22,6 +23,8 @@ type lookupFlags struct {
 	whoisServer string
 	rdapServer  string
 	on          bool
+	cache       string    // -cache redis://HOST:PORT/DB (cache.go)
+	warn        io.Writer // where the cache tells it was lost; nil means os.Stderr
 }
 
 func addLookupFlags(fs *flag.FlagSet) *lookupFlags {
@@ -32,6 +35,7 @@ func addLookupFlags(fs *flag.FlagSet) *lookupFlags {
 	fs.Var(&l.dnsbl, "dnsbl", "a DNSBL zone to check untrusted hops against, e.g. zen.spamhaus.org; repeatable")
 	fs.StringVar(&l.whoisServer, "whois-server", "", "send every whois query to HOST:PORT (turns RDAP off unless -rdap-server is given)")
 	fs.StringVar(&l.rdapServer, "rdap-server", "", "send RDAP queries to URL/ip/ADDR (turns whois off unless -whois-server is given)")
+	fs.StringVar(&l.cache, "cache", "", "share DNS and netblock answers with other processes through Redis at redis://HOST:PORT/DB")
 	return l
 }
 
@@ -39,7 +43,7 @@ func addLookupFlags(fs *flag.FlagSet) *lookupFlags {
 // releases what was opened.
 func (l *lookupFlags) apply(t *trace.Tracer) (func(), error) {
 	if !l.resolve {
-		if l.dnsServer != "" || len(l.geoip) > 0 || len(l.dnsbl) > 0 || l.whoisServer != "" || l.rdapServer != "" {
+		if l.dnsServer != "" || len(l.geoip) > 0 || len(l.dnsbl) > 0 || l.whoisServer != "" || l.rdapServer != "" || l.cache != "" {
 			return func() {}, errors.New("lookup flags need -resolve")
 		}
 		return func() {}, nil
@@ -74,8 +78,13 @@ func (l *lookupFlags) apply(t *trace.Tracer) (func(), error) {
 	}
 	// One resolver for everything: registry host names too.
 	lk.Netblocks = &netblock.Client{WhoisServer: l.whoisServer, RDAPServer: l.rdapServer, Resolver: res, LookupTimeout: 20 * time.Second}
+	closeCache, err := l.applyCache(lk)
+	if err != nil {
+		closeAll()
+		return func() {}, err
+	}
 	t.Lookups = lk
-	return closeAll, nil
+	return func() { closeCache(); closeAll() }, nil
 }
 
 // lookupJSON returns the encoder of a hop's "lookup" object, or nil when

@@ -102,6 +102,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
 	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
 	lookups := addLookupFlags(fs)
+	lookups.warn = stderr
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(fs, stdout)
