@@ -95,7 +95,6 @@ func (s *dnsServer) count(q string) int {
 	return s.asked[q]
 }
 
-
 func open(t *testing.T, url string, opt *Options) *Cache {
 	t.Helper()
 	c, err := Open(url, opt)

@@ -1,6 +1,6 @@
 // Package redistest runs a real redis-server on loopback for the tests
 // and measurement programs that need one: a free port, a temporary
-// directory, no persistence (--save '' --appendonly no).
+// directory, no persistence (--save ” --appendonly no).
 package redistest
 
 import (
