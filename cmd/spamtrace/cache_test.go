@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -23,11 +24,16 @@ type lookupServers struct {
 	dnsQ       atomic.Int64
 	whoisQ     *atomic.Int64
 	onQuestion func(n int64) // called with the count after each DNS question
+	delay      time.Duration // added to every DNS answer
+	hang       string        // a PTR question for this address is never answered
 }
 
-func startLookupServers(t *testing.T) *lookupServers {
+func startLookupServers(t *testing.T, delay time.Duration, hang string) *lookupServers {
 	t.Helper()
-	s := &lookupServers{}
+	s := &lookupServers{delay: delay}
+	if hang != "" {
+		s.hang, _ = dns.ReverseAddr(hang)
+	}
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +44,13 @@ func startLookupServers(t *testing.T) *lookupServers {
 			s.onQuestion(n)
 		}
 		q := r.Question[0]
+		name := strings.ToLower(q.Name)
+		if s.hang != "" && q.Qtype == dns.TypePTR && name == s.hang {
+			return
+		}
+		time.Sleep(s.delay)
 		m := new(dns.Msg)
 		m.SetReply(r)
-		name := strings.ToLower(q.Name)
 		hdr := dns.RR_Header{Name: q.Name, Rrtype: q.Qtype, Class: dns.ClassINET, Ttl: 300}
 		switch {
 		case q.Qtype == dns.TypePTR && strings.HasSuffix(name, ".in-addr.arpa."):
@@ -94,7 +104,7 @@ func writeMessages(t *testing.T, n int) string {
 // without the cache.
 func TestCacheFlagSharesLookups(t *testing.T) {
 	rs := redistest.ForTest(t)
-	ls := startLookupServers(t)
+	ls := startLookupServers(t, 0, "")
 	dir := writeMessages(t, 40)
 	args := []string{"-json", "-resolve", "-dns-server", ls.dns, "-whois-server", ls.whois, "-dnsbl", "bl.test"}
 	plain, errOut, code := runCmd(t, "", append(args, dir)...)
@@ -137,7 +147,7 @@ func TestCacheFlagSharesLookups(t *testing.T) {
 // output and says, once, that the cache was lost.
 func TestCacheLostMidRun(t *testing.T) {
 	rs := redistest.ForTest(t)
-	ls := startLookupServers(t)
+	ls := startLookupServers(t, 0, "")
 	dir := writeMessages(t, 40)
 	args := []string{"-json", "-resolve", "-dns-server", ls.dns, "-whois-server", ls.whois, "-dnsbl", "bl.test", "-workers", "2"}
 	plain, _, code := runCmd(t, "", append(args, dir)...)

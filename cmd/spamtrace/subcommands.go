@@ -15,4 +15,8 @@ var subcommands = map[string]subcommand{
 	"whois": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runWhois(ctx, args, stdout, stderr)
 	},
+	"enqueue": runEnqueue,
+	"worker": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runWorker(ctx, args, stdout, stderr)
+	},
 }
