@@ -20,8 +20,9 @@ type Options struct {
 	// Prefix starts every key. Empty means "spamtrace:".
 	Prefix string
 
-	// Timeout caps one Redis round trip; a slower answer counts as Redis
-	// being down. Zero means 250 ms.
+	// Timeout caps one Redis round trip (a new connection gets twice
+	// that); a slower answer counts as Redis being down. Zero means
+	// 500 ms.
 	Timeout time.Duration
 
 	// LockTTL is how long a lock on a question lives: the time its holder
@@ -34,7 +35,7 @@ type Options struct {
 	Wait time.Duration
 
 	// RetryAfter is how long lookups go without the cache after Redis
-	// failed before it is tried again. Zero means 30 seconds.
+	// failed before it is tried again. Zero means 5 seconds.
 	RetryAfter time.Duration
 
 	// NetblockTTL is how long a netblock is kept. Zero means 24 hours.
@@ -48,8 +49,9 @@ type Options struct {
 	// Zero means 24 hours.
 	MaxDNSTTL time.Duration
 
-	// Warn is told, in one line, when the cache is lost (Redis down,
-	// slow or refusing) and when it is back. Nil means silence.
+	// Warn is told, in one line, the first time the cache is lost (Redis
+	// down, slow or refusing) and the first time it is back; later losses
+	// are only counted (Stats.Lost). Nil means silence.
 	Warn func(msg string)
 }
 
@@ -73,6 +75,8 @@ type Cache struct {
 	hits, waited, asked, bypassed, lost, stored atomic.Int64
 
 	mu        sync.Mutex
+	toldLost  bool
+	toldBack  bool
 	down      bool
 	retryAt   time.Time
 	probing   bool
@@ -95,7 +99,7 @@ func Open(rawURL string, opt *Options) (*Cache, error) {
 		c.opt.Prefix = "spamtrace:"
 	}
 	if c.opt.Timeout <= 0 {
-		c.opt.Timeout = 250 * time.Millisecond
+		c.opt.Timeout = 500 * time.Millisecond
 	}
 	if c.opt.LockTTL <= 0 {
 		c.opt.LockTTL = 15 * time.Second
@@ -104,7 +108,7 @@ func Open(rawURL string, opt *Options) (*Cache, error) {
 		c.opt.Wait = 10 * time.Second
 	}
 	if c.opt.RetryAfter <= 0 {
-		c.opt.RetryAfter = 30 * time.Second
+		c.opt.RetryAfter = 5 * time.Second
 	}
 	if c.opt.NetblockTTL <= 0 {
 		c.opt.NetblockTTL = 24 * time.Hour
@@ -123,7 +127,7 @@ func Open(rawURL string, opt *Options) (*Cache, error) {
 	}
 	// Fail fast: a cache that answers late is worse than none.
 	if !q.Has("dial_timeout") {
-		ro.DialTimeout = c.opt.Timeout
+		ro.DialTimeout = 2 * c.opt.Timeout
 	}
 	if !q.Has("read_timeout") {
 		ro.ReadTimeout = c.opt.Timeout
@@ -201,8 +205,12 @@ func (c *Cache) failed(err error, probe bool) bool {
 			c.probing = false
 			if c.down {
 				c.down = false
+				tell := !c.toldBack
+				c.toldBack = true
 				c.mu.Unlock()
-				c.warn(fmt.Sprintf("cache %s is back", c.url))
+				if tell {
+					c.warn(fmt.Sprintf("cache %s is back", c.url))
+				}
 				return false
 			}
 			c.mu.Unlock()
@@ -215,9 +223,13 @@ func (c *Cache) failed(err error, probe bool) bool {
 	c.retryAt = time.Now().Add(c.opt.RetryAfter)
 	was := c.down
 	c.down = true
+	tell := !was && !c.toldLost
+	c.toldLost = true
 	c.mu.Unlock()
 	if !was {
 		c.lost.Add(1)
+	}
+	if tell {
 		c.warn(fmt.Sprintf("cache %s lost (%v); lookups go on without it", c.url, err))
 	}
 	return true
@@ -293,6 +305,15 @@ func (c *Cache) fetch(ctx context.Context, q *question) error {
 			return err
 		}
 		if got {
+			// The answer may have been stored between our read and our
+			// lock: look once more before asking.
+			vals, err := c.mget(ctx, q.keys)
+			if err == nil && q.pick(vals) {
+				c.hits.Add(1)
+				c.waited.Add(1)
+				c.store(ctx, nil, q.lock, token)
+				return nil
+			}
 			c.asked.Add(1)
 			entries, err := q.ask(ctx)
 			c.store(ctx, entries, q.lock, token)

@@ -45,8 +45,9 @@
 //
 // Every Redis round trip is capped by [Options.Timeout]. A failure marks
 // the cache lost: lookups go straight to their sources, [Options.Warn]
-// is told once, and the cache is tried again after [Options.RetryAfter]
-// (told once more when it is back). Nothing fails because the cache did.
+// is told (the first time only), and the cache is tried again after
+// [Options.RetryAfter] (told, the first time, that it is back). Nothing
+// fails because the cache did.
 //
 // # Keys
 //

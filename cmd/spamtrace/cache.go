@@ -53,7 +53,7 @@ func (l *lookupFlags) applyCache(lk *trace.Lookups) (func(), error) {
 	return func() {
 		if st := c.Stats(); st.Lost > 0 {
 			mu.Lock()
-			fmt.Fprintf(w, "spamtrace: cache %s was lost during the run: %d lookups went without it, %d were answered by it\n", c.URL(), st.Bypassed, st.Hits)
+			fmt.Fprintf(w, "spamtrace: cache %s was lost during the run (%d times): %d lookups went without it, %d were answered by it\n", c.URL(), st.Lost, st.Bypassed, st.Hits)
 			mu.Unlock()
 		}
 		c.Close()
