@@ -404,3 +404,33 @@ func TestRedisLostAndBack(t *testing.T) {
 		t.Errorf("PTR asked %d times, want 2", n)
 	}
 }
+
+// A hostile DNS answer gives an Answer or an error, never a panic, and
+// only valid host names come out of LookupAddr.
+func FuzzReadAnswer(f *testing.F) {
+	m := new(dns.Msg)
+	m.SetQuestion("1.2.0.192.in-addr.arpa.", dns.TypePTR)
+	m.Answer = []dns.RR{&dns.PTR{Hdr: dns.RR_Header{Name: "1.2.0.192.in-addr.arpa.", Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 5}, Ptr: "a.example."}}
+	m.Ns = []dns.RR{&dns.SOA{Hdr: dns.RR_Header{Name: "example.", Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 9}, Ns: "ns.", Mbox: "m.", Minttl: 3}}
+	b, _ := m.Pack()
+	f.Add(b, uint16(dns.TypePTR))
+	f.Add(b, uint16(dns.TypeA))
+	f.Fuzz(func(t *testing.T, packed []byte, qtype uint16) {
+		var r dns.Msg
+		if r.Unpack(packed) != nil {
+			return
+		}
+		a, err := readAnswer(&r, "x.", qtype, "srv")
+		if err != nil {
+			return
+		}
+		if len(a.Records) == 0 && !a.NotFound {
+			t.Fatalf("an answer with no records that is not negative: %+v", a)
+		}
+		for _, n := range a.Records {
+			if qtype == dns.TypePTR && validHostName(n) && strings.ContainsAny(n, " \x00") {
+				t.Fatalf("validHostName(%q)", n)
+			}
+		}
+	})
+}
