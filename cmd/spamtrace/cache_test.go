@@ -23,9 +23,9 @@ type lookupServers struct {
 	dns, whois string
 	dnsQ       atomic.Int64
 	whoisQ     *atomic.Int64
-	onQuestion func(n int64) // called with the count after each DNS question
-	delay      time.Duration // added to every DNS answer
-	hang       string        // a PTR question for this address is never answered
+	onQuestion atomic.Pointer[func(n int64)] // called with the count after each DNS question
+	delay      time.Duration                 // added to every DNS answer
+	hang       string                        // a PTR question for this address is never answered
 }
 
 func startLookupServers(t *testing.T, delay time.Duration, hang string) *lookupServers {
@@ -40,8 +40,8 @@ func startLookupServers(t *testing.T, delay time.Duration, hang string) *lookupS
 	}
 	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
 		n := s.dnsQ.Add(1)
-		if s.onQuestion != nil {
-			s.onQuestion(n)
+		if f := s.onQuestion.Load(); f != nil {
+			(*f)(n)
 		}
 		q := r.Question[0]
 		name := strings.ToLower(q.Name)
@@ -156,13 +156,14 @@ func TestCacheLostMidRun(t *testing.T) {
 	}
 	var once sync.Once
 	start := ls.dnsQ.Load()
-	ls.onQuestion = func(n int64) {
+	stopAt := func(n int64) {
 		if n-start == 30 {
 			once.Do(rs.Stop)
 		}
 	}
+	ls.onQuestion.Store(&stopAt)
 	out, errOut, code := runCmd(t, "", append(append(args, "-cache", rs.URL(0)), dir)...)
-	ls.onQuestion = nil
+	ls.onQuestion.Store(nil)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
