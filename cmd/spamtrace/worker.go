@@ -61,9 +61,13 @@ type worker struct {
 }
 
 // seenTTL is how long a written result's id is remembered against
-// duplicates; redelivery happens within -claim-after of a failure, far
-// sooner.
-const seenTTL = 7 * 24 * time.Hour
+// duplicates. A second result for an id can only come from a worker that
+// took the entry over while the first was still tracing it, within
+// -claim-after plus -timeout of the first delivery: an hour, or four
+// times that if longer, covers it.
+func (w *worker) seenTTL() time.Duration {
+	return max(time.Hour, 4*(w.claimAfter+w.timeout))
+}
 
 // resultScript writes a result unless the id has one, then acknowledges
 // the input. KEYS: results stream, input stream, seen key, failures hash.
@@ -384,7 +388,7 @@ func (w *worker) handle(ctx context.Context, m redis.XMessage, reclaimed bool) {
 	w.traced.Add(1)
 	keys := []string{w.out, w.in, w.out + ":seen:" + m.ID, w.failuresKey()}
 	for try := 0; ; try++ {
-		fresh, err := resultScript.Run(ctx, w.rdb, keys, w.group, m.ID, w.consumer, js, int(seenTTL.Seconds())).Int()
+		fresh, err := resultScript.Run(ctx, w.rdb, keys, w.group, m.ID, w.consumer, js, int(w.seenTTL().Seconds())).Int()
 		if err == nil {
 			if fresh == 0 {
 				w.dups.Add(1)
