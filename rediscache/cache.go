@@ -167,8 +167,8 @@ func (c *Cache) Stats() Stats {
 		Bypassed: c.bypassed.Load(), Lost: c.lost.Load(), Stored: c.stored.Load()}
 }
 
-// Lost reports whether the cache is currently lost, and the error that
-// lost it.
+// LostErr reports whether the cache is currently lost, and the last
+// error that lost it.
 func (c *Cache) LostErr() (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
