@@ -86,6 +86,7 @@ type Client struct {
 	inflight map[netip.Prefix]*call
 	next     map[string]time.Time
 	httpc    *http.Client
+	hosts    hostCache
 	// rdapHost is RDAPServer's host:port, the one HTTP destination exempt
 	// from the no-loopback/no-private check.
 	rdapHost string
@@ -500,9 +501,8 @@ func (c *Client) rdapGet(ctx context.Context, u string) ([]byte, string, error) 
 // the caller chose with RDAPServer (a redirect from it to any other host is
 // checked as usual).
 func (c *Client) dialHTTP(ctx context.Context, network, address string) (net.Conn, error) {
-	d := net.Dialer{Resolver: c.Resolver, Timeout: c.queryTimeout()}
-	d.Control = nil
-	conn, err := d.DialContext(ctx, network, address)
+	d := net.Dialer{Timeout: c.queryTimeout()}
+	conn, err := c.dialHost(ctx, &d, network, address)
 	if err != nil {
 		return nil, err
 	}
@@ -511,7 +511,8 @@ func (c *Client) dialHTTP(ctx context.Context, network, address string) (net.Con
 			a := ap.Addr().Unmap()
 			if !iana.Public(a) {
 				conn.Close()
-				return nil, fmt.Errorf("netblock: RDAP host %s resolves to %s, which no registry uses", address, a)
+				// rdapGet adds "netblock: RDAP: "
+				return nil, fmt.Errorf("RDAP host %s resolves to %s, which no registry uses", address, a)
 			}
 		}
 	}
@@ -660,8 +661,8 @@ func (d *whoisDialer) Dial(network, address string) (net.Conn, error) {
 	} else if d.c.WhoisServer != "" {
 		target = d.c.WhoisServer
 	}
-	nd := net.Dialer{Resolver: d.c.Resolver, Timeout: d.c.queryTimeout()}
-	conn, err := nd.DialContext(d.ctx, network, target)
+	nd := net.Dialer{Timeout: d.c.queryTimeout()}
+	conn, err := d.c.dialHost(d.ctx, &nd, network, target)
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,20 @@
 package received
 
 import (
-	"errors"
 	"time"
 
 	"github.com/spamtrace/spamtrace/internal/ascii"
 )
 
-// Errors returned by ParseDate. They are fixed values so a failed parse on
-// the hot path does not allocate.
-var (
-	errDateEmpty  = errors.New("received: empty date")
-	errDateNoDay  = errors.New("received: date has no day, month and year")
-	errDateNoTime = errors.New("received: date has no time of day")
-	errDateRange  = errors.New("received: date field out of range")
+// The reasons of a *DateError. parseDate returns them as constants, so a
+// failed parse on the hot path (the search for a date with no ';' before
+// it) does not allocate.
+const (
+	reasonDateEmpty  = "empty date"
+	reasonDateNone   = "date has no day, month, year or time of day"
+	reasonDateNoDay  = "date has no day, month and year"
+	reasonDateNoTime = "date has no time of day"
+	reasonDateRange  = "date field out of range"
 )
 
 // maxDateLen bounds the text ParseDate looks at: real dates are under 80
@@ -35,7 +36,26 @@ const maxDateLen = 256
 // zone is the zone name as written ("EST" in "-0500 (EST)", "GMT" in
 // "12:00:00 GMT"), or "". A date with no offset and no known zone name is
 // taken as UTC. The returned time keeps the written offset.
+//
+// The error is a *[DateError].
 func ParseDate(s string) (t time.Time, zone string, err error) {
+	t, zone, reason := parseDate(s)
+	if reason != "" {
+		return t, zone, dateError(s, reason)
+	}
+	return t, zone, nil
+}
+
+func dateError(s, reason string) *DateError {
+	if len(s) > maxDateLen {
+		s = s[:maxDateLen]
+	}
+	return &DateError{Date: s, Reason: reason}
+}
+
+// parseDate is ParseDate returning the reason of its error, "" when there
+// is none.
+func parseDate(s string) (t time.Time, zone string, reason string) {
 	if len(s) > maxDateLen {
 		s = s[:maxDateLen]
 	}
@@ -46,6 +66,7 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 		haveOffset, pm, am    bool
 		zoneOffset, zoneKnown = 0, false
 		yearDigits            int
+		content               bool // a byte other than white space, ',', ';' and comments
 	)
 	i := 0
 	n := len(s)
@@ -83,8 +104,10 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 			}
 			i = j
 		case (c == '+' || c == '-') && i+1 < n && isDigit(s[i+1]) && hour < 0:
+			content = true
 			i++ // a separator ("04-Sep-2002"), not an offset
 		case (c == '+' || c == '-') && i+1 < n && isDigit(s[i+1]):
+			content = true
 			j := i + 1
 			for j < n && (isDigit(s[j]) || s[j] == ':') {
 				j++
@@ -100,6 +123,7 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 			}
 			i = j
 		case isDigit(c):
+			content = true
 			j := i
 			for j < n && isDigit(s[j]) {
 				j++
@@ -175,6 +199,7 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 			}
 			i = j
 		case isLetter(c):
+			content = true
 			j := i
 			for j < n && isLetter(s[j]) {
 				j++
@@ -205,17 +230,21 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 			}
 			i = j
 		default:
+			content = true
 			i++
 		}
 	}
 	if year < 0 && month < 0 && day < 0 && hour < 0 {
-		return time.Time{}, zone, errDateEmpty
+		if !content {
+			return time.Time{}, zone, reasonDateEmpty
+		}
+		return time.Time{}, zone, reasonDateNone
 	}
 	if year < 0 || month < 0 || day < 0 {
-		return time.Time{}, zone, errDateNoDay
+		return time.Time{}, zone, reasonDateNoDay
 	}
 	if hour < 0 {
-		return time.Time{}, zone, errDateNoTime
+		return time.Time{}, zone, reasonDateNoTime
 	}
 	switch {
 	case yearDigits <= 2 && year < 50:
@@ -229,12 +258,12 @@ func ParseDate(s string) (t time.Time, zone string, err error) {
 		hour = 0
 	}
 	if month > 11 || day < 1 || day > daysIn(month, year) || hour > 24 || min > 59 || sec > 60 || year > 9999 {
-		return time.Time{}, zone, errDateRange
+		return time.Time{}, zone, reasonDateRange
 	}
 	if !haveOffset && zoneKnown {
 		offset = zoneOffset
 	}
-	return time.Date(year, time.Month(month+1), day, hour, min, sec, nsec, fixedZone(offset)), zone, nil
+	return time.Date(year, time.Month(month+1), day, hour, min, sec, nsec, fixedZone(offset)), zone, ""
 }
 
 // slashDate reads a numeric date written with slashes, starting at s[i]

@@ -1,6 +1,7 @@
 package received
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -86,19 +87,35 @@ func TestParseDateErrors(t *testing.T) {
 	tests := []struct{ in, err string }{
 		{"", "received: empty date"},
 		{"   ", "received: empty date"},
-		{"garbage", "received: empty date"},
+		{"garbage", "received: date has no day, month, year or time of day"},
+		{"yesterday", "received: date has no day, month, year or time of day"},
+		{"(comment only) ,;", "received: empty date"},
 		{"Thu, 22 Aug 2002", "received: date has no time of day"},
 		{"10:00:00", "received: date has no day, month and year"},
 		{"Thu, 45 Aug 2002 10:00:00 +0000", "received: date field out of range"},
 		{"Thu, 22 Aug 2002 10:61:00 +0000", "received: date field out of range"},
 		{"Thu, 22 Aug 12002 10:00:00 +0000", "received: date has no day, month and year"},
-		{strings.Repeat("9", 1<<20), "received: empty date"},
+		{strings.Repeat("9", 1<<20), "received: date has no day, month, year or time of day"},
 		{strings.Repeat("(", 1<<20), "received: empty date"},
 		{strings.Repeat("Aug ", 1<<18), "received: date has no day, month and year"},
 	}
 	for _, tt := range tests {
-		if _, _, err := ParseDate(tt.in); err == nil || err.Error() != tt.err {
+		_, _, err := ParseDate(tt.in)
+		if err == nil || err.Error() != tt.err {
 			t.Errorf("ParseDate(%.40q): err = %v, want %s", tt.in, err, tt.err)
+			continue
+		}
+		var de *DateError
+		if !errors.As(err, &de) {
+			t.Errorf("ParseDate(%.40q): %T is no *DateError", tt.in, err)
+			continue
+		}
+		want := tt.in
+		if len(want) > maxDateLen {
+			want = want[:maxDateLen]
+		}
+		if de.Date != want || "received: "+de.Reason != tt.err {
+			t.Errorf("ParseDate(%.40q): DateError{%.40q, %q}", tt.in, de.Date, de.Reason)
 		}
 	}
 }
@@ -113,14 +130,23 @@ var commonDates = []string{
 	"Aug, 28 2002 6:59:50 AM +0600",
 	"2026-04-29 19:12:16.1 +0000 UTC m=+7.8",
 	"22/08/2002 10:25:57",
-	"garbage",
 }
 
+// TestParseDateNoAllocs pins the allocations: none for a date read, none
+// for a failure inside the package (Parse looks for a date with no ';'
+// before it by trying ParseDate at each candidate), and only the
+// *DateError for a failure of the exported call.
 func TestParseDateNoAllocs(t *testing.T) {
 	for _, in := range commonDates {
 		if n := testing.AllocsPerRun(100, func() { ParseDate(in) }); n != 0 {
 			t.Errorf("ParseDate(%q) allocates %v times", in, n)
 		}
+	}
+	if n := testing.AllocsPerRun(100, func() { parseDate("garbage") }); n != 0 {
+		t.Errorf("parseDate(\"garbage\") allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { ParseDate("garbage") }); n != 1 {
+		t.Errorf("ParseDate(\"garbage\") allocates %v times, want 1 (its *DateError)", n)
 	}
 }
 

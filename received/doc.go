@@ -71,6 +71,16 @@
 // [ParseDate]; [Hop.DateText] keeps it as written and [Hop.ZoneName] the
 // zone name ("EST" in "-0500 (EST)").
 //
+// # Errors
+//
+// Parse's error is a *[ParseError]: the byte offset in the value, the
+// [Clause] it falls in and the reason, with the *[DateError] of an
+// unreadable date as its cause; when a value has several problems the
+// error wraps one *ParseError each (Unwrap() []error). Read them with
+// [errors.As]. [ParseDate] returns a *DateError, [ReadMessage] the sentinel
+// [ErrNoHeader] (test it with [errors.Is]). Every message starts with
+// "received: ".
+//
 // # IP literals
 //
 // [ParseIPLiteral] reads every form an address takes in Received headers:

@@ -53,6 +53,25 @@ func checkHopInvariants(t *testing.T, v string, h Hop, err error) {
 	if err != nil && !strings.HasPrefix(err.Error(), "received: ") {
 		t.Fatalf("error %q lacks the package prefix", err)
 	}
+	if err != nil {
+		// Every problem is a *ParseError inside the value.
+		all := []error{err}
+		if u, ok := err.(interface{ Unwrap() []error }); ok {
+			all = u.Unwrap()
+		}
+		for _, e := range all {
+			pe, ok := e.(*ParseError)
+			if !ok {
+				t.Fatalf("problem %v is a %T, not a *ParseError", e, e)
+			}
+			if pe.Offset < 0 || pe.Offset > len(v) {
+				t.Fatalf("problem %q at offset %d of a %d-byte value", pe.Reason, pe.Offset, len(v))
+			}
+			if pe.Clause == ClauseDate && (h.DateText == "" || pe.Offset < strings.Index(v, h.DateText)) {
+				t.Fatalf("problem %q at %d is in no date (%q)", pe.Reason, pe.Offset, h.DateText)
+			}
+		}
+	}
 	if h.From.IP.IsValid() && h.From.IPText == "" {
 		t.Fatalf("From.IP %v without IPText", h.From.IP)
 	}

@@ -40,8 +40,11 @@ type scanner struct {
 	overflow     bool // more tokens than maxTokens
 	unterminated bool // a comment, literal or quoted string ran to the end
 	tooDeep      bool // comments nested deeper than maxCommentDepth
-	lastSemiTok  int  // index of the last ';' token, -1 when none was kept
-	recovered    bool // an unterminated comment was cut at a ';' already
+	// unterminatedAt and tooDeepAt are the offsets of the first such
+	// problem: the opening delimiter, the '(' one level too deep.
+	unterminatedAt, tooDeepAt int
+	lastSemiTok               int  // index of the last ';' token, -1 when none was kept
+	recovered                 bool // an unterminated comment was cut at a ';' already
 }
 
 // Character classes of the scanner, as bits of charClass.
@@ -80,6 +83,14 @@ func (sc *scanner) add(kind tokKind, start, end int, text string) {
 	sc.n++
 }
 
+// unterminatedFrom records a comment, literal or quoted string opened at
+// offset i that runs to the end (or was cut short).
+func (sc *scanner) unterminatedFrom(i int) {
+	if !sc.unterminated {
+		sc.unterminated, sc.unterminatedAt = true, i
+	}
+}
+
 // scan tokenizes s. It stops collecting at maxTokens but always reads to
 // the end (linear time), so the last semicolon is still found.
 func (sc *scanner) scan(s string, lastSemi *int) {
@@ -113,8 +124,8 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				switch s[j] {
 				case '(':
 					depth++
-					if depth > maxCommentDepth {
-						sc.tooDeep = true
+					if depth > maxCommentDepth && !sc.tooDeep {
+						sc.tooDeep, sc.tooDeepAt = true, j
 					}
 				case ')':
 					depth--
@@ -136,10 +147,11 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			case depth == 0:
 				inner = s[i+1 : j-1]
 			case semiClose > i && !sc.recovered:
-				sc.unterminated, sc.recovered = true, true
+				sc.recovered = true
+				sc.unterminatedFrom(i)
 				end, inner = semiClose+1, s[i+1:semiClose]
 			default:
-				sc.unterminated = true
+				sc.unterminatedFrom(i)
 				end, inner = n, s[i+1:n]
 			}
 			sc.add(tokComment, i, end, inner)
@@ -177,7 +189,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				sc.add(tokAngle, i, j+1, s[i+1:j])
 				i = j + 1
 			} else {
-				sc.unterminated = true
+				sc.unterminatedFrom(i)
 				sc.add(tokAngle, i, n, s[i+1:])
 				i = n
 			}
@@ -190,7 +202,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				j++
 			}
 			if j >= n {
-				sc.unterminated = true
+				sc.unterminatedFrom(i)
 				sc.add(tokQuoted, i, n, s[i+1:])
 				i = n
 			} else {

@@ -77,13 +77,14 @@ func (c *DNSClient) Query(ctx context.Context, name string, qtype uint16) (Answe
 	m.RecursionDesired = true
 	m.SetEdns0(1232, false)
 	var lastErr error
+	var lastSrv string
 	for _, srv := range c.servers() {
 		if ctx.Err() != nil {
 			break
 		}
 		r, err := c.exchange(ctx, m, srv, timeout)
 		if err != nil {
-			lastErr = err
+			lastErr, lastSrv = err, srv
 			continue
 		}
 		return readAnswer(r, name, qtype, srv)
@@ -91,7 +92,7 @@ func (c *DNSClient) Query(ctx context.Context, name string, qtype uint16) (Answe
 	if lastErr == nil {
 		lastErr = ctx.Err()
 	}
-	de := &net.DNSError{Err: lastErr.Error(), Name: name}
+	de := &net.DNSError{Err: lastErr.Error(), Name: name, Server: lastSrv}
 	var ne net.Error
 	if errors.As(lastErr, &ne) && ne.Timeout() || errors.Is(lastErr, context.DeadlineExceeded) {
 		de.IsTimeout = true

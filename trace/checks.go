@@ -354,7 +354,7 @@ func checkChain(tr *Trace, add func(Finding)) {
 				// Mail re-injected by a list manager or filter legitimately
 				// has hops below a local submission; forged mail too.
 				add(Finding{Rule: "below-local-submission", Category: CategoryBrokenChain, Severity: SeverityLow, Hop: e.Lower,
-					Message:  fmt.Sprintf("hop %d records a local submission on %s; hop %d below it can only belong to an earlier message (list or filter re-injection) or be forged", e.Upper, tr.Hops[e.Upper].Received.By.Host, e.Lower),
+					Message:  fmt.Sprintf("hop %d records a local submission on %s; the older hop %d can only belong to an earlier message (list or filter re-injection) or be forged", e.Upper, tr.Hops[e.Upper].Received.By.Host, e.Lower),
 					Evidence: tr.Hops[e.Lower].Received.Raw})
 			}
 			continue

@@ -152,7 +152,7 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 		// the hop above is where a user handed the message in (a local
 		// program, an authenticated client, a browser): no server can
 		// have received it over SMTP before that
-		sev, ctx = SeverityMedium, "; it sits below the hop where a user submitted the message, where no SMTP hop can be"
+		sev, ctx = SeverityMedium, "; it is older than the hop where a user submitted the message, where no SMTP hop can be"
 	default:
 		// below the trust boundary, a home user's machine handing mail to
 		// a mail server is how much legitimate mail starts

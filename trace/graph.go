@@ -27,7 +27,7 @@ func buildEdges(hops []Hop) []Edge {
 			start = i + 1 // a new chain: the mailbox server's own
 		} else if m == MatchNoData && opaqueAbove(&hops[i].Received) {
 			if d, ok := strangerBelow(hops, start, i); ok {
-				m, detail = MatchNone, detail+"; and the server below, "+normName(hops[i+1].Received.By.Host)+", belongs to "+d+", a domain no hop above names"
+				m, detail = MatchNone, detail+"; and the older hop's server, "+normName(hops[i+1].Received.By.Host)+", belongs to "+d+", a domain no newer hop names"
 			}
 		}
 		edges[i] = Edge{Upper: i, Lower: i + 1, Match: m, Detail: detail, Broken: m == MatchNone}
@@ -47,7 +47,7 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 	fromIP := from.IP
 	if fromIP.IsValid() && byIP.IsValid() {
 		if fromIP.Unmap().WithZone("") == byIP.Unmap().WithZone("") {
-			return MatchIP, "the server below is " + byIP.String() + ", the address the hop above recorded"
+			return MatchIP, "the older hop's server is " + byIP.String() + ", the address the newer hop recorded"
 		}
 	}
 	helo, rdns := normName(stripBrackets(from.HELO)), normName(from.RDNS)
@@ -59,10 +59,10 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 	}
 	if byHost != "" {
 		if rdns != "" && rdns == byHost {
-			return MatchHost, "reverse DNS " + rdns + " names the server below"
+			return MatchHost, "reverse DNS " + rdns + " names the older hop's server"
 		}
 		if helo != "" && helo == byHost {
-			return MatchHost, "HELO " + helo + " names the server below"
+			return MatchHost, "HELO " + helo + " names the older hop's server"
 		}
 	}
 	// The same server handing the message to itself: a content filter or
@@ -75,10 +75,10 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		bd := registeredDomain(byHost)
 		if bd != "" {
 			if rdns != "" && registeredDomain(rdns) == bd {
-				return MatchDomain, "reverse DNS " + rdns + " and the server below " + byHost + " share " + bd
+				return MatchDomain, "reverse DNS " + rdns + " and the older hop's server " + byHost + " share " + bd
 			}
 			if helo != "" && registeredDomain(helo) == bd {
-				return MatchDomain, "HELO " + helo + " and the server below " + byHost + " share " + bd
+				return MatchDomain, "HELO " + helo + " and the older hop's server " + byHost + " share " + bd
 			}
 		}
 	}
@@ -98,33 +98,33 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		// A message submitted on upperBy itself can only have hops below
 		// it from that same server (a list manager or filter re-injecting
 		// what it received), never from an unrelated one.
-		return MatchNone, "the hop above records mail that entered " + upperBy + " without a network client (a local submission), but the hop below was written by " + byHost + ", another server"
+		return MatchNone, "the newer hop records mail that entered " + upperBy + " without a network client (a local submission), but the older hop was written by " + byHost + ", another server"
 	}
 	if !haveFrom || !haveBy {
 		switch {
 		case !haveFrom && !haveBy:
-			return MatchNoData, "neither the hop above's client nor the server below is named"
+			return MatchNoData, "neither the newer hop's client nor the older hop's server is named"
 		case !haveFrom:
-			return MatchNoData, "the hop above does not name its client"
+			return MatchNoData, "the newer hop does not name its client"
 		default:
-			return MatchNoData, "the hop below does not name its server"
+			return MatchNoData, "the older hop does not name its server"
 		}
 	}
 	if isLocalName(byHost) {
-		return MatchNoData, "the hop below names its server only as " + byHost
+		return MatchNoData, "the older hop names its server only as " + byHost
 	}
 	if isLocalName(upperBy) {
-		return MatchNoData, "the hop above was written by a local filter (" + upperBy + ")"
+		return MatchNoData, "the newer hop was written by a local filter (" + upperBy + ")"
 	}
 	if lf := lower.From.IP; lf.IsValid() && (lf.Unmap().IsLoopback() || lf.Unmap().IsPrivate()) {
 		// An internal hop (content filter, list manager, a home or office
 		// gateway) on a host whose own name for itself is not its public
 		// name.
-		return MatchNoData, "the hop below is internal to " + byHost + ", whose own name need not be its public one"
+		return MatchNoData, "the older hop is internal to " + byHost + ", whose own name need not be its public one"
 	}
 	if lower.From.IPText == "" && lower.From.HELO == "" && lower.From.RDNS == "" {
 		// A local submission: the host names itself as it likes.
-		return MatchNoData, "the hop below is a local submission on " + byHost
+		return MatchNoData, "the older hop is a local submission on " + byHost
 	}
 	// Both sides named but one side only by a bare internal name (no dot):
 	// too little to call a break.
@@ -135,12 +135,12 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 	if isFetch(upper) {
 		// A mailbox retrieval names the mailbox server, which is rarely the
 		// host that accepted the mail from outside.
-		return MatchNoData, "the hop above fetched the message from a mailbox (" + describeFrom(from) + ")"
+		return MatchNoData, "the newer hop fetched the message from a mailbox (" + describeFrom(from) + ")"
 	}
 	var b strings.Builder
-	b.WriteString("the hop above received from ")
+	b.WriteString("the newer hop received from ")
 	b.WriteString(describeFrom(from))
-	b.WriteString(" but the hop below was written by ")
+	b.WriteString(" but the older hop was written by ")
 	b.WriteString(describeBy(by))
 	return MatchNone, b.String()
 }

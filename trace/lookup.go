@@ -245,7 +245,12 @@ func (l *Lookups) resolveHop(ctx context.Context, tr *Trace, h *Hop) {
 	a := lk.IP
 	var errs []string
 	fail := func(what string, err error) {
-		errs = append(errs, what+": "+err.Error())
+		msg := err.Error()
+		// netblock's errors already start "netblock: "
+		if !strings.HasPrefix(msg, what+": ") {
+			msg = what + ": " + msg
+		}
+		errs = append(errs, msg)
 	}
 	if l.DNS != nil {
 		names, err := l.ptr(ctx, a)
@@ -264,6 +269,7 @@ func (l *Lookups) resolveHop(ctx context.Context, tr *Trace, h *Hop) {
 				}
 			}
 			if lk.FCrDNS {
+				lk.Confirmed = n
 				break
 			}
 		}

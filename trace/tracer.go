@@ -81,7 +81,14 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 		h.Index = i
 		h.ParseErr = received.ParseTo(&h.Received, v)
 	}
-	t.finish(tr, msg.Header)
+	var cut chainCut
+	if msg.Truncated {
+		// Received fields past the hop cap are in the header but were
+		// not parsed; past the byte cap, nobody knows how many there are.
+		cut.unread = countReceived(msg.Header) - len(msg.Received)
+		cut.bytes = cut.unread == 0
+	}
+	t.finish(tr, msg.Header, cut)
 	for _, e := range msg.Errors {
 		tr.HeaderErrors = append(tr.HeaderErrors, e.Error())
 	}
@@ -108,15 +115,30 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 			tr.Hops[i].ParseErr = hopErrs[i]
 		}
 	}
-	t.finish(tr, h)
+	t.finish(tr, h, chainCut{})
 	return tr
 }
 
 // finish reads the summary fields and builds the graph, trust and findings
 // of a trace whose hops are in place.
-func (t *Tracer) finish(tr *Trace, h textproto.Header) {
+func (t *Tracer) finish(tr *Trace, h textproto.Header, cut chainCut) {
 	tr.Header, tr.ClientIPs = readSummary(h)
-	t.build(tr)
+	t.build(tr, cut)
+}
+
+// chainCut says whether a reading limit cut the chain of hops short: some
+// older hops were not read.
+type chainCut struct {
+	unread int  // Received fields past the hop cap
+	bytes  bool // the header block was cut at the byte cap
+}
+
+func countReceived(h textproto.Header) int {
+	n := 0
+	for f := h.FieldsByKey("Received"); f.Next(); {
+		n++
+	}
+	return n
 }
 
 // TraceHops traces a bare list of parsed hops, topmost first, with no other
@@ -125,11 +147,12 @@ func (t *Tracer) TraceHops(hops []received.Hop) *Trace {
 	return t.TraceHeader(textproto.Header{}, hops, nil)
 }
 
-func (t *Tracer) build(tr *Trace) {
+func (t *Tracer) build(tr *Trace, cut chainCut) {
 	c := t.config()
 	computeDelays(tr)
 	tr.Edges = buildEdges(tr.Hops)
-	tr.Origin = findOrigin(&c, tr)
+	tr.Origin = findOrigin(&c, tr, cut)
+	tr.Origin.found = 0 <= tr.Origin.Hop && tr.Origin.Hop < len(tr.Hops)
 	runChecks(&c, tr)
 	sortFindings(tr.Findings)
 }

@@ -15,7 +15,7 @@ import (
 // infrastructure, the hop below (which the client wrote) is trusted too.
 // The first trusted hop whose client is not trusted is the origin hop, and
 // its recorded client IP is the origin. Everything below is unverifiable.
-func findOrigin(c *config, tr *Trace) Origin {
+func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 	hops := tr.Hops
 	if len(hops) == 0 {
 		return Origin{Hop: -1, Reason: "the message has no Received header fields"}
@@ -30,7 +30,16 @@ func findOrigin(c *config, tr *Trace) Origin {
 		}
 		if i+1 >= len(hops) {
 			_, why := c.clientTrusted(tr, i, true)
-			reason = "every hop was handed on by trusted infrastructure (" + why + "); the message began there"
+			switch {
+			case cut.unread > 0:
+				// The chain goes on past what was read: do not claim
+				// the message began at the last hop read.
+				reason = "every hop read was handed on by trusted infrastructure (" + why + "); at least " + itoa(cut.unread) + " older hops were not read (a reading limit), so where the message began is not known"
+			case cut.bytes:
+				reason = "every hop read was handed on by trusted infrastructure (" + why + "); the header was cut at a reading limit, so older hops may not have been read and where the message began is not known"
+			default:
+				reason = "every hop was handed on by trusted infrastructure (" + why + "); the message began there"
+			}
 			break
 		}
 		i++
@@ -67,7 +76,7 @@ func findOrigin(c *config, tr *Trace) Origin {
 func (c *config) clientTrusted(tr *Trace, i int, w why) (bool, string) {
 	ok, reason := c.clientTrustedByHop(tr, i, w)
 	if ok && i < len(tr.Edges) && tr.Edges[i].Broken {
-		return false, w.text(reason, ", but the hop below does not connect to hop ", itoa(i), ", so nothing below is vouched for")
+		return false, w.text(reason, ", but the older hop ", itoa(i+1), " does not connect to hop ", itoa(i), ", so nothing older is vouched for")
 	}
 	return ok, reason
 }

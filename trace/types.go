@@ -2,6 +2,7 @@ package trace
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/spamtrace/spamtrace/netblock"
@@ -10,34 +11,43 @@ import (
 
 // Severity ranks a finding. Medium and High are reserved for findings an
 // analyst would stand behind: legitimate mail rarely raises them.
+//
+// The zero Severity is [SeverityNone], which no finding carries: a Finding
+// whose severity was never set prints "none", not "info", and is not
+// [Severity.IsValid]. Severities compare in rank order (s >= SeverityMedium).
 type Severity uint8
 
 // Severities, lowest first.
 const (
-	SeverityInfo Severity = iota
+	SeverityNone Severity = iota // the zero value: no severity
+	SeverityInfo
 	SeverityLow
 	SeverityMedium
 	SeverityHigh
 )
 
-var severityNames = [...]string{"info", "low", "medium", "high"}
+var severityNames = [...]string{"none", "info", "low", "medium", "high"}
 
-// String returns "info", "low", "medium" or "high".
+// String returns "info", "low", "medium" or "high"; "none" for
+// SeverityNone, and "Severity(N)" for a value that is no Severity.
 func (s Severity) String() string {
 	if int(s) < len(severityNames) {
 		return severityNames[s]
 	}
-	return "high"
+	return "Severity(" + strconv.Itoa(int(s)) + ")"
 }
 
-// ParseSeverity parses "info", "low", "medium" or "high".
+// IsValid reports whether s is one of SeverityInfo to SeverityHigh.
+func (s Severity) IsValid() bool { return SeverityInfo <= s && s <= SeverityHigh }
+
+// ParseSeverity parses "info", "low", "medium" or "high" (not "none").
 func ParseSeverity(s string) (Severity, bool) {
-	for i, n := range severityNames {
-		if n == s {
-			return Severity(i), true
+	for i := SeverityInfo; i <= SeverityHigh; i++ {
+		if severityNames[i] == s {
+			return i, true
 		}
 	}
-	return 0, false
+	return SeverityNone, false
 }
 
 // Category groups findings. It is string-backed: the names are part of the
@@ -62,6 +72,10 @@ const (
 	CategorySpamware         Category = "spamware"
 	CategoryRDNSMismatch     Category = "rdns-mismatch"
 	CategoryDNSBL            Category = "dnsbl"
+	// CategoryLogConfirms and CategoryLogContradicts are what the
+	// receiving server's own log (spamtrace -log) says about a hop.
+	CategoryLogConfirms    Category = "log-confirms"
+	CategoryLogContradicts Category = "log-contradicts"
 )
 
 // Finding is one piece of evidence about the message's path.
@@ -74,7 +88,8 @@ type Finding struct {
 	Evidence string // the header text the finding rests on
 }
 
-// Trust says what the trace concluded about one hop.
+// Trust says what the trace concluded about one hop. The zero Trust is no
+// conclusion ("unknown"): every hop of a trace gets one of the levels below.
 type Trust uint8
 
 // Trust levels.
@@ -141,12 +156,23 @@ type Edge struct {
 
 // Origin is where the message entered the part of the chain that can be
 // believed.
+//
+// Test it with [Origin.IsValid], not by its Hop: the zero Origin is no
+// origin, though its Hop is 0. When a trace finds no origin (the message
+// has no Received fields) its Origin has Hop -1 and a Reason saying so.
 type Origin struct {
 	Hop    int        // index of the origin hop; -1 when none was found
-	IP     netip.Addr // the connecting IP recorded by the trusted hop
-	Host   string     // the rDNS or HELO name recorded with it
-	Reason string     // a sentence saying why this hop
+	IP     netip.Addr // the connecting IP recorded by the trusted hop; the zero Addr when it recorded none
+	Host   string     // the rDNS or HELO name recorded with it; "" when none
+	Reason string     // a sentence saying why this hop, or why there is none
+
+	found bool // set by the trace that found it; false in the zero Origin
 }
+
+// IsValid reports whether o is an origin a trace found: then Hop indexes
+// [Trace.Hops]. The zero Origin, and the Origin of a trace that found none,
+// are not valid. A valid Origin may still lack an IP (see IP).
+func (o Origin) IsValid() bool { return o.found && o.Hop >= 0 }
 
 // ClientIP is a client address a webmail or submission service recorded in
 // its own header (X-Originating-IP, X-Sender-IP, ...).
@@ -172,7 +198,8 @@ type Trace struct {
 	Hops []Hop
 	// Edges joins Hops[i] and Hops[i+1]; len(Edges) == len(Hops)-1.
 	Edges []Edge
-	// Origin is the hop the message really came from, as far as trust goes.
+	// Origin is the hop the message really came from, as far as trust
+	// goes; not valid ([Origin.IsValid]) when there is none.
 	Origin Origin
 	// ClientIPs are webmail client addresses the message carries.
 	ClientIPs []ClientIP
@@ -202,6 +229,10 @@ type Lookup struct {
 	Netblock *netblock.Netblock
 	DNSBL    []DNSBLListing
 	Errors   []string // each failed lookup, "ptr: ...", "geoip: ..."
+
+	// Confirmed is the PTR name that resolves back to the IP (the
+	// forward-confirmed name); "" when none does.
+	Confirmed string
 }
 
 // DNSBLListing is one blocklist that lists the hop's IP.

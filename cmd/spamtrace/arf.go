@@ -32,23 +32,25 @@ func headerSafe(s string) string {
 // multipart/report with a human-readable part, the machine-readable
 // message/feedback-report part, and the original header block as
 // text/rfc822-headers. It is printed for a person to send, never sent.
-func writeARF(w io.Writer, r *record, raw []byte) {
-	if r.tr == nil {
-		fmt.Fprintf(w, "# %s: no report: %s\n", sanitize(r.file, 200), sanitize(r.err.Error(), 300))
-		return
-	}
+//
+// The report names only what was verified: To is the origin network's
+// registered abuse contact (left out, with a Comments field saying how to
+// find it, when lookups did not find one); Reported-Domain is the
+// origin's forward-confirmed reverse DNS name, never a HELO name or a
+// From domain, which anyone can write.
+func writeARF(w io.Writer, r *record) {
 	tr := r.tr
 	o := tr.Origin
 	boundary := fmt.Sprintf("spamtrace-%x", now().UnixNano())
-	to := "abuse contact of the origin network (run with -resolve to look it up)"
 	var toAddrs []string
-	if o.Hop >= 0 {
+	confirmed := ""
+	if o.IsValid() && o.Hop < len(tr.Hops) {
 		if l := tr.Hops[o.Hop].Lookup; l != nil {
-			toAddrs = lookupAbuse(l)
+			toAddrs = reportTo(l)
+			if l.FCrDNS {
+				confirmed = l.Confirmed
+			}
 		}
-	}
-	if len(toAddrs) > 0 {
-		to = strings.Join(toAddrs, ", ")
 	}
 	arrival := time.Time{}
 	if len(tr.Hops) > 0 {
@@ -57,30 +59,52 @@ func writeARF(w io.Writer, r *record, raw []byte) {
 	if arrival.IsZero() {
 		arrival = tr.Header.DateTime
 	}
+	source := "an unknown address"
+	if o.IP.IsValid() {
+		source = o.IP.String()
+		if confirmed != "" {
+			source += " (" + headerSafe(confirmed) + ")"
+		}
+	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "To: %s\n", headerSafe(to))
-	fmt.Fprintf(&b, "Subject: Abuse report: message from %s\n", originText(o))
+	if len(toAddrs) > 0 {
+		fmt.Fprintf(&b, "To: %s\n", headerSafe(strings.Join(toAddrs, ", ")))
+	} else {
+		fmt.Fprintf(&b, "Comments: %s\n", noContactComment(o))
+	}
+	fmt.Fprintf(&b, "Subject: Abuse report: message from %s\n", source)
 	fmt.Fprintf(&b, "Date: %s\n", now().UTC().Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "MIME-Version: 1.0\n")
 	fmt.Fprintf(&b, "Content-Type: multipart/report; report-type=feedback-report;\n\tboundary=\"%s\"\n\n", boundary)
 	fmt.Fprintf(&b, "This is a multi-part message in MIME format.\n\n")
 
 	fmt.Fprintf(&b, "--%s\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n", boundary)
-	fmt.Fprintf(&b, "This is an abuse report for a message received from %s.\n\n", originText(o))
-	fmt.Fprintf(&b, "Why this address: %s\n\n", headerSafe(o.Reason))
+	fmt.Fprintf(&b, "This is an abuse report for a message received from %s.\n", source)
+	if o.IP.IsValid() && confirmed == "" && o.Host != "" {
+		fmt.Fprintf(&b, "The sending host was recorded as %s; that name is not verified.\n", headerSafe(o.Host))
+	}
+	h := &tr.Header
+	for _, kv := range [][2]string{{"From", h.From}, {"Reply-To", h.ReplyTo}, {"Subject", h.Subject}, {"Date", h.Date}} {
+		if kv[1] != "" {
+			fmt.Fprintf(&b, "  %-9s %s\n", kv[0]+":", headerSafe(decodeHeader(kv[1])))
+		}
+	}
+	fmt.Fprintf(&b, "\nWhy this address: %s\n\n", headerSafe(o.Reason))
 	var ev []string
 	for _, f := range tr.Findings {
 		if f.Severity >= trace.SeverityMedium {
 			where := "message"
 			if f.Hop >= 0 {
-				where = fmt.Sprintf("Received header %d", f.Hop)
+				where = hopLabel(f.Hop)
 			}
 			ev = append(ev, fmt.Sprintf("- [%s, %s] %s: %s", f.Severity, f.Category, where, headerSafe(f.Message)))
 		}
 	}
 	if len(ev) > 0 {
-		fmt.Fprintf(&b, "Evidence of forgery in the headers:\n%s\n\n", strings.Join(ev, "\n"))
+		fmt.Fprintf(&b, "Evidence of forgery in the headers:\n%s\n", strings.Join(ev, "\n"))
+		fmt.Fprintf(&b, "(Hops are numbered from 0, the topmost Received field of the attached header, down.)\n\n")
 	}
+	writeURLsARF(&b, r)
 	fmt.Fprintf(&b, "The original header block is attached. Please investigate.\n\n")
 
 	fmt.Fprintf(&b, "--%s\nContent-Type: message/feedback-report\n\n", boundary)
@@ -99,16 +123,31 @@ func writeARF(w io.Writer, r *record, raw []byte) {
 	if o.IP.IsValid() {
 		fmt.Fprintf(&b, "Source-IP: %s\n", o.IP)
 	}
-	if d := addrDomain(tr.Header.From); d != "" {
-		fmt.Fprintf(&b, "Reported-Domain: %s\n", headerSafe(d))
+	if confirmed != "" {
+		fmt.Fprintf(&b, "Reported-Domain: %s\n", headerSafe(confirmed))
 	}
-	if o.Host != "" && !strings.HasPrefix(o.Host, "[") {
-		fmt.Fprintf(&b, "Reported-Domain: %s\n", headerSafe(o.Host))
+	for i, u := range r.urls {
+		if i == maxReportedURIs {
+			break
+		}
+		fmt.Fprintf(&b, "Reported-URI: %s\n", uriSafe(u.URL))
 	}
 	fmt.Fprintf(&b, "\n--%s\nContent-Type: text/rfc822-headers\n\n", boundary)
-	b.Write(headerBlock(raw))
+	b.Write(headerBlock(r.raw))
 	fmt.Fprintf(&b, "\n--%s--\n", boundary)
 	w.Write(b.Bytes())
+}
+
+// hopLabel names hop i as the text report numbers it.
+func hopLabel(i int) string { return fmt.Sprintf("hop %d", i) }
+
+// noContactComment says why a report has no To field and how to find the
+// address.
+func noContactComment(o trace.Origin) string {
+	if !o.IP.IsValid() {
+		return "no To: no origin address was found, so there is no network to report to"
+	}
+	return fmt.Sprintf("no To: the abuse contact of the network of %s is not known; run spamtrace with -resolve to look it up (or spamtrace whois %s)", o.IP, o.IP)
 }
 
 func originText(o trace.Origin) string {

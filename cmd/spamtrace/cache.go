@@ -3,8 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
+	"io"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -24,13 +23,9 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 // -dns-server or the system's name servers. The returned function closes
 // the cache and, when it was lost during the run, says how many lookups
 // went without it.
-func (l *lookupFlags) applyCache(lk *trace.Lookups) (func(), error) {
-	if l.cache == "" {
+func (l *lookupFlags) applyCache(lk *trace.Lookups, w io.Writer) (func(), error) {
+	if l.cache == "" || !l.resolve {
 		return func() {}, nil
-	}
-	w := l.warn
-	if w == nil {
-		w = os.Stderr
 	}
 	redis.SetLogger(quietRedis{})
 	var mu sync.Mutex
@@ -43,11 +38,8 @@ func (l *lookupFlags) applyCache(lk *trace.Lookups) (func(), error) {
 		return nil, fmt.Errorf("-cache: %w", err)
 	}
 	var servers []string
-	if s := l.dnsServer; s != "" {
-		if _, _, err := net.SplitHostPort(s); err != nil {
-			s = net.JoinHostPort(s, "53")
-		}
-		servers = []string{s}
+	if l.dnsServer != "" {
+		servers = []string{dnsServerAddr(l.dnsServer)}
 	}
 	c.Apply(lk, &rediscache.DNSClient{Servers: servers})
 	return func() {
@@ -58,4 +50,13 @@ func (l *lookupFlags) applyCache(lk *trace.Lookups) (func(), error) {
 		}
 		c.Close()
 	}, nil
+}
+
+// checkCacheURL accepts a redis:// or rediss:// URL.
+func checkCacheURL(s string) error {
+	c, err := rediscache.Open(s, nil)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }

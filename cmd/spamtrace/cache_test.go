@@ -135,7 +135,7 @@ func TestCacheFlagSharesLookups(t *testing.T) {
 			t.Errorf("run %d with the cache: %d DNS questions, %d whois queries; want %d and %d", run, dnsN, whoisN, want[0], want[1])
 		}
 	}
-	if _, errOut, code := runCmd(t, "", "-cache", rs.URL(3), dir); code != 2 || !strings.Contains(errOut, "need -resolve") {
+	if _, errOut, code := runCmd(t, "", "-cache", rs.URL(3), dir); code != 2 || !strings.Contains(errOut, "-cache needs -resolve") {
 		t.Errorf("-cache without -resolve: exit %d, %q", code, errOut)
 	}
 	if _, errOut, code := runCmd(t, "", "-resolve", "-cache", "http://x", dir); code != 2 || !strings.Contains(errOut, "-cache") {

@@ -11,7 +11,12 @@ import (
 // dotString quotes s as a DOT string: backslashes and quotes escaped,
 // control characters dropped, header text sanitised first.
 func dotString(s string) string {
-	s = sanitize(s, 80)
+	// line breaks the label asks for survive; header text has none left
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = sanitize(l, 80)
+	}
+	s = strings.Join(lines, "\n")
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
@@ -34,10 +39,7 @@ func dotString(s string) string {
 // links are red and dashed, the origin green, unverifiable hops grey and
 // hops with medium or high findings red.
 func writeDOT(w io.Writer, r *record) {
-	name := r.file
-	if r.position > 0 {
-		name = fmt.Sprintf("%s #%d", r.file, r.position)
-	}
+	name := recordName(r)
 	fmt.Fprintf(w, "digraph spamtrace {\n  label=%s;\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n", dotString(name))
 	if r.tr == nil {
 		fmt.Fprintf(w, "  error [label=%s, color=red];\n}\n", dotString(r.err.Error()))
@@ -100,8 +102,11 @@ func writeDOT(w io.Writer, r *record) {
 		if !rh.Date.IsZero() {
 			label += "\n" + rh.Date.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		if h.Delay != 0 {
-			label += "\n+" + fmtDelay(h.Delay)
+		if d, ok := hopDelay(tr, i); ok {
+			if h.Delay >= 0 {
+				d = "+" + d // a negative delay has its own sign
+			}
+			label += "\n" + d
 		}
 		label += "\n" + withCell(h)
 		eattrs := ""

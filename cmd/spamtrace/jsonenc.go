@@ -7,6 +7,7 @@ import (
 
 	"github.com/spamtrace/spamtrace/internal/jsonstr"
 	"github.com/spamtrace/spamtrace/trace"
+	"github.com/spamtrace/spamtrace/urls"
 )
 
 // schemaVersion is the "version" field of every JSON object; it changes
@@ -50,6 +51,18 @@ type record struct {
 	position int // 1-based position in an mbox; 0 when the file is one message
 	tr       *trace.Trace
 	err      error
+
+	// part is the MIME part path of an attached message ("2", "2.3");
+	// "" for a message read from the input. An attached message's
+	// position is its carrier's.
+	part          string
+	attachments   []string // part paths of the messages attached to this one
+	mimeErrors    []string // what unwrap could not read
+	urls          []urls.URL
+	urlsTruncated bool
+	hosts         map[string]*trace.HostLookup // URL hosts resolved (-resolve)
+	raw           []byte                       // the message, while the record is encoded
+	frame         bool                         // ARF: one report of an mbox of reports
 }
 
 // appendRecord appends one JSON Lines object (without the newline).
@@ -58,10 +71,7 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 	b = strconv.AppendInt(b, schemaVersion, 10)
 	b = appendKey(b, false, "file")
 	b = jsonstr.Append(b, r.file)
-	if r.position > 0 {
-		b = appendKey(b, false, "position")
-		b = strconv.AppendInt(b, int64(r.position), 10)
-	}
+	b = appendPlace(b, r)
 	tr := r.tr
 	if tr != nil {
 		b = appendHeader(b, &tr.Header)
@@ -95,7 +105,11 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 		b = append(b, ']')
 		b = appendKey(b, false, "origin")
 		b = append(b, `{"hop":`...)
-		b = strconv.AppendInt(b, int64(tr.Origin.Hop), 10)
+		originHop := -1 // the zero Origin's Hop of 0 is no hop
+		if tr.Origin.IsValid() {
+			originHop = tr.Origin.Hop
+		}
+		b = strconv.AppendInt(b, int64(originHop), 10)
 		b = append(b, `,"ip":`...)
 		b = appendAddr(b, tr.Origin.IP)
 		b = append(b, `,"host":`...)
@@ -129,6 +143,7 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 			b = appendFinding(b, &tr.Findings[i])
 		}
 		b = append(b, ']')
+		b = appendUnwrapped(b, r)
 		if len(tr.HeaderErrors) > 0 {
 			b = appendKey(b, false, "header_errors")
 			b = append(b, '[')
@@ -153,10 +168,14 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 func appendHeader(b []byte, h *trace.Header) []byte {
 	b = appendKey(b, false, "header")
 	b = append(b, `{"from":`...)
-	b = jsonstr.Append(b, h.From)
+	b = jsonstr.Append(b, decodeHeader(h.From))
 	b = append(b, `,"to":`...)
-	b = jsonstr.Append(b, h.To)
+	b = jsonstr.Append(b, decodeHeader(h.To))
+	b = append(b, `,"reply_to":`...)
+	b = jsonstr.Append(b, decodeHeader(h.ReplyTo))
 	b = append(b, `,"subject":`...)
+	b = jsonstr.Append(b, decodeHeader(h.Subject))
+	b = append(b, `,"raw_subject":`...)
 	b = jsonstr.Append(b, h.Subject)
 	b = append(b, `,"date":`...)
 	b = jsonstr.Append(b, h.Date)

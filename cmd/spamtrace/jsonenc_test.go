@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/spamtrace/spamtrace/trace"
@@ -24,5 +25,34 @@ func BenchmarkAppendRecord(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = appendRecord(buf[:0], r, nil)
+	}
+}
+
+// TestNoOrigin writes every format for a trace without an origin, the one
+// of a message with no Received fields and a hand-made zero Trace: none
+// may show hop 0 as the origin.
+func TestNoOrigin(t *testing.T) {
+	none, err := trace.TraceMessage(context.Background(), bytes.NewReader([]byte("Subject: hi\r\n\r\nbody\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range map[string]*trace.Trace{"no Received": none, "zero Trace": {}} {
+		r := &record{file: "m.eml", tr: tr}
+		if js := string(appendRecord(nil, r, nil)); !strings.Contains(js, `"origin":{"hop":-1,"ip":"",`) {
+			t.Errorf("%s: JSON %s", name, js)
+		}
+		var text, arf, dot bytes.Buffer
+		writeText(&text, r, false)
+		writeARF(&arf, r)
+		writeDOT(&dot, r)
+		if !strings.Contains(text.String(), "Origin: none") || strings.Contains(text.String(), "at hop 0") {
+			t.Errorf("%s: text\n%s", name, text.String())
+		}
+		if !strings.Contains(arf.String(), "message from an unknown address") || strings.Contains(arf.String(), "Source-IP:") {
+			t.Errorf("%s: ARF\n%s", name, arf.String())
+		}
+		if !strings.HasPrefix(dot.String(), "digraph") {
+			t.Errorf("%s: DOT\n%s", name, dot.String())
+		}
 	}
 }

@@ -4,10 +4,11 @@
 //
 // Usage:
 //
-//	spamtrace [flags] PATH...
+//	spamtrace [flags] PATH... [flags]
 //
 // PATH is a message file, a directory (searched recursively), an mbox file,
-// a Maildir folder, or "-" for standard input.
+// a Maildir folder, or "-" for standard input. Flags may come before or
+// after the paths; "--" ends them.
 //
 // Exit status: 0 when the run is done; 1 when -fail-on is set and some
 // finding reaches that severity; 2 on a usage error or when an input could
@@ -22,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -36,6 +38,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/spamtrace/spamtrace/internal/mailbox"
+	"github.com/spamtrace/spamtrace/smtplog"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
@@ -49,31 +52,33 @@ func main() {
 	os.Exit(code)
 }
 
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
-
 type options struct {
 	format   string
 	summary  bool
 	failOn   trace.Severity
 	failSet  bool
 	workers  int
-	color    bool
-	progress bool
+	color    bool           // stdout is a terminal (and NO_COLOR is not set)
+	ttyOut   bool           // stdout is a terminal
+	progress bool           // stderr is a terminal
+	arfMbox  bool           // ARF reports go out as an mbox (several inputs)
+	outDir   string         // -out: one .eml file per ARF report
+	logs     *smtplog.Index // -log: sessions of the receiving servers' logs; nil without
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprintf(w, `usage: spamtrace [flags] PATH...
+	fmt.Fprintf(w, `usage: spamtrace [flags] PATH... [flags]
        spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...
+       spamtrace -version
+       spamtrace log [-json] [-year YYYY] [-server NAME] FILE...
        spamtrace enqueue -redis URL -stream IN PATH...
        spamtrace worker -redis URL -stream IN -group G [-results OUT] [flags]
 
 PATH is a message file, a directory (recursive), an mbox file, a Maildir
-folder, or - for standard input.
+folder, or - for standard input. Flags may follow the paths; -- ends them.
 
 Exit status: 0 done; 1 a finding reached -fail-on; 2 usage or I/O error.
+spamtrace whois: 0 every lookup found its network; 1 some failed; 2 usage.
 
 Flags:
 `)
@@ -91,39 +96,40 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(io.Discard)
 	var (
 		jsonOut  = fs.Bool("json", false, "print JSON Lines, one object per message (same as -format json)")
-		format   = fs.String("format", "", "output format: text, json, dot or arf (default text)")
+		format   = fs.String("format", "", "output format: text, json, dot, arf or html (default text)")
 		summary  = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
-		failOn   = fs.String("fail-on", "", "exit 1 when a finding reaches this severity: info, low, medium or high")
-		workers  = fs.Int("workers", runtime.NumCPU(), "messages traced in parallel")
+		version  = fs.Bool("version", false, "print the version and exit")
+		failOn   string
+		workers  = runtime.NumCPU()
 		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile to this file (for measuring the tool itself)")
-		trusted  listFlag
-		local    listFlag
-		trustedH listFlag
+		outDir   = fs.String("out", "", "write each abuse report to a .eml file of its own in this `directory` (implies -format arf)")
+		trusted  = listFlag{check: checkPrefix}
+		local    = listFlag{check: checkDomain}
+		trustedH = listFlag{check: checkDomain}
 	)
-	fs.Var(&trusted, "trusted", "a trusted network (CIDR or address); repeatable")
-	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
-	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
+	fs.Var(checked(&failOn, checkOneOf("info", "low", "medium", "high")), "fail-on", "exit 1 when a finding reaches this `severity`: info, low, medium or high")
+	fs.Var(atLeast(&workers, 1), "workers", "`N` messages traced in parallel")
+	fs.Var(&trusted, "trusted", "a trusted network (`CIDR` or address); repeatable")
+	fs.Var(&trustedH, "trusted-host", "a trusted relay host `name` or domain; repeatable")
+	fs.Var(&local, "local-domain", "one of the recipient's own domains (a `domain`); repeatable")
+	logFiles := listFlag{check: checkFile}
+	fs.Var(&logFiles, "log", "an MTA log `file` (Postfix, Exim, sendmail, CommuniGate; .gz and rotated files read) to check the hops its server wrote against; repeatable")
 	lookups := addLookupFlags(fs)
-	lookups.warn = stderr
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseArgs(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(fs, stdout)
 			return 0
 		}
 		fmt.Fprintln(stderr, "spamtrace:", err)
-		usage(fs, stderr)
+		fmt.Fprintln(stderr, "usage: spamtrace [flags] PATH... (spamtrace -help lists the flags)")
 		return 2
 	}
-	opt := options{format: *format, summary: *summary, workers: *workers}
-	if *cpuProf != "" {
-		f, err := os.Create(*cpuProf)
-		if err != nil {
-			fmt.Fprintln(stderr, "spamtrace:", err)
-			return 2
-		}
-		pprof.StartCPUProfile(f)
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	if *version {
+		fmt.Fprintln(stdout, versionLine())
+		return 0
 	}
+	opt := options{format: *format, summary: *summary, workers: workers}
 	if *jsonOut {
 		if opt.format != "" && opt.format != "json" {
 			fmt.Fprintln(stderr, "spamtrace: -json conflicts with -format", opt.format)
@@ -131,52 +137,66 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		opt.format = "json"
 	}
+	if code := setOut(&opt, *outDir, stderr); code != 0 {
+		return code
+	}
 	switch opt.format {
 	case "":
 		opt.format = "text"
-	case "text", "json", "dot", "arf":
+	case "text", "json", "dot", "arf", "html":
 	default:
-		fmt.Fprintf(stderr, "spamtrace: unknown -format %q (want text, json, dot or arf)\n", opt.format)
+		fmt.Fprintf(stderr, "spamtrace: unknown -format %q (want text, json, dot, arf or html)\n", opt.format)
 		return 2
 	}
-	if *failOn != "" {
-		s, ok := trace.ParseSeverity(*failOn)
-		if !ok {
-			fmt.Fprintf(stderr, "spamtrace: unknown -fail-on severity %q (want info, low, medium or high)\n", *failOn)
+	if failOn != "" {
+		opt.failOn, _ = trace.ParseSeverity(failOn)
+		opt.failSet = true
+	}
+	if len(logFiles.vals) > 0 {
+		x, err := loadLogIndex(ctx, logFiles.vals)
+		if err != nil {
+			fmt.Fprintln(stderr, "spamtrace: -log:", err)
 			return 2
 		}
-		opt.failOn, opt.failSet = s, true
+		opt.logs = x
 	}
-	if opt.workers < 1 {
-		opt.workers = 1
-	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "spamtrace: no input: give message files, directories, mboxes, Maildirs or -")
 		usage(fs, stderr)
 		return 2
 	}
-	tracer := &trace.Tracer{LocalDomains: local, TrustedHosts: trustedH}
-	for _, t := range trusted {
-		p, err := parsePrefix(t)
+	opt.arfMbox = severalInputs(paths)
+	if err := lookups.check(); err != nil {
+		fmt.Fprintln(stderr, "spamtrace:", err)
+		return 2
+	}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
 		if err != nil {
-			fmt.Fprintf(stderr, "spamtrace: -trusted %q: %v\n", t, err)
+			fmt.Fprintln(stderr, "spamtrace: -cpuprofile:", err)
 			return 2
 		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	tracer := &trace.Tracer{LocalDomains: local.vals, TrustedHosts: trustedH.vals}
+	for _, t := range trusted.vals {
+		p, _ := parsePrefix(t) // checked when the flag was set
 		tracer.TrustedNetworks = append(tracer.TrustedNetworks, p)
 	}
-	closeLookups, err := lookups.apply(tracer)
+	closeLookups, err := lookups.apply(tracer, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "spamtrace:", err)
 		return 2
 	}
-	if lookups.on && opt.workers < 16 {
+	if lookups.network && opt.workers < 16 {
 		// lookups wait on the network, not the CPU
 		opt.workers = 16
 	}
 	defer closeLookups()
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
-		opt.color = true
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opt.ttyOut = true
+		opt.color = os.Getenv("NO_COLOR") == ""
 	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opt.progress = true
@@ -212,8 +232,10 @@ type job struct {
 	out     *[]byte      // the chunk being filled, from the buffer list
 	chunks  chan *[]byte // full chunks, in order; closed when the job is done
 	sum     *summary     // the job's share of -summary (nil without it)
+	notes   []notRead    // files not read, for stderr and -summary
 	msgs    int          // messages in the files
 	readErr bool         // some message could not be read at all
+	html    []htmlEntry  // -format html: the index rows of the job's messages
 	failed  bool         // some finding reached -fail-on
 }
 
@@ -226,7 +248,40 @@ func newJob() *job { return &job{chunks: make(chan *[]byte, maxChunks)} }
 
 type input struct {
 	path string
-	err  error // the path could not be listed
+	err  error // the path could not be listed, or the walk skipped it
+	size int64 // bytes, for progress (0 when progress is off)
+}
+
+// notRead is a file the run did not trace: skipped by the walk (a fifo, a
+// dangling link) or unreadable. Each is named on stderr and counted in
+// -summary.
+type notRead struct {
+	path   string
+	reason string // the -summary key: "a named pipe (fifo)", "permission denied", ...
+	err    error
+}
+
+func (n notRead) String() string {
+	var se *mailbox.SkippedError
+	if errors.As(n.err, &se) {
+		return "spamtrace: skipped " + n.path + ": " + strings.TrimPrefix(se.Error(), "mailbox: skipped "+n.path+": ")
+	}
+	return "spamtrace: not read: " + n.err.Error()
+}
+
+// notReadOf describes why a file could not be read at all.
+func notReadOf(path string, err error) notRead {
+	reason := "read error"
+	var se *mailbox.SkippedError
+	switch {
+	case errors.As(err, &se):
+		reason = se.Reason
+	case errors.Is(err, fs.ErrPermission):
+		reason = "permission denied"
+	case errors.Is(err, fs.ErrNotExist):
+		reason = "no such file"
+	}
+	return notRead{path: path, reason: reason, err: err}
 }
 
 // pace sizes the jobs from how long files have taken so far: small, quick
@@ -308,9 +363,12 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 	var pc pace
 	// enough for the chunks of the jobs in flight at their usual size
 	bufs := make(bufferList, 2*(cap(jobs)+cap(ordered)+opt.workers+1))
-	// Data is only read while the worker traces and encodes it.
-	mopt := &mailbox.Options{HeaderOnly: opt.format != "arf", Borrow: true}
+	// Data is only read while the worker traces and encodes it. Bodies
+	// are read for the attached messages and the URLs.
+	mopt := &mailbox.Options{Borrow: true}
 	lookupJS := lk.lookupJSON()
+	html := newHTMLRun(opt.format, out)
+	progress := newProgress(stderr, opt.progress)
 	var wg sync.WaitGroup
 	for w := 0; w < opt.workers; w++ {
 		wg.Add(1)
@@ -318,7 +376,7 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			defer wg.Done()
 			for j := range jobs {
 				j.out = bufs.get()
-				work(ctx, tracer, j, stdin, mopt, opt, lookupJS, &pc, bufs)
+				work(ctx, tracer, j, stdin, mopt, opt, lookupJS, &pc, bufs, progress)
 				if len(*j.out) > 0 {
 					j.chunks <- j.out
 				} else {
@@ -340,12 +398,20 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			if ctx.Err() != nil {
 				return false
 			}
-			j.inputs = append(j.inputs, input{path, err})
+			in := input{path: path, err: err}
+			if opt.progress && err == nil {
+				if st, err := os.Stat(path); err == nil && path != "-" {
+					in.size = st.Size() // standard input adds a file, no bytes
+				}
+				progress.found(in.size)
+			}
+			j.inputs = append(j.inputs, in)
 			if len(j.inputs) >= pc.batch() {
 				send()
 			}
 			return true
 		})
+		progress.walkDone()
 		if len(j.inputs) > 0 {
 			send()
 		}
@@ -353,15 +419,18 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		close(ordered)
 	}()
 	var (
-		sum      summary
-		messages int
-		failed   bool
-		readErr  bool
-		progress = newProgress(stderr, opt.progress)
+		sum     summary
+		failed  bool
+		readErr bool
 	)
 	for j := range ordered {
 		for c := range j.chunks {
-			out.Write(*c)
+			if opt.ttyOut {
+				// the report and the bar share the terminal
+				progress.pause(func() { out.Write(*c); out.Flush() })
+			} else {
+				out.Write(*c)
+			}
 			bufs.put(c)
 		}
 		readErr = readErr || j.readErr
@@ -369,16 +438,25 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 		if j.sum != nil {
 			sum.merge(j.sum)
 		}
-		for range j.msgs {
-			messages++
-			progress.tick(messages)
+		html.add(j.html)
+		if len(j.notes) > 0 {
+			out.Flush()
+			progress.pause(func() {
+				for _, n := range j.notes {
+					fmt.Fprintln(stderr, n)
+				}
+			})
+			for _, n := range j.notes {
+				sum.notRead(n.reason)
+			}
 		}
 	}
 	wg.Wait()
-	progress.done()
+	progress.finish()
+	html.end(out)
 	if opt.summary {
 		w := io.Writer(out)
-		if opt.format == "json" {
+		if opt.format == "json" || opt.format == "html" {
 			out.Flush()
 			w = stderr
 		}
@@ -395,11 +473,17 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 }
 
 // work reads, traces and encodes the messages of a job's files.
-func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList) {
-	emit := func(r *record, raw []byte) {
+func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mopt *mailbox.Options, opt *options, lookupJS func([]byte, *trace.Lookup) []byte, pc *pace, bufs bufferList, progress *progress) {
+	emit := func(r *record) {
 		j.msgs++
-		if r.err != nil && r.tr == nil {
-			j.readErr = true
+		if r.err != nil && r.tr == nil && r.part == "" {
+			j.readErr = true // an attached message that cannot be read is reported, not an input error
+			var pe *fs.PathError
+			if r.position == 0 && errors.As(r.err, &pe) {
+				// the file itself could not be read (not a header
+				// without fields, which has its record)
+				j.notes = append(j.notes, notReadOf(r.file, r.err))
+			}
 		}
 		if opt.failSet && r.tr != nil {
 			for _, f := range r.tr.Findings {
@@ -417,7 +501,11 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		case "dot":
 			writeDOT(byteSink{j.out}, r)
 		case "arf":
-			writeARF(byteSink{j.out}, r, raw)
+			if !writeReports(byteSink{j.out}, r, opt) {
+				j.readErr = true
+			}
+		case "html":
+			j.html = append(j.html, writeHTMLMessage(byteSink{j.out}, r))
 		}
 		if opt.summary {
 			if j.sum == nil {
@@ -431,16 +519,33 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 		}
 	}
 	for _, in := range j.inputs {
+		var skipped *mailbox.SkippedError
+		if errors.As(in.err, &skipped) {
+			j.notes = append(j.notes, notReadOf(in.path, in.err))
+			continue
+		}
 		if in.err != nil {
-			emit(&record{file: in.path, err: in.err}, nil)
+			emit(&record{file: in.path, err: in.err})
 			continue
 		}
 		start := time.Now()
+		var credited int64 // bytes of the file counted as read
 		mailbox.ReadPath(in.path, stdin, mopt, func(m mailbox.Message) bool {
-			r := traceOne(ctx, tracer, &m)
-			emit(&r, m.Data)
+			recs := traceAll(ctx, tracer, &m)
+			frame := opt.arfMbox || m.Position > 0 || reportCount(recs) > 1
+			for i := range recs {
+				recs[i].frame = frame
+				applyLog(recs[i].tr, opt.logs)
+				emit(&recs[i])
+			}
+			if end := min(m.End, in.size); end > credited {
+				progress.read(end - credited)
+				credited = end
+			}
 			return ctx.Err() == nil
 		})
+		progress.read(in.size - credited)
+		progress.fileDone()
 		pc.add(time.Since(start))
 	}
 }

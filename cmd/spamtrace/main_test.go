@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,7 +297,7 @@ func TestARF(t *testing.T) {
 	if strings.Join(types, ",") != "text/plain,message/feedback-report,text/rfc822-headers" {
 		t.Errorf("parts = %v", types)
 	}
-	for k, want := range map[string]string{"Feedback-Type": "abuse", "Version": "1", "Source-IP": "81.2.69.77", "Original-Mail-From": "<bounce-7731@bulk-offers.example>", "Reported-Domain": "prizes.example"} {
+	for k, want := range map[string]string{"Feedback-Type": "abuse", "Version": "1", "Source-IP": "81.2.69.77", "Original-Mail-From": "<bounce-7731@bulk-offers.example>", "Reported-Domain": ""} {
 		if got := report.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
@@ -347,15 +348,61 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-	var b bytes.Buffer
+	// On: frames with done/total files, bytes, rate and time left,
+	// cleared at the end. The total grows as files are found.
+	var b syncBuffer
 	p := newProgress(&b, true)
-	for i := 1; i <= 100; i++ {
-		p.tick(i)
+	p.found(40 << 10)
+	p.found(60 << 10)
+	p.read(40 << 10)
+	p.fileDone()
+	p.draw()
+	first := b.String()
+	p.found(100 << 10) // the walk found one more
+	p.walkDone()
+	p.read(30 << 10)
+	p.draw()
+	p.pause(func() { b.Write([]byte("a notice\n")) })
+	p.finish()
+	frames := b.String()
+	for _, want := range []string{"1/2 files", "1/3 files", "(41/102 kB, ", "(72/205 kB, ", "B/s", "[", "\033[2K\ra notice\n"} {
+		if !strings.Contains(frames, want) {
+			t.Errorf("frames lack %q: %q", want, frames)
+		}
 	}
-	p.done()
-	if !strings.Contains(b.String(), "\r100 messages traced") || !strings.HasSuffix(b.String(), "\r\033[K") {
-		t.Errorf("progress frames = %q", b.String())
+	if !strings.HasSuffix(frames, "\033[2K\r") || !strings.Contains(first, "%") {
+		t.Errorf("frames = %q", frames)
 	}
+	t.Logf("a frame: %q", first)
+	// Off: nothing at all.
+	var off syncBuffer
+	q := newProgress(&off, false)
+	q.found(10)
+	q.read(10)
+	q.fileDone()
+	q.walkDone()
+	q.pause(func() {})
+	q.finish()
+	if off.String() != "" {
+		t.Errorf("progress off wrote %q", off.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // Files go to the workers several at a time; the output keeps the input

@@ -15,6 +15,12 @@ var subcommands = map[string]subcommand{
 	"whois": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runWhois(ctx, args, stdout, stderr)
 	},
+	"serve": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runServe(ctx, args, stdout, stderr)
+	},
+	"log": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runLog(ctx, args, stdout, stderr)
+	},
 	"enqueue": runEnqueue,
 	"worker": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runWorker(ctx, args, stdout, stderr)

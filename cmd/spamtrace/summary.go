@@ -5,8 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-
-	"github.com/spamtrace/spamtrace/trace"
 )
 
 // summary counts what a bulk run saw.
@@ -15,6 +13,15 @@ type summary struct {
 	origins                      map[string]int // origin /24 or /48 network
 	countries, asns              map[string]int
 	findings                     map[string]int // "category severity"
+	notReadFiles                 map[string]int // files not traced, by reason
+}
+
+// notRead counts a file the run did not trace.
+func (s *summary) notRead(reason string) {
+	if s.notReadFiles == nil {
+		s.notReadFiles = map[string]int{}
+	}
+	s.notReadFiles[reason]++
 }
 
 func (s *summary) add(r *record) {
@@ -29,7 +36,7 @@ func (s *summary) add(r *record) {
 		s.origins, s.countries, s.asns, s.findings = map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	}
 	o := r.tr.Origin
-	if o.IP.IsValid() {
+	if o.IsValid() && o.IP.IsValid() {
 		s.withOrigin++
 		bits := 24
 		if o.IP.Is6() && !o.IP.Is4In6() {
@@ -105,6 +112,13 @@ func (s *summary) write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%s:\n%s\n", title, strings.Join(top(m, 10), "\n"))
 	}
+	if len(s.notReadFiles) > 0 {
+		n := 0
+		for _, c := range s.notReadFiles {
+			n += c
+		}
+		fmt.Fprintf(w, "files not read: %d\n%s\n", n, strings.Join(top(s.notReadFiles, len(s.notReadFiles)), "\n"))
+	}
 	section("top origin networks", s.origins)
 	section("top origin countries", s.countries)
 	section("top origin ASNs", s.asns)
@@ -120,28 +134,3 @@ func (s *summary) write(w io.Writer) {
 		}
 	}
 }
-
-// progress draws a one-line counter on a terminal's stderr.
-type progress struct {
-	w  io.Writer
-	on bool
-	n  int
-}
-
-func newProgress(w io.Writer, on bool) *progress { return &progress{w: w, on: on} }
-
-func (p *progress) tick(n int) {
-	if !p.on || n%50 != 0 {
-		return
-	}
-	p.n = n
-	fmt.Fprintf(p.w, "\r%d messages traced", n)
-}
-
-func (p *progress) done() {
-	if p.on && p.n > 0 {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-}
-
-var _ = trace.SeverityHigh

@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -72,161 +72,278 @@ func sevColor(s trace.Severity) string {
 	return "2"
 }
 
-// writeText prints the report a person reads.
+// writeText prints the report a person reads. It fits a terminal of
+// textWidth columns: long lines wrap with an indent (see wrapLine), a hop
+// takes two lines (its columns, then where it came from and who wrote
+// it), and hops are printed oldest first, as the message travelled.
 func writeText(w io.Writer, r *record, color bool) {
 	p := painter{color}
-	name := r.file
-	if r.position > 0 {
-		name = fmt.Sprintf("%s #%d", r.file, r.position)
-	}
-	fmt.Fprintf(w, "%s %s\n", p.paint("1", "=="), p.paint("1", sanitize(name, 200)))
+	name := recordName(r)
+	writeWrapped(w, p.paint("1", "== "+sanitize(name, 200)), 3)
 	if r.tr == nil {
-		fmt.Fprintf(w, "error: %s\n\n", sanitize(r.err.Error(), 300))
+		writeWrapped(w, "error: "+sanitize(r.err.Error(), 300), 7)
+		fmt.Fprintln(w)
 		return
 	}
 	tr := r.tr
+	writeTextHeader(w, tr)
+	writeAttachedText(w, r)
+	fmt.Fprintln(w)
+	writeHopTable(w, p, tr)
+	fmt.Fprintln(w)
+	writeTextOrigin(w, p, tr)
+	writeTextFindings(w, p, tr)
+	writeURLsText(w, r, p)
+	for _, e := range tr.HeaderErrors {
+		writeWrapped(w, "header: "+sanitize(e, 200), 8)
+	}
+	if r.err != nil {
+		writeWrapped(w, "error: "+sanitize(r.err.Error(), 300), 7)
+	}
+	fmt.Fprintln(w)
+}
+
+// writeTextHeader prints the message's summary header fields.
+func writeTextHeader(w io.Writer, tr *trace.Trace) {
 	h := tr.Header
-	for _, kv := range [][2]string{{"From", h.From}, {"To", h.To}, {"Subject", h.Subject}, {"Date", h.Date}, {"Message-ID", h.MessageID}, {"Return-Path", h.ReturnPath}} {
+	for _, kv := range headerLines(&h) {
 		if kv[1] != "" {
-			fmt.Fprintf(w, "%-12s %s\n", kv[0]+":", sanitize(kv[1], 160))
+			writeWrapped(w, fmt.Sprintf("%-12s %s", kv[0]+":", sanitize(kv[1], 160)), 13)
 		}
 	}
 	if d := envelopeMismatch(tr); d != "" {
-		fmt.Fprintf(w, "%-12s %s\n", "Note:", d)
+		writeWrapped(w, fmt.Sprintf("%-12s %s", "Note:", d), 13)
 	}
-	fmt.Fprintln(w)
+}
 
+// hopIndent is where a hop's second line starts.
+const hopIndent = 5
+
+// writeHopTable prints the hops oldest first, two lines each:
+//
+//	HOP  TIME (UTC)  DELAY  TRUST  WITH  TLS  FLAGS
+//	     from HELO x / rDNS y / [IP]  by RECEIVING SERVER
+//
+// The first line's columns are as wide as their widest cell; flags and
+// the second line wrap within textWidth.
+func writeHopTable(w io.Writer, p painter, tr *trace.Trace) {
 	if len(tr.Hops) == 0 {
 		fmt.Fprintln(w, "no Received headers")
-	} else {
-		flags := map[int][]string{}
-		for _, f := range tr.Findings {
-			if f.Hop >= 0 && f.Severity >= trace.SeverityLow {
-				flags[f.Hop] = append(flags[f.Hop], string(f.Category))
-			}
-		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "HOP\tTIME (UTC)\tDELAY\tFROM (HELO / rDNS / IP)\tBY\tWITH\tTLS\tTRUST\tFLAGS")
-		path := tr.Path()
-		for i := range path {
-			hp := &path[i]
-			rh := &hp.Received
-			when := "-"
-			if !rh.Date.IsZero() {
-				when = rh.Date.UTC().Format("2006-01-02 15:04:05")
-			}
-			delay := "-"
-			if hp.Delay != 0 {
-				delay = fmtDelay(hp.Delay)
-			}
-			from := fromCell(hp)
-			by := rh.By.Host
-			tls := rh.TLS.Version
-			if tls == "" && rh.TLS.Cipher != "" {
-				tls = "yes"
-			}
-			trust := hp.Trust.String()
-			if hp.Trust == trace.TrustOrigin {
-				trust = p.paint("1;32", trust)
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", hp.Index, when, delay,
-				sanitize(from, 70), sanitize(by, 45), sanitize(withCell(hp), 14), sanitize(tls, 10), trust,
-				strings.Join(uniq(flags[hp.Index]), ","))
-		}
-		tw.Flush()
+		return
 	}
-	fmt.Fprintln(w)
+	flags := map[int][]string{}
+	for _, f := range tr.Findings {
+		if f.Hop >= 0 && f.Severity >= trace.SeverityLow {
+			flags[f.Hop] = append(flags[f.Hop], string(f.Category))
+		}
+	}
+	rows := [][]string{{"HOP", "TIME (UTC)", "DELAY", "TRUST", "WITH", "TLS", "FLAGS"}}
+	second := []string{"from HELO / rDNS / [IP]  by RECEIVING SERVER"}
+	for i := len(tr.Hops) - 1; i >= 0; i-- {
+		hp := &tr.Hops[i]
+		rh := &hp.Received
+		when := "-"
+		if !rh.Date.IsZero() {
+			when = rh.Date.UTC().Format("2006-01-02 15:04:05")
+		}
+		delay := "-"
+		if d, ok := hopDelay(tr, i); ok {
+			delay = d
+		}
+		tls := rh.TLS.Version
+		if tls == "" && rh.TLS.Cipher != "" {
+			tls = "yes"
+		}
+		trust := hp.Trust.String()
+		if hp.Trust == trace.TrustOrigin {
+			trust = p.paint("1;32", trust)
+		}
+		rows = append(rows, []string{strconv.Itoa(hp.Index), when, delay, trust, sanitize(withCell(hp), 14), sanitize(tls, 10),
+			strings.Join(uniq(flags[hp.Index]), ", ")})
+		by := rh.By.Host
+		if by == "" {
+			by = "(unnamed)"
+		}
+		second = append(second, "from "+fromCell(hp)+"  by "+sanitize(by, 80))
+	}
+	last := len(rows[0]) - 1
+	widths := make([]int, last)
+	for _, r := range rows {
+		for c := 0; c < last; c++ {
+			widths[c] = max(widths[c], visibleWidth(r[c]))
+		}
+	}
+	flagCol := 0
+	for _, wd := range widths {
+		flagCol += wd + 2
+	}
+	for k, r := range rows {
+		var b strings.Builder
+		for c := 0; c < last; c++ {
+			b.WriteString(r[c])
+			b.WriteString(strings.Repeat(" ", widths[c]-visibleWidth(r[c])+2))
+		}
+		b.WriteString(r[last])
+		writeWrapped(w, strings.TrimRight(b.String(), " "), min(flagCol, textWidth-30))
+		writeWrapped(w, strings.Repeat(" ", hopIndent)+second[k], hopIndent+2)
+	}
+}
+
+// hopDelay is the time hop i took after the older hop i+1, when both are
+// dated: "0s" for none at all, "-" is left for a missing date.
+func hopDelay(tr *trace.Trace, i int) (string, bool) {
+	if i+1 >= len(tr.Hops) || tr.Hops[i].Received.Date.IsZero() || tr.Hops[i+1].Received.Date.IsZero() {
+		return "", false
+	}
+	return fmtDelay(tr.Hops[i].Delay), true
+}
+
+// writeTextOrigin prints the origin, which of its names can be believed,
+// and what lookups found about it.
+func writeTextOrigin(w io.Writer, p painter, tr *trace.Trace) {
 	o := tr.Origin
-	if o.Hop >= 0 {
+	if !o.IsValid() || o.Hop >= len(tr.Hops) {
+		writeWrapped(w, p.paint("1", "Origin:")+" none: "+sanitize(o.Reason, 200), 2)
+	} else {
 		ip := "no address recorded"
 		if o.IP.IsValid() {
 			ip = o.IP.String()
 		}
-		host := ""
-		if o.Host != "" {
-			host = " (" + sanitize(o.Host, 80) + ")"
-		}
-		fmt.Fprintf(w, "%s %s%s at hop %d\n  %s\n", p.paint("1", "Origin:"), p.paint("1;32", ip), host, o.Hop, sanitize(o.Reason, 300))
-		if l := tr.Hops[o.Hop].Lookup; l != nil {
+		h := &tr.Hops[o.Hop]
+		writeWrapped(w, fmt.Sprintf("%s %s at hop %d", p.paint("1", "Origin:"), p.paint("1;32", ip), o.Hop), 2)
+		writeWrapped(w, "  name: "+originNames(h), 8)
+		writeWrapped(w, "  "+sanitize(o.Reason, 300), 4)
+		if l := h.Lookup; l != nil {
 			writeLookup(w, l)
 		}
-	} else {
-		fmt.Fprintf(w, "%s none: %s\n", p.paint("1", "Origin:"), sanitize(o.Reason, 200))
 	}
 	for _, c := range tr.ClientIPs {
-		fmt.Fprintf(w, "Webmail client: %s (%s)\n", sanitize(c.Text, 60), c.Header)
+		writeWrapped(w, fmt.Sprintf("Webmail client: %s (%s)", sanitize(c.Text, 60), c.Header), 2)
 	}
-	if len(tr.Findings) > 0 {
-		fmt.Fprintln(w)
-		for sev := trace.SeverityHigh; ; sev-- {
-			first := true
-			for _, f := range tr.Findings {
-				if f.Severity != sev {
-					continue
-				}
-				if first {
-					fmt.Fprintf(w, "%s\n", p.paint(sevColor(sev), strings.ToUpper(sev.String())))
-					first = false
-				}
-				where := "message"
-				if f.Hop >= 0 {
-					where = fmt.Sprintf("hop %d", f.Hop)
-				}
-				fmt.Fprintf(w, "  [%s] %s: %s\n", f.Category, where, sanitize(f.Message, 300))
-				if f.Evidence != "" {
-					fmt.Fprintf(w, "      evidence: %s\n", sanitize(f.Evidence, 200))
-				}
-			}
-			if sev == trace.SeverityInfo {
-				break
-			}
+}
+
+// originNames says which names the origin hop records and which of them
+// is verified: the reverse DNS name the receiving server looked up itself
+// (the server this trace trusts), against the HELO name, which is the
+// sender's own unchecked claim; with lookups, whether the name resolves
+// back to the address today.
+func originNames(h *trace.Hop) string {
+	f := &h.Received.From
+	by := sanitize(h.Received.By.Host, 60)
+	if by == "" {
+		by = "the receiving server"
+	}
+	var b strings.Builder
+	switch {
+	case f.RDNS != "":
+		fmt.Fprintf(&b, "rDNS %s, looked up by %s", sanitize(f.RDNS, 80), by)
+		if f.MayBeForged {
+			b.WriteString(", which marked it \"may be forged\" (it does not resolve back)")
+		}
+	case f.RDNSUnknown:
+		fmt.Fprintf(&b, "rDNS unknown: %s found no reverse DNS name", by)
+	default:
+		fmt.Fprintf(&b, "no rDNS recorded by %s", by)
+	}
+	switch {
+	case f.HELO == "":
+	case f.RDNS != "" && strings.EqualFold(f.HELO, f.RDNS):
+		b.WriteString("; the HELO gives the same name")
+	default:
+		fmt.Fprintf(&b, "; HELO %s is the sender's own claim, not verified", sanitize(f.HELO, 80))
+	}
+	if l := h.Lookup; l != nil && len(l.PTR) > 0 {
+		if l.FCrDNS {
+			fmt.Fprintf(&b, "; today %s is forward-confirmed", sanitize(l.PTR[0], 80))
+		} else {
+			fmt.Fprintf(&b, "; today %s, not forward-confirmed", sanitize(strings.Join(l.PTR, ", "), 120))
 		}
 	}
-	for _, e := range tr.HeaderErrors {
-		fmt.Fprintf(w, "header: %s\n", sanitize(e, 200))
-	}
-	if r.err != nil {
-		fmt.Fprintf(w, "error: %s\n", sanitize(r.err.Error(), 300))
+	return b.String()
+}
+
+// writeTextFindings prints the findings, worst first.
+func writeTextFindings(w io.Writer, p painter, tr *trace.Trace) {
+	if len(tr.Findings) == 0 {
+		return
 	}
 	fmt.Fprintln(w)
+	for sev := trace.SeverityHigh; ; sev-- {
+		first := true
+		for _, f := range tr.Findings {
+			if f.Severity != sev {
+				continue
+			}
+			if first {
+				fmt.Fprintf(w, "%s\n", p.paint(sevColor(sev), strings.ToUpper(sev.String())))
+				first = false
+			}
+			where := "message"
+			if f.Hop >= 0 {
+				where = fmt.Sprintf("hop %d", f.Hop)
+			}
+			writeWrapped(w, fmt.Sprintf("  [%s] %s: %s", f.Category, where, sanitize(f.Message, 300)), 6)
+			if f.Evidence != "" {
+				writeWrapped(w, "      evidence: "+sanitize(f.Evidence, 200), 16)
+			}
+		}
+		if sev == trace.SeverityInfo {
+			break
+		}
+	}
 }
 
 func writeLookup(w io.Writer, l *trace.Lookup) {
 	if len(l.PTR) > 0 {
-		fmt.Fprintf(w, "  reverse DNS now: %s (forward-confirmed: %v)\n", sanitize(strings.Join(l.PTR, ", "), 200), l.FCrDNS)
+		writeWrapped(w, fmt.Sprintf("  reverse DNS now: %s (forward-confirmed: %v)", sanitize(strings.Join(l.PTR, ", "), 200), l.FCrDNS), 4)
 	}
 	if l.Country != "" || l.ASN != 0 {
-		fmt.Fprintf(w, "  network: AS%d %s, country %s\n", l.ASN, sanitize(l.ASOrg, 80), l.Country)
+		writeWrapped(w, fmt.Sprintf("  network: AS%d %s, country %s", l.ASN, sanitize(l.ASOrg, 80), l.Country), 4)
 	}
 	for _, d := range l.DNSBL {
-		fmt.Fprintf(w, "  listed on %s: %s\n", sanitize(d.Zone, 80), sanitize(strings.Join(d.Meaning, ", "), 120))
+		writeWrapped(w, fmt.Sprintf("  listed on %s: %s", sanitize(d.Zone, 80), sanitize(strings.Join(d.Meaning, ", "), 120)), 4)
 	}
 	if nb := l.Netblock; nb != nil {
-		fmt.Fprintf(w, "  netblock: %s %s (%s, %s via %s)\n", nb.Prefix, sanitize(nb.Name, 60), sanitize(nb.Org, 80), nb.Registry, nb.Source)
+		writeWrapped(w, fmt.Sprintf("  netblock: %s %s (%s, %s via %s)", nb.Prefix, sanitize(nb.Name, 60), sanitize(nb.Org, 80), nb.Registry, nb.Source), 4)
 		for _, c := range nb.Abuse {
-			fmt.Fprintf(w, "  report to: %s (%s)\n", sanitize(c.Email, 120), c.Source)
+			writeWrapped(w, fmt.Sprintf("  report to: %s (%s)", sanitize(c.Email, 120), c.Source), 4)
 		}
 	}
 	for _, e := range l.Errors {
-		fmt.Fprintf(w, "  lookup error: %s\n", sanitize(e, 200))
+		writeWrapped(w, "  lookup error: "+sanitize(e, 200), 4)
 	}
 }
 
+// fromCell names a hop's client the way its receiving server recorded it,
+// each name labelled with where it came from: "HELO x / rDNS y / [IP]".
+// "rDNS unknown" means the server looked the address up and found no
+// name; no rDNS part means it recorded none.
 func fromCell(h *trace.Hop) string {
 	f := &h.Received.From
 	parts := make([]string, 0, 3)
-	if f.HELO != "" {
-		parts = append(parts, f.HELO)
+	helo, rdns := sanitize(f.HELO, 120), sanitize(f.RDNS, 120)
+	switch {
+	case f.HELO != "" && f.RDNS != "" && strings.EqualFold(f.RDNS, f.HELO):
+		parts = append(parts, "HELO=rDNS "+helo)
+	case f.HELO != "":
+		parts = append(parts, "HELO "+helo)
 	}
-	if f.RDNS != "" && !strings.EqualFold(f.RDNS, f.HELO) {
-		parts = append(parts, f.RDNS)
+	switch {
+	case f.RDNS != "" && !strings.EqualFold(f.RDNS, f.HELO):
+		parts = append(parts, "rDNS "+rdns)
+	case f.RDNS == "" && f.RDNSUnknown:
+		parts = append(parts, "rDNS unknown")
+	}
+	if f.MayBeForged && len(parts) > 0 {
+		parts[len(parts)-1] += " (may be forged)"
 	}
 	if f.IPText != "" {
-		parts = append(parts, "["+f.IPText+"]")
+		// an address is never cut: an IPv6 literal is at most 45 bytes
+		parts = append(parts, "["+sanitize(f.IPText, 64)+"]")
 	}
 	if len(parts) == 0 {
 		if f.Ident != "" {
-			return "(local: " + f.Ident + ")"
+			return "(local: " + sanitize(f.Ident, 60) + ")"
 		}
 		return "-"
 	}

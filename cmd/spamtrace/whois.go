@@ -15,16 +15,18 @@ import (
 )
 
 // runWhois implements "spamtrace whois [-json] [-whois-server HOST:PORT]
-// [-rdap-server URL] IP...". Exit status 0, or 2 on a usage error.
-// A failed lookup is reported in its IP's output and does not change the
-// exit status.
+// [-rdap-server URL] IP...". A failed lookup is reported in its IP's
+// output; the exit status is 0 when every lookup found its network, 1 when
+// some lookup failed, 2 on a usage error.
 func runWhois(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("spamtrace whois", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	jsonOut := fs.Bool("json", false, "print one JSON object per IP")
-	whoisServer := fs.String("whois-server", "", "send every whois query to HOST:PORT (turns RDAP off unless -rdap-server is given)")
-	rdapServer := fs.String("rdap-server", "", "send RDAP queries to URL/ip/ADDR (turns whois off unless -whois-server is given)")
-	if err := fs.Parse(args); err != nil {
+	var whoisServer, rdapServer string
+	fs.Var(checked(&whoisServer, checkWhoisServer), "whois-server", "send every whois query to `HOST:PORT` (turns RDAP off unless -rdap-server is given)")
+	fs.Var(checked(&rdapServer, checkRDAPServer), "rdap-server", "send RDAP queries to `URL`/ip/ADDR (turns whois off unless -whois-server is given)")
+	args, err := parseArgs(fs, args)
+	if err != nil {
 		fmt.Fprintln(stderr, "spamtrace whois:", err)
 		fmt.Fprintln(stderr, "usage: spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...")
 		fs.SetOutput(stderr)
@@ -34,12 +36,12 @@ func runWhois(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if len(args) == 0 {
 		fmt.Fprintln(stderr, "usage: spamtrace whois [-json] [-whois-server HOST:PORT] [-rdap-server URL] IP...")
 		return 2
 	}
 	var ips []netip.Addr
-	for _, a := range fs.Args() {
+	for _, a := range args {
 		ip, err := netip.ParseAddr(strings.Trim(a, "[]"))
 		if err != nil {
 			fmt.Fprintf(stderr, "spamtrace whois: %q is not an IP address\n", a)
@@ -47,11 +49,15 @@ func runWhois(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		ips = append(ips, ip)
 	}
-	c := &netblock.Client{WhoisServer: *whoisServer, RDAPServer: *rdapServer}
+	c := &netblock.Client{WhoisServer: whoisServer, RDAPServer: rdapServer, Resolver: newResolver("", stderr)}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
+	code := 0
 	for _, ip := range ips {
 		nb, err := c.Lookup(ctx, ip)
+		if nb == nil {
+			code = 1
+		}
 		if *jsonOut {
 			out.Write(appendWhoisJSON(nil, ip, nb, err))
 			out.WriteByte('\n')
@@ -59,7 +65,7 @@ func runWhois(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		writeWhoisText(out, ip, nb, err)
 	}
-	return 0
+	return code
 }
 
 // appendWhoisJSON writes {"ip", "prefix", "range", "name", "org",

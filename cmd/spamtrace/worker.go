@@ -110,15 +110,14 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		timeout    = fs.Duration("timeout", time.Minute, "a trace running longer counts as a failed attempt")
 		attempts   = fs.Int("attempts", 2, "failed attempts (crash, kill, panic, time-out) before an entry goes to the dead-letter stream")
 		exitIdle   = fs.Duration("exit-idle", 0, "exit once the stream has had nothing new or pending for this long (0: run until SIGTERM)")
-		trusted    listFlag
-		trustedH   listFlag
-		local      listFlag
+		trusted    = listFlag{check: checkPrefix}
+		trustedH   = listFlag{check: checkDomain}
+		local      = listFlag{check: checkDomain}
 	)
-	fs.Var(&trusted, "trusted", "a trusted network (CIDR or address); repeatable")
-	fs.Var(&trustedH, "trusted-host", "a trusted relay host name or domain; repeatable")
-	fs.Var(&local, "local-domain", "one of the recipient's own domains; repeatable")
+	fs.Var(&trusted, "trusted", "a trusted network (`CIDR` or address); repeatable")
+	fs.Var(&trustedH, "trusted-host", "a trusted relay host `name` or domain; repeatable")
+	fs.Var(&local, "local-domain", "one of the recipient's own domains (a `domain`); repeatable")
 	lookups := addLookupFlags(fs)
-	lookups.warn = stderr
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			workerUsage(fs, stdout)
@@ -146,22 +145,22 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case *attempts < 1:
 		return usageErr(errors.New("-attempts must be at least 1"))
 	}
+	if err := lookups.check(); err != nil {
+		return usageErr(err)
+	}
 	defer rdb.Close()
-	tracer := &trace.Tracer{LocalDomains: local, TrustedHosts: trustedH}
-	for _, t := range trusted {
-		p, err := parsePrefix(t)
-		if err != nil {
-			return usageErr(fmt.Errorf("-trusted %q: %v", t, err))
-		}
+	tracer := &trace.Tracer{LocalDomains: local.vals, TrustedHosts: trustedH.vals}
+	for _, t := range trusted.vals {
+		p, _ := parsePrefix(t) // checked when the flag was set
 		tracer.TrustedNetworks = append(tracer.TrustedNetworks, p)
 	}
-	closeLookups, err := lookups.apply(tracer)
+	closeLookups, err := lookups.apply(tracer, stderr)
 	if err != nil {
 		return usageErr(err)
 	}
 	defer closeLookups()
 	n := *workers
-	if lookups.on && n < 16 {
+	if lookups.network && n < 16 {
 		n = 16
 	}
 	n = max(n, 1)

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,42 +18,6 @@ import (
 
 	"github.com/spamtrace/spamtrace/internal/redistest"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// spamtraceBinary builds the command once for the tests that run it as
-// separate processes.
-func spamtraceBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "spamtrace-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "spamtrace")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
-}
 
 func newRedis(t *testing.T, rs *redistest.Server) *redis.Client {
 	t.Helper()
@@ -308,7 +271,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 // entries are taken over, and SIGTERM stops the others cleanly.
 func TestWorkersOneKilled(t *testing.T) {
 	rs := redistest.ForTest(t)
-	bin := spamtraceBinary(t)
+	bin := buildBinary(t)
 	rdb := newRedis(t, rs)
 	ctx := context.Background()
 	ls := startLookupServers(t, 10*time.Millisecond, "")
@@ -372,7 +335,7 @@ func TestWorkersOneKilled(t *testing.T) {
 // the result, acknowledges and exits.
 func TestWorkerSIGTERMFinishesCurrent(t *testing.T) {
 	rs := redistest.ForTest(t)
-	bin := spamtraceBinary(t)
+	bin := buildBinary(t)
 	rdb := newRedis(t, rs)
 	ctx := context.Background()
 	ls := startLookupServers(t, 400*time.Millisecond, "")

@@ -42,7 +42,7 @@ func main() {
 		}
 		tr, err := t.Trace(context.Background(), f)
 		f.Close()
-		if err != nil || tr.Origin.Hop < 0 || !tr.Origin.IP.IsValid() {
+		if err != nil || !tr.Origin.IsValid() || !tr.Origin.IP.IsValid() {
 			fmt.Fprintf(os.Stderr, "%s: no origin found\n", path)
 			continue
 		}
@@ -53,7 +53,11 @@ func main() {
 		reported[ip] = true
 		l := tr.Hops[tr.Origin.Hop].Lookup
 		fmt.Printf("%s (%s), first seen in %s\n  why: %s\n", ip, tr.Origin.Host, path, tr.Origin.Reason)
-		if l == nil || l.Netblock == nil {
+		if l == nil {
+			fmt.Println("  no lookups were made")
+			continue
+		}
+		if l.Netblock == nil {
 			fmt.Println("  no registry answer:", strings.Join(l.Errors, "; "))
 			continue
 		}

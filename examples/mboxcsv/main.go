@@ -43,10 +43,12 @@ func main() {
 			return
 		}
 		row[1] = tr.Header.Subject
-		if tr.Origin.IP.IsValid() {
-			row[2] = tr.Origin.IP.String()
+		if o := tr.Origin; o.IsValid() {
+			if o.IP.IsValid() {
+				row[2] = o.IP.String()
+			}
+			row[3] = o.Host
 		}
-		row[3] = tr.Origin.Host
 		row[4] = fmt.Sprint(len(tr.Hops))
 		var fs []string
 		for _, f := range tr.Findings {

@@ -32,7 +32,7 @@ func main() {
 		r := h.Received
 		fmt.Printf("hop %d  %-12s from %s [%s] by %s\n", h.Index, h.Trust, r.From.HELO, r.From.IPText, r.By.Host)
 	}
-	if tr.Origin.Hop >= 0 {
+	if tr.Origin.IsValid() {
 		fmt.Printf("origin: %s (%s)\n  %s\n", tr.Origin.IP, tr.Origin.Host, tr.Origin.Reason)
 	}
 	for _, f := range tr.Findings {

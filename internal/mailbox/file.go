@@ -115,7 +115,7 @@ func splitMemory(name string, data []byte, opt *Options, fn func(Message) bool) 
 
 // emitSingle yields the one message data[:end], capped like readMessage.
 func emitSingle(name string, data []byte, end int, opt *Options, fn func(Message) bool) bool {
-	m := Message{File: name, Data: data[:end]}
+	m := Message{File: name, Data: data[:end], End: int64(len(data))}
 	if max := opt.max(); end > max {
 		m.Data, m.Err = data[:max], errTooLarge
 	}
@@ -149,6 +149,7 @@ func splitMbox(name string, data []byte, opt *Options, fn func(Message) bool) bo
 	headerOnly := opt != nil && opt.HeaderOnly
 	borrow := opt != nil && opt.Borrow
 	max := opt.max()
+	size := int64(len(data))
 	var sp *[]byte // scratch for rebuilt messages, taken when first needed
 	defer func() {
 		if sp != nil {
@@ -195,7 +196,7 @@ func splitMbox(name string, data []byte, opt *Options, fn func(Message) bool) bo
 				msg, data = msg[:hdrEnd+j], msg[hdrEnd+j:]
 			}
 		}
-		m := Message{File: name, Position: pos}
+		m := Message{File: name, Position: pos, End: size - int64(len(data))}
 		region := msg
 		if headerOnly && hdrEnd >= 0 {
 			region = msg[:hdrEnd]

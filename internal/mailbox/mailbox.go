@@ -26,6 +26,9 @@ type Message struct {
 	Position int    // 1-based position inside an mbox; 0 for a one-message file
 	Data     []byte // the raw message (for mbox: with ">From " unquoted, without the "From " line)
 	Err      error  // reading failed; Data may be partial
+	// End is how far into its file the message ends, in bytes: a
+	// measure of progress through a large mbox. Zero when not known.
+	End int64
 }
 
 // Options caps what a walk may read.
@@ -51,7 +54,9 @@ func (o *Options) max() int {
 
 // Walk calls fn for every message in paths, in order: directories in
 // lexical order of their entries. "-" reads standard input (stdin). A path
-// that cannot be read yields one Message with Err set; the walk goes on.
+// that cannot be read, or a directory entry Paths skips, yields one
+// Message with Err set (a [*SkippedError] for the latter); the walk goes
+// on.
 // fn returning false stops the walk.
 func Walk(paths []string, stdin io.Reader, opt *Options, fn func(Message) bool) {
 	ok := true
@@ -150,6 +155,7 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 	inHeader := true
 	truncated := false
 	bodyWritten := false
+	var consumed, end int64 // bytes read; where the current message ends
 	emit := func() bool {
 		if pos == 0 {
 			return true
@@ -163,11 +169,13 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 		if bodyWritten && bytes.HasSuffix(data, []byte("\n\n")) {
 			data = data[:len(data)-1]
 		}
-		return fn(Message{File: name, Position: pos, Data: data, Err: err})
+		return fn(Message{File: name, Position: pos, Data: data, Err: err, End: end})
 	}
 	startOfLine := true
 	for {
 		line, err := br.ReadSlice('\n')
+		end = consumed
+		consumed += int64(len(line))
 		long := err == bufio.ErrBufferFull
 		if long {
 			err = nil
@@ -198,6 +206,7 @@ func readMbox(name string, br *bufio.Reader, opt *Options, fn func(Message) bool
 		}
 		startOfLine = !long
 		if err == io.EOF {
+			end = consumed
 			return emit()
 		}
 		if err != nil {
@@ -217,10 +226,32 @@ func quotedFrom(line []byte) bool {
 	return i > 0 && bytes.HasPrefix(line[i:], []byte("From "))
 }
 
+// SkippedError is the error Paths passes with a directory entry it does
+// not read: a named pipe (reading one could block for ever), a socket or
+// device, a dangling symbolic link, a link to a directory (not followed,
+// so a link cannot make the walk loop), or a directory that cannot be
+// listed. Paths named by the caller are read whatever their type.
+type SkippedError struct {
+	Path   string
+	Reason string // e.g. "a named pipe (fifo)", "a dangling symbolic link"
+	Err    error  // the underlying error, if any
+}
+
+func (e *SkippedError) Error() string {
+	s := "mailbox: skipped " + e.Path + ": " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *SkippedError) Unwrap() error { return e.Err }
+
 // Paths calls fn for every file the inputs name, in Walk's order, without
 // reading them: directories are searched recursively and Maildir folders
 // give their new and cur messages. "-" is passed through. An input that
-// cannot be listed is passed with its error. fn returning false stops.
+// cannot be listed is passed with its error; a directory entry that is not
+// read is passed with a [*SkippedError]. fn returning false stops.
 func Paths(paths []string, fn func(path string, err error) bool) {
 	for _, p := range paths {
 		if p == "-" {
@@ -250,21 +281,65 @@ func Paths(paths []string, fn func(path string, err error) bool) {
 	}
 }
 
+// entry passes one directory entry on: a regular file (or a link to one)
+// with no error, anything else as skipped.
+func entry(path string, mode fs.FileMode, fn func(path string, err error) bool) bool {
+	if mode.IsRegular() {
+		return fn(path, nil)
+	}
+	if mode&fs.ModeSymlink != 0 {
+		st, err := os.Stat(path)
+		switch {
+		case err != nil && errors.Is(err, fs.ErrNotExist):
+			return fn(path, &SkippedError{Path: path, Reason: "a dangling symbolic link"})
+		case err != nil:
+			return fn(path, &SkippedError{Path: path, Reason: "a symbolic link that cannot be followed", Err: unwrapPath(err)})
+		case st.Mode().IsRegular():
+			return fn(path, nil)
+		case st.IsDir():
+			return fn(path, &SkippedError{Path: path, Reason: "a symbolic link to a directory (not followed)"})
+		}
+		mode = st.Mode()
+	}
+	return fn(path, &SkippedError{Path: path, Reason: kind(mode)})
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (fifo)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // walkDir passes the files under dir to fn in lexical order; a Maildir
 // gives its new and then its cur messages. It reports false when fn
 // stopped the walk.
 func walkDir(dir string, fn func(path string, err error) bool) bool {
 	if isMaildir(dir) {
 		for _, sub := range []string{"new", "cur"} {
-			ents, err := os.ReadDir(filepath.Join(dir, sub)) // sorted by name
+			p := filepath.Join(dir, sub)
+			ents, err := os.ReadDir(p) // sorted by name
 			if err != nil {
-				if !fn(filepath.Join(dir, sub), nil) {
+				if !fn(p, &SkippedError{Path: p, Reason: "a directory that cannot be listed", Err: unwrapPath(err)}) {
 					return false
 				}
 				continue
 			}
 			for _, e := range ents {
-				if e.Type().IsRegular() && !fn(filepath.Join(dir, sub, e.Name()), nil) {
+				if !entry(filepath.Join(p, e.Name()), e.Type(), fn) {
 					return false
 				}
 			}
@@ -273,14 +348,15 @@ func walkDir(dir string, fn func(path string, err error) bool) bool {
 	}
 	ok := true
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			ok = fn(path, nil)
-		} else if d.IsDir() {
+		switch {
+		case err != nil:
+			ok = fn(path, &SkippedError{Path: path, Reason: "a directory that cannot be listed", Err: unwrapPath(err)})
+		case d.IsDir():
 			if path != dir && d.Name() == "tmp" && isMaildir(filepath.Dir(path)) {
 				return fs.SkipDir
 			}
-		} else if d.Type().IsRegular() {
-			ok = fn(path, nil)
+		default:
+			ok = entry(path, d.Type(), fn)
 		}
 		if !ok {
 			return fs.SkipAll

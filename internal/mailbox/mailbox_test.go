@@ -188,6 +188,14 @@ func TestReadFileSizes(t *testing.T) {
 				if !bytes.Equal(got[i].Data, want[i].Data) || got[i].Position != want[i].Position || got[i].Err != want[i].Err {
 					t.Errorf("%s %+v message %d: %d bytes (err %v), want %d (err %v)", name, opt, i, len(got[i].Data), got[i].Err, len(want[i].Data), want[i].Err)
 				}
+				// an mbox message's end offset, for progress, is the
+				// same in memory and streamed
+				if want[i].Position > 0 && got[i].End != want[i].End {
+					t.Errorf("%s %+v message %d ends at %d, streamed at %d", name, opt, i, got[i].End, want[i].End)
+				}
+			}
+			if last := got[len(got)-1]; last.Position > 0 && last.End != int64(len(content)) {
+				t.Errorf("%s: the last message ends at %d of %d bytes", name, last.End, len(content))
 			}
 		}
 	}

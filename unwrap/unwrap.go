@@ -1,0 +1,483 @@
+// Package unwrap finds the messages carried inside a message: spam
+// forwarded as an attachment (message/rfc822, message/global), a header
+// block sent as text/rfc822-headers, and the third part of an RFC 5965
+// abuse report. Each is returned with its MIME part path, so it can be
+// traced as a message of its own, together with the decoded text parts
+// (text/plain, text/html) of every message.
+//
+// # Part paths
+//
+// Part paths are numbered as IMAP numbers body parts (RFC 3501 section
+// 6.4.5, BODY[section]): the parts of a multipart body are 1, 2, …, a part
+// inside part 2 is 2.1, and the body of a message that is not multipart is
+// part 1. The parts of a message attached at part 2 are 2.1, 2.2, …. Paths
+// always count from the top-level message, so "2.3" names the same part
+// whichever message it is read from.
+//
+// # Leniencies
+//
+// The third part of a feedback report (multipart/report;
+// report-type=feedback-report, RFC 5965 section 2) is read as the reported
+// message whatever its Content-Type says. A part of a multipart/digest
+// without a Content-Type is a message (RFC 2046 section 5.1.5). A few
+// unregistered labels (text/rfc822, message/rfc822-headers, …) are read as
+// what they can only mean. Only the Content-* fields of a header are read,
+// so a malformed field elsewhere does not hide the parts. A body cut before
+// its closing boundary keeps the parts read so far, with an error. A
+// text/rfc822-headers part keeps its header block only.
+//
+// # Limits
+//
+// MIME is read with go-message's reader (transfer encodings decoded, text
+// converted to UTF-8 through github.com/emersion/go-message/charset).
+// Hostile input costs a bounded amount: [Limits] caps the bytes read of a
+// part, the parts visited, the nesting depth, the attached messages and
+// the text kept. A cap reached, an unknown charset or encoding, or a
+// malformed part is recorded in the message's Errors; reading goes on with
+// what is left.
+//
+// The package does no I/O and keeps no state: Messages may be called from
+// many goroutines at once.
+package unwrap
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // charsets for text parts
+	"github.com/emersion/go-message/textproto"
+)
+
+// Limits caps what unwrapping one top-level message may cost. The zero
+// value (or a nil *Limits) means the defaults.
+type Limits struct {
+	// MaxPartBytes caps the decoded bytes read of one part (an attached
+	// message, a text part). Zero means 16 MiB.
+	MaxPartBytes int64
+	// MaxParts caps the MIME parts visited in the whole tree, attached
+	// messages' parts included. Zero means 1000.
+	MaxParts int
+	// MaxDepth caps the MIME nesting (a multipart in a multipart, a
+	// message in a message, each one level). Zero means 16.
+	MaxDepth int
+	// MaxAttached caps the attached messages returned, all depths
+	// together. Zero means 100.
+	MaxAttached int
+	// MaxNesting caps how deep messages nest in messages: 1 returns only
+	// the messages attached to the top-level one. Zero means 4.
+	MaxNesting int
+	// MaxTextBytes caps the decoded text kept of one message's text parts
+	// together. Zero means 1 MiB.
+	MaxTextBytes int
+}
+
+func (l *Limits) orDefaults() Limits {
+	var o Limits
+	if l != nil {
+		o = *l
+	}
+	if o.MaxPartBytes <= 0 {
+		o.MaxPartBytes = 16 << 20
+	}
+	if o.MaxParts <= 0 {
+		o.MaxParts = 1000
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 16
+	}
+	if o.MaxAttached <= 0 {
+		o.MaxAttached = 100
+	}
+	if o.MaxNesting <= 0 {
+		o.MaxNesting = 4
+	}
+	if o.MaxTextBytes <= 0 {
+		o.MaxTextBytes = 1 << 20
+	}
+	return o
+}
+
+// Message is the top-level message or one attached to it.
+type Message struct {
+	// Part is the part path of the attached message ("2", "2.3"); "" for
+	// the top-level message.
+	Part string
+	// Parent is the Part of the message this one is attached to: "" when
+	// it is attached to the top-level message (or is the top-level one).
+	Parent string
+	// Nesting is 0 for the top-level message, 1 for a message attached to
+	// it, 2 for one attached to that, and so on.
+	Nesting int
+	// Raw is the message as carried, transfer encoding removed. For the
+	// top-level message it is the input (an mbox "From " line removed).
+	Raw []byte
+	// HeaderOnly is set when the part carried only a header block
+	// (text/rfc822-headers, message/global-headers).
+	HeaderOnly bool
+	// Attached lists the Part paths of the messages attached directly to
+	// this one, in document order.
+	Attached []string
+	// Text holds the message's own text/plain and text/html parts (not
+	// those of attached messages), decoded to UTF-8.
+	Text []Text
+	// Errors are what could not be read: a malformed part, an unknown
+	// charset or transfer encoding, a limit reached.
+	Errors []string
+}
+
+// Text is one decoded text part.
+type Text struct {
+	Part      string // part path
+	HTML      bool   // text/html (else text/plain)
+	Body      []byte // UTF-8 when the charset was known
+	Truncated bool   // MaxTextBytes or MaxPartBytes cut the body
+}
+
+// Kind says how a part carries a message.
+type Kind uint8
+
+// Kinds of carried message.
+const (
+	KindNone    Kind = iota // not a carried message
+	KindMessage             // a whole message (message/rfc822, message/global)
+	KindHeaders             // a header block only (text/rfc822-headers)
+)
+
+// String returns "none", "message" or "headers".
+func (k Kind) String() string {
+	switch k {
+	case KindMessage:
+		return "message"
+	case KindHeaders:
+		return "headers"
+	}
+	return "none"
+}
+
+// carriers maps the media types that carry a message to what they carry.
+// The last four are not registered types; they are read leniently, since a
+// part so labelled can only be meant as a message or a header block.
+var carriers = map[string]Kind{
+	"message/rfc822":         KindMessage, // RFC 2046 section 5.2.1
+	"message/global":         KindMessage, // RFC 6532 section 3.7
+	"text/rfc822-headers":    KindHeaders, // RFC 6522 section 4 (was RFC 3462)
+	"message/global-headers": KindHeaders, // RFC 6533 section 6.3
+	"message/rfc822-headers": KindHeaders,
+	"text/rfc822":            KindMessage,
+	"application/rfc822":     KindMessage,
+	"message/x-rfc822":       KindMessage,
+}
+
+// CarrierKind reports whether a part of media type mediaType (lower case,
+// without parameters) carries a message.
+func CarrierKind(mediaType string) Kind { return carriers[mediaType] }
+
+// Messages returns the top-level message of raw followed by every message
+// attached to it, depth first in document order: each attached message
+// comes after the message that carries it. The first element is always the
+// top-level message, even when its MIME structure cannot be read.
+func Messages(raw []byte, lim *Limits) []Message {
+	w := walker{lim: lim.orDefaults()}
+	w.message(stripFromLine(raw), "", "", 0, 0, false)
+	return w.out
+}
+
+type walker struct {
+	lim      Limits
+	out      []Message
+	parts    int
+	unclosed bool // a part's body ended without a closing boundary
+	tooMany  bool // MaxAttached was reached
+}
+
+var errUnclosed = "the multipart body ends without its closing boundary"
+
+// failRead records an error reading the body of the part at at.
+func (w *walker) failRead(idx int, at string, err error) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		w.fail(idx, "unwrap: part %s: %s", at, errUnclosed)
+		w.unclosed = true
+		return
+	}
+	w.fail(idx, "unwrap: part %s: %v", at, err)
+}
+
+// message reads one message (raw) found at part path at and appends it and
+// what it carries to w.out.
+func (w *walker) message(raw []byte, at, parent string, nesting, depth int, headerOnly bool) {
+	idx := len(w.out)
+	w.out = append(w.out, Message{Part: at, Parent: parent, Nesting: nesting, Raw: raw, HeaderOnly: headerOnly})
+	if headerOnly {
+		return
+	}
+	e, err := readMIME(raw)
+	if err != nil && e == nil {
+		w.fail(idx, "unwrap: header: %v", err)
+		return
+	}
+	if err != nil {
+		w.fail(idx, "unwrap: part %s: %s", joinPath(at, 1), entityError(e, err))
+	}
+	w.entity(idx, e, at, depth, true)
+}
+
+func (w *walker) fail(idx int, format string, args ...any) {
+	m := &w.out[idx]
+	if len(m.Errors) < 20 {
+		m.Errors = append(m.Errors, fmt.Sprintf(format, args...))
+	}
+}
+
+func joinPath(prefix string, n int) string {
+	if prefix == "" {
+		return strconv.Itoa(n)
+	}
+	return prefix + "." + strconv.Itoa(n)
+}
+
+// entity walks e, a part of message idx at part path at. root is set for a
+// message's own top entity: when that is not multipart, its body is part
+// at.1 (at "1" for the top-level message).
+func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root bool) {
+	if depth > w.lim.MaxDepth {
+		w.fail(idx, "unwrap: %snested deeper than %d levels; not read", partPrefix(at), w.lim.MaxDepth)
+		return
+	}
+	mt, params, _ := e.Header.ContentType()
+	if mr := e.MultipartReader(); mr != nil {
+		report := mt == "multipart/report" && strings.EqualFold(params["report-type"], "feedback-report")
+		digest := mt == "multipart/digest"
+		for n := 1; ; n++ {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return
+			}
+			if err != nil && p == nil {
+				if strings.HasSuffix(err.Error(), "EOF") {
+					// said once, where the body was cut
+					if !w.unclosed {
+						w.fail(idx, "unwrap: %s%s", partPrefix(at), errUnclosed)
+					}
+					w.unclosed = true
+					return
+				}
+				w.fail(idx, "unwrap: part %s: %v", joinPath(at, n), err)
+				return
+			}
+			w.parts++
+			if w.parts > w.lim.MaxParts {
+				w.fail(idx, "unwrap: more than %d parts; the rest not read", w.lim.MaxParts)
+				return
+			}
+			if err != nil {
+				w.fail(idx, "unwrap: part %s: %s", joinPath(at, n), entityError(p, err))
+			}
+			// RFC 5965 section 2: the third part of a feedback report is
+			// the reported message or its header, whatever it is labelled.
+			if digest && p.Header.Get("Content-Type") == "" {
+				// RFC 2046 section 5.1.5: a digest's parts are messages
+				// unless labelled otherwise.
+				w.leaf(idx, p, "message/rfc822", joinPath(at, n), depth+1, false)
+				continue
+			}
+			w.leafOrMultipart(idx, p, joinPath(at, n), depth+1, report && n == 3)
+		}
+	}
+	if root {
+		at = joinPath(at, 1)
+	}
+	w.leaf(idx, e, mt, at, depth, false)
+}
+
+// entityError words the error go-message gives with an entity it could
+// still read (an unknown charset or transfer encoding).
+func entityError(e *message.Entity, err error) string {
+	switch {
+	case message.IsUnknownCharset(err):
+		_, params, _ := e.Header.ContentType()
+		return fmt.Sprintf("unknown charset %q; the text is read as it is", params["charset"])
+	case message.IsUnknownEncoding(err):
+		return fmt.Sprintf("unknown transfer encoding %q; the body is read as it is", e.Header.Get("Content-Transfer-Encoding"))
+	}
+	return err.Error()
+}
+
+// partPrefix is "part 2.1: " for an error about a part, "" for one about
+// the top-level message's body.
+func partPrefix(at string) string {
+	if at == "" {
+		return ""
+	}
+	return "part " + at + ": "
+}
+
+func (w *walker) leafOrMultipart(idx int, p *message.Entity, at string, depth int, reported bool) {
+	if p.MultipartReader() != nil {
+		w.entity(idx, p, at, depth, false)
+		return
+	}
+	mt, _, _ := p.Header.ContentType()
+	w.leaf(idx, p, mt, at, depth, reported)
+}
+
+var errTooLarge = errors.New("larger than the limit; truncated")
+
+// readCapped reads r up to max bytes; truncated reports that more was left.
+func readCapped(r io.Reader, max int64) ([]byte, bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if int64(len(b)) > max {
+		return b[:max], true, err
+	}
+	return b, false, err
+}
+
+// leaf handles a part that is not multipart.
+func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, reported bool) {
+	kind := CarrierKind(mt)
+	if kind == KindNone && reported && !strings.HasPrefix(mt, "multipart/") {
+		kind = KindMessage
+	}
+	if kind != KindNone {
+		m := &w.out[idx]
+		if w.attachedCount() >= w.lim.MaxAttached {
+			if !w.tooMany {
+				w.fail(idx, "unwrap: part %s: more than %d attached messages; it and the rest not read", at, w.lim.MaxAttached)
+				w.tooMany = true
+			}
+			return
+		}
+		if m.Nesting+1 > w.lim.MaxNesting {
+			w.fail(idx, "unwrap: part %s: messages nested deeper than %d; not read", at, w.lim.MaxNesting)
+			return
+		}
+		body, truncated, err := readCapped(p.Body, w.lim.MaxPartBytes)
+		if err != nil {
+			w.failRead(idx, at, err)
+		}
+		if truncated {
+			w.fail(idx, "unwrap: part %s: %v", at, errTooLarge)
+		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			return
+		}
+		if kind == KindHeaders {
+			body = headerBlock(body)
+		}
+		m.Attached = append(m.Attached, at)
+		parent, nesting := m.Part, m.Nesting+1
+		w.message(stripFromLine(body), at, parent, nesting, depth+1, kind == KindHeaders)
+		return
+	}
+	if mt != "text/plain" && mt != "text/html" && mt != "" {
+		return
+	}
+	m := &w.out[idx]
+	used := 0
+	for _, t := range m.Text {
+		used += len(t.Body)
+	}
+	room := int64(w.lim.MaxTextBytes - used)
+	if room <= 0 {
+		m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Truncated: true})
+		return
+	}
+	body, truncated, err := readCapped(p.Body, min(room, w.lim.MaxPartBytes))
+	if err != nil {
+		w.failRead(idx, at, err)
+	}
+	m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Body: body, Truncated: truncated})
+}
+
+func (w *walker) attachedCount() int { return len(w.out) - 1 }
+
+// stripFromLine drops an mbox "From " first line.
+func stripFromLine(raw []byte) []byte {
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			return raw[i+1:]
+		}
+	}
+	return raw
+}
+
+// headerBlock keeps a text/rfc822-headers body's header block (some
+// senders put the start of the body after it).
+func headerBlock(b []byte) []byte {
+	b = stripFromLine(b)
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		line := b[i : i+j+1]
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return b[:i+j+1]
+		}
+		i += j + 1
+	}
+	return b
+}
+
+// readMIME reads a message for its MIME structure. Only the header fields
+// that shape it (Content-*) are handed to go-message: parsing the whole
+// header block again, after the trace has read it, would cost more than
+// the walk. A malformed field elsewhere in the header does not stop it.
+func readMIME(raw []byte) (*message.Entity, error) {
+	var fields []byte
+	keep := false
+	i := 0
+	for i < len(raw) {
+		j := bytes.IndexByte(raw[i:], '\n')
+		next := len(raw)
+		if j >= 0 {
+			next = i + j + 1
+		}
+		line := raw[i:next]
+		i = next
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			break // the blank line that ends the header
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if keep {
+				fields = append(fields, line...)
+			}
+			continue
+		}
+		keep = len(line) > 8 && asciiEqualFold(line[:8], "content-")
+		if keep {
+			fields = append(fields, line...)
+			if !bytes.HasSuffix(line, []byte("\n")) {
+				fields = append(fields, '\n')
+			}
+		}
+	}
+	fields = append(fields, '\n')
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fields)))
+	if err != nil {
+		h = textproto.Header{} // read the body as text/plain
+	}
+	e, nerr := message.New(message.Header{Header: h}, bytes.NewReader(raw[i:]))
+	if err == nil {
+		err = nerr
+	}
+	return e, err
+}
+
+func asciiEqualFold(b []byte, lower string) bool {
+	for k := 0; k < len(lower); k++ {
+		c := b[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[k] {
+			return false
+		}
+	}
+	return true
+}
