@@ -365,9 +365,9 @@ func (w *worker) handle(ctx context.Context, m redis.XMessage, reclaimed bool) {
 		}
 	}
 	if deliveries > w.attempts {
-		reason, _ := w.rdb.HGet(ctx, w.failuresKey(), m.ID).Result()
-		if reason == "" {
-			reason = fmt.Sprintf("delivered %d times and never acknowledged: the workers tracing it crashed, were killed or timed out", deliveries-1)
+		reason := fmt.Sprintf("delivered %d times and never acknowledged: the workers tracing it crashed, were killed or timed out", deliveries-1)
+		if last, _ := w.rdb.HGet(ctx, w.failuresKey(), m.ID).Result(); last != "" {
+			reason += "; a failure recorded: " + last
 		}
 		w.deadLetter(ctx, m, reason, deliveries)
 		return

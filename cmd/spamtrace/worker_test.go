@@ -284,7 +284,7 @@ func TestWorkersOneKilled(t *testing.T) {
 	var ws []*proc
 	for i := range 3 {
 		ws = append(ws, startWorker(t, bin, append([]string{"-redis", rs.URL(0), "-stream", "in", "-group", "g",
-			"-consumer", fmt.Sprintf("w%d", i), "-claim-after", "1500ms", "-timeout", "1s", "-cache", rs.URL(1)}, lookupArgs...)...))
+			"-consumer", fmt.Sprintf("w%d", i), "-claim-after", "6s", "-timeout", "5s", "-cache", rs.URL(1)}, lookupArgs...)...))
 	}
 	total := int64(len(want))
 	results := func() int64 { return rdb.XLen(ctx, "in:results").Val() }
@@ -303,7 +303,7 @@ func TestWorkersOneKilled(t *testing.T) {
 	if held == 0 {
 		t.Fatal("w0 held nothing when it was killed")
 	}
-	waitFor(t, 60*time.Second, "all results", func() bool { return results() >= total })
+	waitFor(t, 90*time.Second, "all results", func() bool { return results() >= total })
 	for _, w := range ws[1:] {
 		w.cmd.Process.Signal(syscall.SIGTERM)
 	}
