@@ -22,7 +22,7 @@ type Options struct {
 
 	// Timeout caps one Redis round trip (a new connection gets twice
 	// that); a slower answer counts as Redis being down. Zero means
-	// 500 ms.
+	// 1 second.
 	Timeout time.Duration
 
 	// LockTTL is how long a lock on a question lives: the time its holder
@@ -99,7 +99,7 @@ func Open(rawURL string, opt *Options) (*Cache, error) {
 		c.opt.Prefix = "spamtrace:"
 	}
 	if c.opt.Timeout <= 0 {
-		c.opt.Timeout = 500 * time.Millisecond
+		c.opt.Timeout = time.Second
 	}
 	if c.opt.LockTTL <= 0 {
 		c.opt.LockTTL = 15 * time.Second
@@ -139,7 +139,7 @@ func Open(rawURL string, opt *Options) (*Cache, error) {
 		ro.MaxRetries = -1
 	}
 	if !q.Has("pool_size") {
-		ro.PoolSize = 64
+		ro.PoolSize = 256 // a bulk run's questions in flight, and their waiters
 	}
 	if !q.Has("pool_timeout") {
 		ro.PoolTimeout = c.opt.Timeout
@@ -216,6 +216,17 @@ func (c *Cache) failed(err error, probe bool) bool {
 			c.mu.Unlock()
 		}
 		return false
+	}
+	if errors.Is(err, redis.ErrPoolTimeout) {
+		// Every connection busy: this process is asking faster than one
+		// pool carries, which is no sign of Redis being gone. Go around
+		// the cache for this question only.
+		if probe {
+			c.mu.Lock()
+			c.probing = false
+			c.mu.Unlock()
+		}
+		return true
 	}
 	c.mu.Lock()
 	c.probing = false

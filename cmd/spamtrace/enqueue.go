@@ -24,8 +24,8 @@ func runEnqueue(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs := flag.NewFlagSet("spamtrace enqueue", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	q := addQueueFlags(fs)
-	full := fs.Bool("full", false, "put whole messages on the stream (default: the header block, all a trace reads)")
-	maxBytes := fs.Int("max-bytes", 1<<20, "cap on one message's bytes; a longer one is cut and its entry says so")
+	headersOnly := fs.Bool("headers-only", false, "put only each message's header block on the stream (smaller; attached messages and URLs are then not seen)")
+	maxBytes := fs.Int("max-bytes", 0, "cap on one message's `bytes`; a longer one is cut and its entry says so (0: the command's cap, 64 MiB)")
 	printIDs := fs.Bool("ids", false, "print each entry's id on standard output")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -78,7 +78,7 @@ func runEnqueue(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		pending = pending[:0]
 		return true
 	}
-	mopt := &mailbox.Options{HeaderOnly: !*full, MaxMessageBytes: *maxBytes}
+	mopt := &mailbox.Options{HeaderOnly: *headersOnly, MaxMessageBytes: *maxBytes}
 	mailbox.Walk(fs.Args(), stdin, mopt, func(m mailbox.Message) bool {
 		if m.Err != nil {
 			fmt.Fprintf(stderr, "spamtrace enqueue: %s: %v\n", m.File, m.Err)

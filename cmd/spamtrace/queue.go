@@ -14,13 +14,14 @@ import (
 //
 //	file      where the message came from
 //	position  its 1-based position in an mbox (absent for a one-message file)
-//	raw       the message (its header block unless enqueue -full)
+//	raw       the message (its header block only with enqueue -headers-only)
 //	error     why the message could not be read whole (absent when it could)
 //
 // A result entry (written by "spamtrace worker") has "id", the input
-// entry's id, "consumer", the worker that traced it, and "json", the
-// object "spamtrace -json" prints for the message. A dead letter has
-// "id", "reason", "deliveries", "consumer" and the input's fields.
+// entry's id, "consumer", the worker that traced it, and "json", what
+// "spamtrace -json" prints for the message: its object, then one line per
+// attached message, without the final newline. A dead letter has "id",
+// "reason", "deliveries", "consumer" and the input's fields.
 const (
 	fieldFile     = "file"
 	fieldPosition = "position"

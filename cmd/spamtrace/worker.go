@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/spamtrace/spamtrace/internal/mailbox"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
@@ -372,7 +373,7 @@ func (w *worker) handle(ctx context.Context, m redis.XMessage, reclaimed bool) {
 		w.deadLetter(ctx, m, reason, deliveries)
 		return
 	}
-	rec, failure := w.traceEntry(ctx, m)
+	recs, failure := w.traceEntry(ctx, m)
 	if failure != "" {
 		if deliveries >= w.attempts {
 			w.deadLetter(ctx, m, fmt.Sprintf("%s (attempt %d of %d)", failure, deliveries, w.attempts), deliveries)
@@ -383,7 +384,15 @@ func (w *worker) handle(ctx context.Context, m redis.XMessage, reclaimed bool) {
 		w.say("%s: %s; left for another attempt", m.ID, failure)
 		return
 	}
-	js := appendRecord(nil, &rec, w.lookupJSON)
+	// The lines spamtrace -json prints for the message: its own object,
+	// then one per attached message.
+	var js []byte
+	for i := range recs {
+		if i > 0 {
+			js = append(js, '\n')
+		}
+		js = appendRecord(js, &recs[i], w.lookupJSON)
+	}
 	w.traced.Add(1)
 	keys := []string{w.out, w.in, w.out + ":seen:" + m.ID, w.failuresKey()}
 	for try := 0; ; try++ {
@@ -419,31 +428,32 @@ func (w *worker) deadLetter(ctx context.Context, m redis.XMessage, reason string
 	w.say("%s moved to %s: %s", m.ID, w.dead, reason)
 }
 
-// traceEntry traces one entry under -timeout. It returns the failure
-// ("panic: ...", "timed out after ...") instead of a record when the
-// trace did not finish in time.
-func (w *worker) traceEntry(ctx context.Context, m redis.XMessage) (record, string) {
+// traceEntry traces one entry under -timeout, as the command traces a
+// message it reads: the message, then each attached message
+// (traceAll). It returns the failure ("panic: ...", "timed out after
+// ...") instead of the records when the trace did not finish in time.
+func (w *worker) traceEntry(ctx context.Context, m redis.XMessage) ([]record, string) {
 	str := func(f string) string {
 		s, _ := m.Values[f].(string)
 		return s
 	}
-	rec := record{file: str(fieldFile)}
-	rec.position, _ = strconv.Atoi(str(fieldPosition))
+	msg := mailbox.Message{File: str(fieldFile)}
+	msg.Position, _ = strconv.Atoi(str(fieldPosition))
 	if e := str(fieldError); e != "" {
-		rec.err = errors.New(e)
+		msg.Err = errors.New(e)
 	}
 	raw, ok := m.Values[fieldRaw].(string)
 	if !ok {
-		if rec.err == nil {
-			rec.err = errors.New("spamtrace: the entry has no raw field")
+		if msg.Err == nil {
+			msg.Err = errors.New("spamtrace: the entry has no raw field")
 		}
-		return rec, ""
+		return []record{{file: msg.File, position: msg.Position, err: msg.Err}}, ""
 	}
+	msg.Data = []byte(raw)
 	tctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	type result struct {
-		tr    *trace.Trace
-		err   error
+		recs  []record
 		panic string
 	}
 	done := make(chan result, 1)
@@ -453,25 +463,20 @@ func (w *worker) traceEntry(ctx context.Context, m redis.XMessage) (record, stri
 				done <- result{panic: fmt.Sprint(p)}
 			}
 		}()
-		tr, err := w.tracer.Trace(tctx, strings.NewReader(raw))
-		done <- result{tr: tr, err: err}
+		done <- result{recs: traceAll(tctx, w.tracer, &msg)}
 	}()
 	select {
 	case r := <-done:
 		if r.panic != "" {
-			return rec, "panic: " + r.panic
+			return nil, "panic: " + r.panic
 		}
 		// A socket deadline set from tctx may end the trace a moment
 		// before tctx's own timer fires: go by the clock.
 		if dl, _ := tctx.Deadline(); tctx.Err() != nil || !time.Now().Before(dl) {
-			return rec, fmt.Sprintf("timed out after %v", w.timeout)
+			return nil, fmt.Sprintf("timed out after %v", w.timeout)
 		}
-		rec.tr = r.tr
-		if r.err != nil {
-			rec.err = r.err
-		}
-		return rec, ""
+		return r.recs, ""
 	case <-tctx.Done():
-		return rec, fmt.Sprintf("timed out after %v", w.timeout)
+		return nil, fmt.Sprintf("timed out after %v", w.timeout)
 	}
 }

@@ -463,6 +463,9 @@ func benchQueue(dir, box string) {
 		var v struct{ Position int }
 		json.Unmarshal([]byte(js), &v)
 		if want[v.Position] != js {
+			if mismatch == 0 {
+				fmt.Printf("  first difference, position %d:\n    worker: %.600s\n    -json:  %.600s\n", v.Position, js, want[v.Position])
+			}
 			mismatch++
 		}
 	}
