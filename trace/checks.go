@@ -283,7 +283,7 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 	}
 	// HELO claiming to be the receiving server itself.
 	if by := normName(h.Received.By.Host); by != "" && by == name && strings.Contains(name, ".") && ip.IsValid() && !isInternal(ip) {
-		if rd := normName(f.RDNS); rd != name && registeredDomain(rd) != registeredDomain(name) {
+		if rd := normName(f.RDNS); rd != name && !sameOperator(rd, name) {
 			add(Finding{Rule: "helo-is-receiver", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
 				Message: "the client announced itself as the receiving server " + f.HELO, Evidence: f.HELO})
 			return
@@ -292,38 +292,13 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 	// HELO claiming a big provider while the recorded reverse DNS is elsewhere.
 	if d := registeredDomain(name); d != "" && f.RDNS != "" {
 		for _, p := range bigProviders {
-			if d == p && registeredDomain(f.RDNS) != d && !relatedProvider(d, registeredDomain(f.RDNS)) {
+			if d == p && !sameOperator(name, f.RDNS) {
 				add(Finding{Rule: "helo-big-provider", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
 					Message: "HELO " + f.HELO + " claims " + d + " but the connecting host's reverse DNS is " + f.RDNS, Evidence: f.HELO})
 				return
 			}
 		}
 	}
-}
-
-// relatedProvider reports whether two registered domains belong to one
-// provider (Google's and Microsoft's mail hosts reverse-resolve to sibling
-// domains).
-func relatedProvider(a, b string) bool {
-	groups := [][]string{
-		{"gmail.com", "google.com", "googlemail.com", "1e100.net"},
-		{"hotmail.com", "outlook.com", "live.com", "msn.com", "microsoft.com", "office365.com"},
-		{"yahoo.com", "yahoo.co.uk", "yahoodns.net", "yahoo.net"},
-		{"amazon.com", "amazonses.com", "amazonaws.com"},
-		{"aol.com", "aol.net", "aim.com"},
-		{"apple.com", "icloud.com", "me.com"},
-	}
-	for _, g := range groups {
-		var ina, inb bool
-		for _, d := range g {
-			ina = ina || d == a
-			inb = inb || d == b
-		}
-		if ina && inb {
-			return true
-		}
-	}
-	return false
 }
 
 func isInternal(a netip.Addr) bool {

@@ -24,12 +24,26 @@ func isDynamicName(host string, ip netip.Addr) (bool, string) {
 	if host == "" || !strings.Contains(host, ".") {
 		return false, ""
 	}
+	e := domainInfo(host)
+	// A mail operator's own servers (mail-oln040092253055.outbound.
+	// protection.outlook.com spells its address too) are not end-user
+	// pools, unless the operator is also an access provider.
+	if e != nil && e.family >= 0 && !operatorFamilies[e.family].residential {
+		return false, ""
+	}
 	if ip.IsValid() && ip.Unmap().Is4() && encodesIP(host, ip.Unmap()) {
 		return true, "the name spells out its IP address"
 	}
+	// Internal names (ip-10-0-0-1.ec2.internal) name no access network.
+	if e != nil && e.unlisted {
+		return false, ""
+	}
 	// Only the labels left of the registered domain count: "dsl.example"
 	// as a company name is not a dial-up pool.
-	d := registeredDomain(host)
+	d := ""
+	if e != nil {
+		d = e.domain
+	}
 	sub := host
 	if d != "" && len(host) > len(d) {
 		sub = host[:len(host)-len(d)-1]
@@ -132,7 +146,7 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 		// an internal relay: not the sending system
 	case !r.Auth.IsZero():
 		// an authenticated user on a home connection: normal
-	case registeredDomain(name) != "" && registeredDomain(name) == registeredDomain(r.By.Host):
+	case sameOperator(name, r.By.Host):
 		// submitting to its own ISP's server: normal
 		sev = SeverityLow
 	case h.Trust == TrustOrigin:
@@ -231,19 +245,8 @@ func thirdPartyRelay(r *received.Hop, name string) bool {
 		return false
 	}
 	rcpt = strings.TrimRight(rcpt, ">")
-	by := orgLabel(r.By.Host)
-	return by != "" && by != orgLabel(name) && by != orgLabel(rcpt) && orgLabel(rcpt) != ""
-}
-
-// orgLabel returns the label left of host's public suffix ("example" for
-// mail.example.co.uk), which names the organisation across its domains
-// (example.com, example.net).
-func orgLabel(host string) string {
-	d := registeredDomain(host)
-	if i := strings.IndexByte(d, '.'); i > 0 {
-		return d[:i]
-	}
-	return d
+	by := operatorKey(r.By.Host)
+	return by != "" && !sameOperator(r.By.Host, name) && !sameOperator(r.By.Host, rcpt) && operatorKey(rcpt) != ""
 }
 
 // knownRecipient reports whether the domain of addr is one the message's

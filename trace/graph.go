@@ -22,7 +22,7 @@ func buildEdges(hops []Hop) []Edge {
 	edges := make([]Edge, len(hops)-1)
 	start := 0
 	for i := range edges {
-		m, detail := matchHops(&hops[i].Received, &hops[i+1].Received)
+		m, detail := matchHops(hops, start, i)
 		if isFetch(&hops[i].Received) {
 			start = i + 1 // a new chain: the mailbox server's own
 		} else if m == MatchNoData && opaqueAbove(&hops[i].Received) {
@@ -35,7 +35,10 @@ func buildEdges(hops []Hop) []Edge {
 	return edges
 }
 
-func matchHops(upper, lower *received.Hop) (Match, string) {
+// matchHops matches hop i against hop i+1; hops start to i are the chain
+// above, whose names say which operators the message has been inside.
+func matchHops(hops []Hop, start, i int) (Match, string) {
+	upper, lower := &hops[i].Received, &hops[i+1].Received
 	from, by := &upper.From, &lower.By
 	byHost := normName(by.Host)
 	byIP := by.IP
@@ -57,7 +60,8 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 	if strings.IndexByte(rdns, '@') >= 0 {
 		rdns = ""
 	}
-	if byHost != "" {
+	// "localhost" names every machine: it joins nothing.
+	if byHost != "" && !isLocalName(byHost) {
 		if rdns != "" && rdns == byHost {
 			return MatchHost, "reverse DNS " + rdns + " names the older hop's server"
 		}
@@ -71,15 +75,13 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 	if upperBy != "" && upperBy == byHost && (isLocalName(helo) || isLocalName(rdns) || (fromIP.IsValid() && fromIP.IsLoopback()) || (!fromIP.IsValid() && helo == "" && rdns == "")) {
 		return MatchLocal, "the same server " + byHost + " handed the message to itself"
 	}
-	if byHost != "" {
-		bd := registeredDomain(byHost)
-		if bd != "" {
-			if rdns != "" && registeredDomain(rdns) == bd {
-				return MatchDomain, "reverse DNS " + rdns + " and the older hop's server " + byHost + " share " + bd
-			}
-			if helo != "" && registeredDomain(helo) == bd {
-				return MatchDomain, "HELO " + helo + " and the older hop's server " + byHost + " share " + bd
-			}
+	eBy := domainInfo(byHost)
+	if eBy != nil {
+		if rdns != "" && sameOperatorInfo(domainInfo(rdns), eBy) {
+			return MatchDomain, "reverse DNS " + rdns + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
+		}
+		if helo != "" && sameOperatorInfo(domainInfo(helo), eBy) {
+			return MatchDomain, "HELO " + helo + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
 	}
 	// Both hops written by one organisation: its internal names need not
@@ -88,13 +90,20 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		if upperBy == byHost {
 			return MatchLocal, "both hops were written by " + byHost
 		}
-		if d, e := registeredDomain(upperBy), registeredDomain(byHost); d != "" && (d == e || relatedProvider(d, e)) {
-			return MatchDomain, "both hops were written by servers of " + d
+		if sameOperatorInfo(domainInfo(upperBy), eBy) {
+			return MatchDomain, "both hops were written by servers of " + operatorName(upperBy)
 		}
 	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
-	if !haveFrom && upperBy != "" && byHost != "" && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
+	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) && !authenticated(upper) &&
+		upper.Protocol != received.ProtocolHTTP && upper.Protocol != received.ProtocolHTTPS {
+		return MatchInternal, "the newer hop names no client and the older hop's server names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
+	}
+	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (sameOperatorInfo(domainInfo(upperBy), eBy) || internalByName(byHost) || operatorAbove(hops, start, i, byHost)) {
+		return MatchInternal, "the newer hop received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the older hop's server names itself as it likes (" + describeBy(by) + ")"
+	}
+	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
 		// A message submitted on upperBy itself can only have hops below
 		// it from that same server (a list manager or filter re-injecting
 		// what it received), never from an unrelated one.
@@ -126,9 +135,10 @@ func matchHops(upper, lower *received.Hop) (Match, string) {
 		// A local submission: the host names itself as it likes.
 		return MatchNoData, "the older hop is a local submission on " + byHost
 	}
-	// Both sides named but one side only by a bare internal name (no dot):
-	// too little to call a break.
-	if (byHost != "" && !strings.Contains(byHost, ".") && !byIP.IsValid()) ||
+	// Both sides named but one side only by a bare or internal name (no
+	// dot, or a top-level domain no registry serves, ".local", ".lan",
+	// "aa.mta1vsmtp.cc.prd.sparkpost"): too little to call a break.
+	if (byHost != "" && !byIP.IsValid() && internalByName(byHost)) ||
 		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
 		return MatchNoData, "only a bare internal name to compare (" + byHost + ")"
 	}
@@ -181,12 +191,11 @@ func strangerBelow(hops []Hop, start, i int) (string, bool) {
 			if n == "" {
 				continue
 			}
-			e := registeredDomain(n)
-			if e == "" {
+			if registeredDomain(n) == "" {
 				continue
 			}
 			named = true
-			if e == d || relatedProvider(d, e) {
+			if sameOperator(by, n) {
 				return "", false
 			}
 		}
@@ -241,18 +250,30 @@ func isLocalName(s string) bool {
 // registeredDomain returns the public suffix plus one label of host, or ""
 // when host has none (a bare name, an IP literal, a public suffix itself).
 func registeredDomain(host string) string {
+	if e := domainInfo(host); e != nil {
+		return e.domain
+	}
+	return ""
+}
+
+// domainInfo returns what the cache knows of a dotted host: its
+// registered domain, whether it sits under a top-level domain no registry
+// serves (see internalByName) and its operator family (operator.go); nil
+// for a name without a dot or an address literal.
+func domainInfo(host string) *rdEntry {
 	host = normName(host)
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
-		return ""
+		return nil
 	}
 	slot := &rdCache[maphash.String(rdSeed, host)%uint64(len(rdCache))]
 	if e := slot.Load(); e != nil && e.host == host {
-		return e.domain
+		return e
 	}
-	d := computeRegisteredDomain(host)
+	d, u := computeDomainInfo(host)
 	// A copy of the name: the cache must not keep a whole header alive.
-	slot.Store(&rdEntry{host: strings.Clone(host), domain: d})
-	return d
+	e := &rdEntry{host: strings.Clone(host), domain: d, unlisted: u, family: int16(computeFamily(host))}
+	slot.Store(e)
+	return e
 }
 
 // rdCache remembers registered domains: the same relay names recur in
@@ -264,32 +285,47 @@ var (
 	rdSeed  = maphash.MakeSeed()
 )
 
-type rdEntry struct{ host, domain string }
+type rdEntry struct {
+	host, domain string
+	unlisted     bool
+	family       int16 // index in operatorFamilies, -1 for none
+}
 
-func computeRegisteredDomain(host string) string {
+// computeDomainInfo returns host's registered domain (public suffix + 1,
+// as publicsuffix.EffectiveTLDPlusOne computes it) and whether its
+// top-level domain is one no registry serves, from one look-up in the
+// list.
+func computeDomainInfo(host string) (string, bool) {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
-		return ""
+		return "", false
 	}
 	if isASCII(host) {
 		if !validHostChars(host) {
-			return ""
+			return "", false
 		}
 	} else {
 		a, err := idna.Lookup.ToASCII(host)
 		if err != nil {
-			return ""
+			return "", false
 		}
 		host = a
 	}
 	last := host[strings.LastIndexByte(host, '.')+1:]
-	if last == "" || isAllDigits(last) {
-		return "" // an IP address or a trailing dot
+	if last == "" || isAllDigits(last) || host[0] == '.' || strings.Contains(host, "..") {
+		return "", false // an IP address, a trailing dot, an empty label
 	}
-	d, err := publicsuffix.EffectiveTLDPlusOne(host)
-	if err != nil {
-		return ""
+	suffix, icann := publicsuffix.PublicSuffix(host)
+	// RFC 2606's documentation names (.example, .test, .invalid) are
+	// taken as public: only documentation and made-up hops write them.
+	unlisted := !icann && strings.IndexByte(suffix, '.') < 0 && last != "example" && last != "test" && last != "invalid"
+	if len(host) <= len(suffix) {
+		return "", unlisted
 	}
-	return d
+	i := len(host) - len(suffix) - 1
+	if host[i] != '.' {
+		return "", unlisted
+	}
+	return host[1+strings.LastIndexByte(host[:i], '.'):], unlisted
 }
 
 func isASCII(s string) bool {
@@ -324,3 +360,33 @@ func isAllDigits(s string) bool {
 }
 
 func haveBy(b *received.By) bool { return b.Host != "" || b.IP.IsValid() }
+
+// describeOperator names host's operator for a person, or the host itself
+// when it has none (an address literal, a bare name).
+func describeOperator(host string) string {
+	if k := operatorName(host); k != "" {
+		return k
+	}
+	if host == "" {
+		return "the newer hop's server"
+	}
+	return host
+}
+
+// operatorAbove reports whether host is a server of an operator that one
+// of hops start to i names (as writer, HELO or reverse DNS).
+func operatorAbove(hops []Hop, start, i int, host string) bool {
+	eh := domainInfo(host)
+	if eh == nil || eh.domain == "" {
+		return false
+	}
+	for j := start; j <= i; j++ {
+		r := &hops[j].Received
+		for _, n := range [...]string{r.By.Host, r.From.HELO, r.From.RDNS} {
+			if n != "" && sameOperatorInfo(eh, domainInfo(stripBrackets(n))) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -13,9 +13,10 @@ import (
 // readSummary and the client addresses are read in one pass over the
 // fields: go-message's Get and Values canonicalise the key on every call,
 // which is most of the cost on a bulk run.
-func readSummary(h textproto.Header) (Header, []ClientIP) {
+func readSummary(h textproto.Header) (Header, []ClientIP, []ClientRecord) {
 	var s Header
 	var ips []ClientIP
+	var recs []ClientRecord
 	f := h.Fields()
 	for f.Next() {
 		k := f.Key()
@@ -40,6 +41,12 @@ func readSummary(h textproto.Header) (Header, []ClientIP) {
 		case "Delivered-To":
 			dst = &s.DeliveredTo
 		default:
+			if clientRecordField(k) {
+				if r, ok := readClientRecord(k, f.Value()); ok && len(recs) < maxClientRecords {
+					recs = append(recs, r)
+				}
+				continue
+			}
 			if len(k) > 2 && (k[0] == 'X' || k[0] == 'x') && k[1] == '-' && isClientIPHeader(k) {
 				v := f.Value()
 				ips = append(ips, ClientIP{Header: k, IP: firstIP(v), Text: v})
@@ -55,7 +62,7 @@ func readSummary(h textproto.Header) (Header, []ClientIP) {
 			s.DateTime = t
 		}
 	}
-	return s, ips
+	return s, ips, recs
 }
 
 func isClientIPHeader(k string) bool {
@@ -107,27 +114,43 @@ func firstIP(v string) netip.Addr {
 }
 
 // keepField says which header fields a trace reads besides Received: the
-// summary fields and the webmail client-address fields. Skipping the rest
-// before go-message reads the block saves most of the reading.
+// summary fields, the webmail client-address fields and the authentication
+// fields (auth.go; the receivers' client records of clientrecord.go are
+// among them). Skipping the rest before go-message reads the block saves
+// most of the reading.
 func keepField(name []byte) bool {
 	switch len(name) {
 	case 2:
-		return ascii.EqualFoldBytes(name, "To") || ascii.EqualFoldBytes(name, "Cc")
+		if ascii.EqualFoldBytes(name, "To") || ascii.EqualFoldBytes(name, "Cc") {
+			return true
+		}
 	case 4:
-		return ascii.EqualFoldBytes(name, "From") || ascii.EqualFoldBytes(name, "Date")
+		if ascii.EqualFoldBytes(name, "From") || ascii.EqualFoldBytes(name, "Date") {
+			return true
+		}
 	case 7:
-		return ascii.EqualFoldBytes(name, "Subject")
+		if ascii.EqualFoldBytes(name, "Subject") {
+			return true
+		}
 	case 8:
-		return ascii.EqualFoldBytes(name, "Reply-To")
+		if ascii.EqualFoldBytes(name, "Reply-To") {
+			return true
+		}
 	case 10:
-		return ascii.EqualFoldBytes(name, "Message-Id")
+		if ascii.EqualFoldBytes(name, "Message-Id") {
+			return true
+		}
 	case 11:
-		return ascii.EqualFoldBytes(name, "Return-Path")
+		if ascii.EqualFoldBytes(name, "Return-Path") {
+			return true
+		}
 	case 12:
-		return ascii.EqualFoldBytes(name, "Delivered-To")
+		if ascii.EqualFoldBytes(name, "Delivered-To") {
+			return true
+		}
 	}
-	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' {
-		return isClientIPHeader(string(name))
+	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' && isClientIPHeader(string(name)) {
+		return true
 	}
-	return false
+	return keepAuthField(name)
 }

@@ -23,7 +23,19 @@ import (
 //     of microseconds, a 'z', the inode number.
 //   - Exim: six base-62 characters of seconds since the epoch, '-', the
 //     process id, '-', a fraction of a second (4.97 and later use longer
-//     second and third parts).
+//     second and third parts). Decoded only on hops Exim is known to have
+//     written (its name in the software comment or the with clause, or
+//     its "helo=" shape): other software writes ids of the same shape
+//     ("by tot-qpr-mailcore2 with JS-mailcore (0.1) id BWMj14-AAAA79-Zg").
+//
+// Look-alikes recognised and skipped:
+//
+//   - Proofpoint (Protection Server, pphosted.com and ppops.net hosts, its
+//     filter's "from pps.filterd (m0098399.ppops.net [127.0.0.1])"
+//     hand-off) runs a modified sendmail whose version comment reads like
+//     sendmail's ("(8.17.1.19/8.17.1.19)") and whose ids have sendmail
+//     8.10's shape ("09ABWBCL081824", "36VDTaDI024754"), but the
+//     characters do not encode the time as sendmail's do.
 
 // queueIDKind names a recognised queue id format.
 type queueIDKind uint8
@@ -87,14 +99,32 @@ func looksExim(h *received.Hop) bool {
 func decodeQueueID(h *received.Hop) (decodedID, bool) {
 	id := h.ID
 	switch {
+	case h.Dialect == "proofpoint":
+		return decodedID{}, false
 	case looksSendmail(h):
+		if lookAlikeIDs(h) {
+			return decodedID{}, false
+		}
 		return decodeSendmailID(id)
 	case looksPostfix(h):
 		return decodePostfixLongID(id)
-	case looksExim(h) || isEximShape(id):
+	case looksExim(h):
 		return decodeEximID(id)
 	}
 	return decodedID{}, false
+}
+
+// lookAlikeIDs reports whether the hop was written by software whose ids
+// look like a decodable format but do not encode the time that way (see
+// the list above).
+func lookAlikeIDs(h *received.Hop) bool {
+	if h.Dialect == "proofpoint" || strings.EqualFold(h.From.HELO, "pps.filterd") {
+		return true
+	}
+	if i := familyOf(normName(h.By.Host)); i >= 0 && operatorFamilies[i].name == "Proofpoint" {
+		return true
+	}
+	return false
 }
 
 func decodeSendmailID(id string) (decodedID, bool) {

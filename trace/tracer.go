@@ -47,6 +47,10 @@ type Tracer struct {
 	// forward confirmation, GeoIP and ASN, DNSBL, netblock owner). Nil
 	// means no network I/O at all.
 	Lookups *Lookups
+
+	// NoAuth turns the authentication analysis (Trace.Auth) off. The zero
+	// value runs it.
+	NoAuth bool
 }
 
 // TraceMessage traces one raw message (RFC 5322; an mbox "From " line is
@@ -68,6 +72,10 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 		} else {
 			lim.Keep = keepField
 		}
+	}
+	full, raw, err := t.readForVerify(raw)
+	if err != nil {
+		return nil, err
 	}
 	msg, err := received.ReadHeader(raw, &lim)
 	if err != nil {
@@ -101,6 +109,9 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 	if t.Lookups != nil {
 		t.Lookups.resolve(ctx, tr)
 	}
+	if full != nil {
+		t.verifyAuth(ctx, tr, full)
+	}
 	return tr, nil
 }
 
@@ -122,8 +133,9 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 // finish reads the summary fields and builds the graph, trust and findings
 // of a trace whose hops are in place.
 func (t *Tracer) finish(tr *Trace, h textproto.Header, cut chainCut) {
-	tr.Header, tr.ClientIPs = readSummary(h)
+	tr.Header, tr.ClientIPs, tr.ClientRecords = readSummary(h)
 	t.build(tr, cut)
+	t.addAuth(tr, h)
 }
 
 // chainCut says whether a reading limit cut the chain of hops short: some
@@ -154,6 +166,8 @@ func (t *Tracer) build(tr *Trace, cut chainCut) {
 	tr.Origin = findOrigin(&c, tr, cut)
 	tr.Origin.found = 0 <= tr.Origin.Hop && tr.Origin.Hop < len(tr.Hops)
 	runChecks(&c, tr)
+	distrustFabricatedOrigin(&c, tr)
+	checkOriginRecord(&c, tr)
 	sortFindings(tr.Findings)
 }
 
@@ -164,6 +178,9 @@ type config struct {
 	localDomains []string
 	tolerance    time.Duration
 	now          time.Time
+	// pastForwarder is set by the trust walk once it has followed a
+	// forwarding service (trust.go).
+	pastForwarder bool
 }
 
 func (t *Tracer) config() config {

@@ -44,6 +44,31 @@ func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 		}
 		i++
 	}
+	// A forwarding service the walk stopped at (a mailing list, an alias
+	// provider) may have recorded its own connecting client: follow it.
+	for range maxForwarders {
+		j, why, ok := forwardedFrom(tr, i)
+		if !ok {
+			break
+		}
+		for k := i; k < j; k++ {
+			hops[k].Trust = TrustTrusted
+		}
+		hops[j].Trust = TrustTrusted
+		i, reason = j, why
+		c.pastForwarder = true
+		for i+1 < len(hops) {
+			ok, _ := c.clientTrusted(tr, i, false)
+			if !ok {
+				break
+			}
+			i++
+			hops[i].Trust = TrustTrusted
+		}
+		if i > j {
+			_, reason = c.clientTrusted(tr, i, true)
+		}
+	}
 	// When the chain ran out inside trusted infrastructure, the origin is
 	// the lowest hop that recorded a client address.
 	o := i
@@ -68,7 +93,158 @@ func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 	if !f.IP.IsValid() {
 		org.Reason += "; the hop records no usable client address"
 	}
+	org.RecordedBy = trustedRecordOf(tr, o, org.IP)
 	return org
+}
+
+// maxForwarders caps how many forwarding services the walk follows.
+const maxForwarders = 4
+
+// forwardedFrom reports whether a client record believed by the walk
+// names the client of a hop j below hop o, where the walk stopped, and the
+// chain from o down to j is whole: no broken edge, no user's submission in
+// between. A record is believed when its writer is of the operator of a
+// trusted server (hops 0 to o), or of hop o's client itself when that
+// client is a forwarding service: the message was re-addressed below it
+// (an envelope recipient there differs from the one hop o or Delivered-To
+// records), which is what a list or an alias does, or the message is
+// addressed (To, Cc) to the client's operator, a list's own address. Only each writer's
+// topmost record counts: a receiver prepends its fields, so records a
+// sender forged sit below the real one. Limitation: a sender whose own
+// server connects to the recipient can write a record in that server's
+// name above hops it made up, re-addressed, and so move the origin into
+// them; the server itself still appears as hop o's client. It returns j
+// and a reason.
+func forwardedFrom(tr *Trace, o int) (int, string, bool) {
+	hops := tr.Hops
+	if len(tr.ClientRecords) == 0 || o+1 >= len(hops) {
+		return 0, "", false
+	}
+	x := normName(hops[o].Received.From.RDNS)
+	for ri := range tr.ClientRecords {
+		r := &tr.ClientRecords[ri]
+		if r.Writer == "" || !topmostOfWriter(tr, ri) {
+			continue
+		}
+		trusted := false
+		for k := 0; k <= o && !trusted; k++ {
+			trusted = sameOperator(r.Writer, hops[k].Received.By.Host)
+		}
+		forwarder := !trusted && x != "" && sameOperator(r.Writer, x)
+		if !trusted && !forwarder {
+			continue
+		}
+		j := -1
+		for k := o + 1; k < len(hops); k++ {
+			if a := hops[k].Received.From.IP; a.IsValid() && a.Unmap().WithZone("") == r.IP {
+				j = k
+				break
+			}
+		}
+		if j < 0 || !chainClear(tr, o, j) || forwarder && !readdressed(tr, o, j) && !addressedTo(tr, x) {
+			continue
+		}
+		why := "a trusted server, " + r.Writer + ", recorded its connecting client in " + r.Field + ": " + r.IP.String()
+		if forwarder {
+			why = "hop " + itoa(o) + "'s client " + x + " is a forwarding service (the message was re-addressed there) that recorded its own connecting client in " + r.Field + ": " + r.IP.String()
+		}
+		return j, why, true
+	}
+	return 0, "", false
+}
+
+// topmostOfWriter reports whether record ri is the first (topmost) record
+// of its writer's operator.
+func topmostOfWriter(tr *Trace, ri int) bool {
+	w := tr.ClientRecords[ri].Writer
+	for k := 0; k < ri; k++ {
+		if v := tr.ClientRecords[k].Writer; v == w || sameOperator(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// chainClear reports whether hops o to j are joined without a break and
+// none below o records a user's submission.
+func chainClear(tr *Trace, o, j int) bool {
+	for k := o; k < j; k++ {
+		if k < len(tr.Edges) && tr.Edges[k].Broken {
+			return false
+		}
+		if k > o {
+			if h := &tr.Hops[k].Received; authenticated(h) || isLocalSubmission(h) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// readdressed reports whether an envelope recipient recorded by hops o+1
+// to j differs from the recipient hop o (or Delivered-To) records.
+func readdressed(tr *Trace, o, j int) bool {
+	rcpt := strings.Trim(tr.Hops[o].Received.For, "<> ")
+	if rcpt == "" {
+		rcpt = strings.Trim(tr.Header.DeliveredTo, "<> ")
+	}
+	if rcpt == "" {
+		return false
+	}
+	for k := o + 1; k <= j; k++ {
+		if f := strings.Trim(tr.Hops[k].Received.For, "<> "); f != "" && !strings.EqualFold(f, rcpt) {
+			return true
+		}
+	}
+	return false
+}
+
+// addressedTo reports whether the message's To or Cc names an address at
+// host's operator (a list's own address: the list is the recipient's
+// forwarding service).
+func addressedTo(tr *Trace, host string) bool {
+	for _, v := range [...]string{tr.Header.To, tr.Header.Cc} {
+		for len(v) > 0 {
+			at := strings.IndexByte(v, '@')
+			if at < 0 {
+				break
+			}
+			v = v[at+1:]
+			end := 0
+			for end < len(v) && v[end] != '>' && v[end] != ',' && v[end] != ' ' && v[end] != ')' && v[end] != '"' && v[end] != ';' {
+				end++
+			}
+			if d := v[:end]; d != "" && sameOperator(d, host) {
+				return true
+			}
+			v = v[end:]
+		}
+	}
+	return false
+}
+
+// trustedRecordOf returns the writer of a client record that names ip as
+// the client of hop o and was written by a server the walk trusts: one of
+// the operator of a trusted hop's writer. "" when there is none.
+func trustedRecordOf(tr *Trace, o int, ip netip.Addr) string {
+	if !ip.IsValid() {
+		return ""
+	}
+	ip = ip.Unmap()
+	for ri := range tr.ClientRecords {
+		r := &tr.ClientRecords[ri]
+		if r.IP != ip || r.Writer == "" {
+			continue
+		}
+		for k := 0; k <= o && k < len(tr.Hops); k++ {
+			if tr.Hops[k].Trust == TrustTrusted || k == o {
+				if sameOperator(r.Writer, tr.Hops[k].Received.By.Host) {
+					return r.Writer
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // clientTrusted reports whether the client of hop i is trusted
@@ -109,9 +285,13 @@ func (w why) describe(f *received.From) string {
 func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	h := &tr.Hops[i].Received
 	f := &h.From
-	if !h.Auth.IsZero() || h.Protocol == received.ProtocolESMTPA || h.Protocol == received.ProtocolESMTPSA ||
-		h.Protocol == received.ProtocolLMTPA || h.Protocol == received.ProtocolLMTPSA || h.Protocol == received.ProtocolUTF8SMTPA || h.Protocol == received.ProtocolUTF8SMTPSA {
+	if authenticated(h) {
 		return false, w.text("hop ", itoa(i), " records an authenticated submission: its client is the sender")
+	}
+	if (h.Protocol == received.ProtocolHTTP || h.Protocol == received.ProtocolHTTPS) && f.IPText == "" && f.HELO == "" && f.RDNS == "" {
+		// "by 10.25.21.73 with HTTP": a webmail submission (Exchange
+		// Online's internal "from ... with HTTPS" hops name their client).
+		return false, w.text("hop ", itoa(i), " records a webmail submission: its client is the sender")
 	}
 	if inNets(f.IP, c.trustedNets) {
 		return true, w.text("client ", w.ip(f.IP), " is in a trusted network")
@@ -125,6 +305,15 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	if f.IP.IsValid() {
 		a := f.IP.Unmap()
 		if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
+			// An internal client vouches for the hop below unless that
+			// hop names its server only as "localhost" and records a
+			// client from outside: a server that calls itself localhost
+			// while accepting mail from the Internet is a made-up hop
+			// more often than a real one.
+			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(normName(tr.Hops[i+1].Received.By.Host)) && !isFetch(&tr.Hops[i+1].Received) &&
+				tr.Hops[i+1].Received.From.IP.IsValid() && !internalAddr(tr.Hops[i+1].Received.From.IP) {
+				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the older hop ", itoa(i+1), " names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing older is vouched for")
+			}
 			return true, w.text("client ", w.ip(a.WithZone("")), " is an internal address")
 		}
 		if knownInfra(h) {
@@ -132,20 +321,44 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
-		if f.RDNS != "" {
-			if d := registeredDomain(f.RDNS); d != "" && d == registeredDomain(h.By.Host) {
-				return true, w.text("client ", f.RDNS, " is in the receiving server's domain ", d)
-			}
+		eR := domainInfo(f.RDNS)
+		if eR != nil && eR.family >= 0 && operatorFamilies[eR.family].gateway && inboundGateway(tr, i, c.pastForwarder) {
+			return true, w.text("client ", f.RDNS, " is the recipient's filtering gateway (", operatorName(f.RDNS), "), which handed the message to the recipient's server")
+		}
+		if sameOperatorInfo(eR, domainInfo(h.By.Host)) {
+			return true, w.text("client ", f.RDNS, " is a server of the receiving server's operator, ", operatorName(h.By.Host))
 		}
 		return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), ", which no trusted server vouches for")
 	}
 	// No client address: a local pickup or an internal hand-off such as
 	// Gmail's "by 2002:...". Follow the chain when it connects.
 	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
+		// A hop that received over SMTP without recording its client
+		// (Gmail's "by mail-lf1-x132.google.com with SMTP id ...", where
+		// a user's message enters) does not vouch for a hop below on the
+		// same server that does record a network client: a server does
+		// not hand the message to itself that way.
+		if i < len(tr.Edges) && tr.Edges[i].Match == MatchLocal && smtpFamily(h.Protocol) {
+			if lf := &tr.Hops[i+1].Received.From; lf.IP.IsValid() && !internalAddr(lf.IP) {
+				return false, w.text("hop ", itoa(i), " received the message over ", string(h.Protocol), " without naming its client, and the older hop ", itoa(i+1), ", on the same server, records an outside client, which that server cannot have handed on to itself")
+			}
+		}
 		return true, w.text("hop ", itoa(i), " is an internal hand-off")
 	}
 	if isLocalName(normName(f.HELO)) || isLocalName(normName(f.RDNS)) {
 		return true, w.text("client of hop ", itoa(i), " is the local host")
+	}
+	// No address, and the client named as the receiving system itself: a
+	// hand-off inside it (final delivery over LMTP, "from mail.example by
+	// mail.example", a by name only the system's own hops write).
+	if i+1 < len(tr.Hops) {
+		name := normName(stripBrackets(f.RDNS))
+		if name == "" {
+			name = normName(stripBrackets(f.HELO))
+		}
+		if h.Protocol == received.ProtocolLMTP || h.Protocol == received.ProtocolLMTPS || sameOperator(name, h.By.Host) || internalByName(h.By.Host) && sameOperator(name, tr.Hops[i+1].Received.By.Host) {
+			return true, w.text("hop ", itoa(i), " is a hand-off inside the receiving system ", h.By.Host)
+		}
 	}
 	return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), " and records no address for it")
 }
@@ -217,4 +430,157 @@ func knownInfraName(h *received.Hop) string {
 		return infraNets[i].name
 	}
 	return ""
+}
+
+// authenticated reports whether the hop records an authenticated
+// submission (an AUTH comment or an "A" protocol of RFC 3848).
+func authenticated(h *received.Hop) bool {
+	switch h.Protocol {
+	case received.ProtocolESMTPA, received.ProtocolESMTPSA, received.ProtocolLMTPA, received.ProtocolLMTPSA,
+		received.ProtocolUTF8SMTPA, received.ProtocolUTF8SMTPSA:
+		return true
+	}
+	return !h.Auth.IsZero()
+}
+
+// fabricationCategories are findings that say a hop's own text cannot
+// have been written by a working MTA (not what its client claimed): the
+// server that wrote such a hop is not to be believed about its client.
+var fabricationCategories = [...]Category{
+	CategoryTimezoneMismatch, CategoryQueueIDTime, CategoryInvalidIP, CategoryReservedIP,
+	CategoryEncodedIP, CategoryTimeTravel,
+}
+
+// distrustFabricatedOrigin moves the origin up when the origin hop, below
+// the top, carries a medium or high finding of fabrication: the hop above
+// recorded the client that wrote it, and that is as far as the chain can
+// be believed. A writer the caller trusts explicitly (TrustedNetworks,
+// TrustedHosts) keeps its word.
+func distrustFabricatedOrigin(c *config, tr *Trace) {
+	o := tr.Origin.Hop
+	if o <= 0 || o >= len(tr.Hops) {
+		return
+	}
+	if w := &tr.Hops[o-1].Received.From; inNets(w.IP, c.trustedNets) || w.RDNS != "" && inDomains(w.RDNS, c.trustedHosts) {
+		return
+	}
+	rule := ""
+	for i := range tr.Findings {
+		f := &tr.Findings[i]
+		if f.Hop != o || f.Severity < SeverityMedium || rule != "" {
+			continue
+		}
+		for _, c := range fabricationCategories {
+			if f.Category == c && !(c == CategoryReservedIP && f.Rule != "reserved-client-ip") {
+				rule = f.Rule
+			}
+		}
+	}
+	if rule == "" {
+		return
+	}
+	up := o - 1
+	for up > 0 && !tr.Hops[up].Received.From.IP.IsValid() {
+		up--
+	}
+	if !tr.Hops[up].Received.From.IP.IsValid() {
+		return
+	}
+	for j := up + 1; j < len(tr.Hops); j++ {
+		tr.Hops[j].Trust = TrustUnverifiable
+	}
+	tr.Hops[up].Trust = TrustOrigin
+	f := &tr.Hops[up].Received.From
+	host := f.RDNS
+	if host == "" {
+		host = f.HELO
+	}
+	tr.Origin = Origin{Hop: up, IP: f.IP.WithZone(""), Host: host, found: true,
+		Reason: "hop " + itoa(o) + " reads as fabricated (" + rule + "), so what it says about its client is not believed; its writer, the client hop " + itoa(up) + " recorded, is the origin"}
+	tr.Origin.RecordedBy = trustedRecordOf(tr, up, tr.Origin.IP)
+}
+
+// checkOriginRecord says why the origin differs from the client a trusted
+// receiver recorded, when it does.
+func checkOriginRecord(c *config, tr *Trace) {
+	o := tr.Origin.Hop
+	if len(tr.ClientRecords) == 0 || o < 0 || tr.Origin.RecordedBy != "" {
+		return
+	}
+	for ri := range tr.ClientRecords {
+		r := &tr.ClientRecords[ri]
+		if r.Writer == "" || !topmostOfWriter(tr, ri) {
+			continue
+		}
+		trusted := false
+		for k := 0; k <= o && k < len(tr.Hops) && !trusted; k++ {
+			trusted = (tr.Hops[k].Trust == TrustTrusted || k == o) && sameOperator(r.Writer, tr.Hops[k].Received.By.Host)
+		}
+		if !trusted {
+			continue
+		}
+		j := -1
+		for k := range tr.Hops {
+			if a := tr.Hops[k].Received.From.IP; a.IsValid() && a.Unmap().WithZone("") == r.IP {
+				j = k
+				break
+			}
+		}
+		var msg string
+		switch {
+		case j >= 0 && j < o:
+			_, why := c.clientTrusted(tr, j, true)
+			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + "; the origin is an older hop because " + why
+		case j > o:
+			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + ", but the trace cannot follow the chain to that older hop: " + tr.Origin.Reason
+		default:
+			msg = r.Writer + " recorded " + r.IP.String() + " in " + r.Field + ", an address no Received field records as a client"
+		}
+		tr.Findings = append(tr.Findings, Finding{Rule: "origin-not-recorded-client", Category: CategoryOriginRecord, Severity: SeverityInfo, Hop: o,
+			Message: msg, Evidence: r.Text})
+		return
+	}
+}
+
+// inboundGateway reports whether the client of hop i, a filtering
+// gateway, received the message for the recipient rather than sending it
+// for its customer: it says so in its name (Mimecast's inbound hosts are
+// "*-smtp-inbound-*"), or a hop it wrote records the same envelope
+// recipient as hop i. Proofpoint's mx0a-*.pphosted.com hosts, for one,
+// carry customers' outbound mail as well as inbound, so a name alone does
+// not tell.
+//
+// Past a forwarding service the envelope recipient is the list's own
+// address, which a sender's outbound gateway records too: there only the
+// name counts (pastForwarder).
+func inboundGateway(tr *Trace, i int, pastForwarder bool) bool {
+	f := &tr.Hops[i].Received.From
+	name := normName(f.RDNS)
+	if strings.Contains(name, "-inbound-") || strings.HasPrefix(name, "inbound") {
+		return true
+	}
+	rcpt := strings.Trim(tr.Hops[i].Received.For, "<> ")
+	if rcpt == "" || pastForwarder {
+		return false
+	}
+	for k := i + 1; k < len(tr.Hops); k++ {
+		h := &tr.Hops[k].Received
+		if !sameOperator(h.By.Host, name) && !internalByName(h.By.Host) {
+			break
+		}
+		if strings.EqualFold(strings.Trim(h.For, "<> "), rcpt) {
+			return true
+		}
+	}
+	return false
+}
+
+// smtpFamily reports whether p is SMTP or one of its extensions (RFC 3848
+// names), as written in a with clause.
+func smtpFamily(p received.Protocol) bool {
+	switch p {
+	case received.ProtocolSMTP, received.ProtocolESMTP, received.ProtocolESMTPS, received.ProtocolESMTPA, received.ProtocolESMTPSA:
+		return true
+	}
+	return false
 }

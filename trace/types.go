@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spamtrace/spamtrace/auth"
 	"github.com/spamtrace/spamtrace/netblock"
 	"github.com/spamtrace/spamtrace/received"
 )
@@ -76,6 +77,10 @@ const (
 	// receiving server's own log (spamtrace -log) says about a hop.
 	CategoryLogConfirms    Category = "log-confirms"
 	CategoryLogContradicts Category = "log-contradicts"
+	// CategoryOriginRecord: the origin is not the client a trusted
+	// receiver recorded itself (Received-SPF, Authentication-Results,
+	// Forefront), and the finding says why. Not a forgery claim.
+	CategoryOriginRecord Category = "origin-record"
 )
 
 // Finding is one piece of evidence about the message's path.
@@ -141,8 +146,16 @@ const (
 	MatchHost   Match = "host"   // by-host equals the HELO or rDNS name
 	MatchDomain Match = "domain" // same registered domain (public suffix + 1)
 	MatchLocal  Match = "local"  // the same server handed the message to itself (content filter, local relay)
-	MatchNone   Match = "none"   // no connection: a break in the chain
-	MatchNoData Match = "nodata" // one side lacks what is needed to compare
+	// MatchInternal: an opaque hop inside one operator's network. Either
+	// the hop above names no client and the server below names itself
+	// only by an address literal or an internal name (Google's "by
+	// mail-qt1-x848.google.com" above "by 2002:ac8:5842:0:b0:466:8f66:abeb"),
+	// or the hop above received from an internal address (private,
+	// shared, loopback, link-local, unique local), which only a server of
+	// the same network can connect from, whatever name it gives itself.
+	MatchInternal Match = "internal"
+	MatchNone     Match = "none"   // no connection: a break in the chain
+	MatchNoData   Match = "nodata" // one side lacks what is needed to compare
 )
 
 // Edge joins two adjacent hops: Upper is the newer hop (smaller index),
@@ -165,6 +178,11 @@ type Origin struct {
 	IP     netip.Addr // the connecting IP recorded by the trusted hop; the zero Addr when it recorded none
 	Host   string     // the rDNS or HELO name recorded with it; "" when none
 	Reason string     // a sentence saying why this hop, or why there is none
+
+	// RecordedBy names the trusted server whose own client record
+	// (Received-SPF, Authentication-Results, Forefront) gives IP as its
+	// connecting client; "" when no trusted record names it.
+	RecordedBy string
 
 	found bool // set by the trace that found it; false in the zero Origin
 }
@@ -203,8 +221,16 @@ type Trace struct {
 	Origin Origin
 	// ClientIPs are webmail client addresses the message carries.
 	ClientIPs []ClientIP
+	// ClientRecords are receivers' own records of their connecting
+	// clients (Received-SPF, Authentication-Results, Forefront), topmost
+	// first; see clientrecord.go.
+	ClientRecords []ClientRecord
 	// Findings, in hop order then severity.
 	Findings []Finding
+	// Auth is the authentication evidence (results, signatures, ARC,
+	// identities, vendor verdicts) attributed to the hops; nil when the
+	// Tracer's NoAuth is set.
+	Auth *auth.Evidence
 	// HeaderErrors are problems reading the header block (malformed lines,
 	// caps reached); the trace is still made from what could be read.
 	HeaderErrors []string

@@ -116,7 +116,28 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 		b = jsonstr.Append(b, tr.Origin.Host)
 		b = append(b, `,"reason":`...)
 		b = jsonstr.Append(b, tr.Origin.Reason)
+		if tr.Origin.RecordedBy != "" {
+			b = append(b, `,"recorded_by":`...)
+			b = jsonstr.Append(b, tr.Origin.RecordedBy)
+		}
 		b = append(b, '}')
+		if len(tr.ClientRecords) > 0 {
+			b = appendKey(b, false, "client_records")
+			b = append(b, '[')
+			for i, r := range tr.ClientRecords {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"field":`...)
+				b = jsonstr.Append(b, r.Field)
+				b = append(b, `,"writer":`...)
+				b = jsonstr.Append(b, r.Writer)
+				b = append(b, `,"ip":`...)
+				b = appendAddr(b, r.IP)
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		}
 		if len(tr.ClientIPs) > 0 {
 			b = appendKey(b, false, "client_ips")
 			b = append(b, '[')
@@ -144,6 +165,7 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 		}
 		b = append(b, ']')
 		b = appendUnwrapped(b, r)
+		b = appendAuth(b, tr.Auth)
 		if len(tr.HeaderErrors) > 0 {
 			b = appendKey(b, false, "header_errors")
 			b = append(b, '[')

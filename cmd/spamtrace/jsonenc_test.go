@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -54,5 +55,35 @@ func TestNoOrigin(t *testing.T) {
 		if !strings.HasPrefix(dot.String(), "digraph") {
 			t.Errorf("%s: DOT\n%s", name, dot.String())
 		}
+	}
+}
+
+func TestAppendRecordClientRecords(t *testing.T) {
+	msg := "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])\n" +
+		"        by mx.google.com with SMTPS id 98e67ed59e1d1; Sat, 19 Oct 2024 00:59:09 -0700 (PDT)\n" +
+		"Received-SPF: pass (google.com: domain of a@example.org designates 209.85.220.41 as permitted sender) client-ip=209.85.220.41;\n" +
+		"Subject: x\n\nbody\n"
+	tr, err := trace.TraceMessage(context.Background(), strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Origin struct {
+			IP         string `json:"ip"`
+			RecordedBy string `json:"recorded_by"`
+		} `json:"origin"`
+		ClientRecords []struct {
+			Field, Writer, IP string
+		} `json:"client_records"`
+	}
+	out := appendRecord(nil, &record{file: "x", tr: tr}, nil)
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if v.Origin.IP != "209.85.220.41" || v.Origin.RecordedBy != "google.com" {
+		t.Errorf("origin = %+v", v.Origin)
+	}
+	if len(v.ClientRecords) != 1 || v.ClientRecords[0].Writer != "google.com" || v.ClientRecords[0].IP != "209.85.220.41" || v.ClientRecords[0].Field != "Received-Spf" {
+		t.Errorf("client_records = %+v", v.ClientRecords)
 	}
 }

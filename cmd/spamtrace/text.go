@@ -92,6 +92,7 @@ func writeText(w io.Writer, r *record, color bool) {
 	writeHopTable(w, p, tr)
 	fmt.Fprintln(w)
 	writeTextOrigin(w, p, tr)
+	writeAuthText(w, tr.Auth, p)
 	writeTextFindings(w, p, tr)
 	writeURLsText(w, r, p)
 	for _, e := range tr.HeaderErrors {

@@ -20,6 +20,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -98,7 +99,9 @@ var forgeries = []forgery{
 	}},
 	{cat: trace.CategoryTimezoneMismatch, make: func(f *forgeCtx) string {
 		t := f.date.Add(-2 * time.Minute).In(time.FixedZone("", -6*3600))
-		return f.hop("", "", "", "", "", t.Format("Mon, 2 Jan 2006 15:04:05 -0600")+" (EST)")
+		// The offset is written out: in a layout "-0600" would hold the
+		// year ("06").
+		return f.hop("", "", "", "", "", t.Format("Mon, 2 Jan 2006 15:04:05")+" -0600 (EST)")
 	}},
 	{cat: trace.CategoryQueueIDTime, make: func(f *forgeCtx) string {
 		t := f.date.Add(-2 * time.Minute)
@@ -198,70 +201,111 @@ func traceText(s string) *trace.Trace {
 }
 
 func main() {
-	deanon := flag.Bool("deanonymize", false, "undo the corpus's partial anonymization (spamassassin.taint.org for redhat.com) before tracing")
+	deanon := flag.Bool("deanonymize", false, "undo the 2002 corpus's partial anonymization (spamassassin.taint.org for redhat.com) before tracing")
+	modern := flag.String("modern", "", "also measure the modern corpus in this directory (MANIFEST.tsv, *.eml per folder)")
+	speed := flag.Bool("speed", true, "report single-core TraceMessage speed on the 2002 corpus")
 	flag.Parse()
-	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: forgeeval [-deanonymize] CORPUS-DATA-DIR")
+	if flag.NArg() > 1 || (flag.NArg() == 0 && *modern == "") {
+		fmt.Fprintln(os.Stderr, "usage: forgeeval [-deanonymize] [-modern MODERN-DIR] [CORPUS-DATA-DIR]")
 		os.Exit(2)
 	}
-	msgs, err := corpus.Load(flag.Arg(0))
-	if *deanon {
-		// The corpus replaced some occurrences of Red Hat's host names
-		// with spamassassin.taint.org but not others, so hops written by
-		// one server name it two ways.
-		for i := range msgs {
-			msgs[i].Text = strings.ReplaceAll(msgs[i].Text, "spamassassin.taint.org", "redhat.com")
+	if flag.NArg() == 1 {
+		msgs, err := corpus.Load(flag.Arg(0))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
 		}
+		if *deanon {
+			// The corpus replaced some occurrences of Red Hat's host names
+			// with spamassassin.taint.org but not others, so hops written by
+			// one server name it two ways.
+			for i := range msgs {
+				msgs[i].Text = strings.ReplaceAll(msgs[i].Text, "spamassassin.taint.org", "redhat.com")
+			}
+		}
+		var ham, spam []corpus.Message
+		for _, m := range msgs {
+			if m.IsHam() {
+				ham = append(ham, m)
+			} else {
+				spam = append(spam, m)
+			}
+		}
+		fmt.Printf("== SpamAssassin 2002 corpus: %d ham, %d spam\n\n", len(ham), len(spam))
+		if *speed {
+			// Speed, one core, in memory.
+			prev := runtime.GOMAXPROCS(1)
+			start := time.Now()
+			for _, m := range msgs {
+				traceText(m.Text)
+			}
+			el := time.Since(start)
+			runtime.GOMAXPROCS(prev)
+			fmt.Printf("TraceMessage, 1 core, whole messages in memory: %d messages in %v = %.0f messages/s\n\n", len(msgs), el.Round(time.Millisecond), float64(len(msgs))/el.Seconds())
+		}
+		evaluate(ham, spam)
 	}
+	if *modern != "" {
+		ham, spam, err := loadModern(*modern)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Printf("== modern corpus (%s): %d legitimate, %d spam\n\n", *modern, len(ham), len(spam))
+		evaluate(ham, spam)
+	}
+}
+
+// anonymised are the modern corpus's folders whose collector rewrote host
+// names, addresses and dates (SOURCES.md): real structure, altered values.
+var anonymised = map[string]bool{"bounces-sisimai-set-of-emails": true}
+
+// loadModern reads the modern corpus. Spam is the spam archive's folder and
+// any message a list's own filter marked as spam (X-Spam-Status: Yes or
+// X-Spam-Flag: YES); everything else (list traffic, bounces, reports,
+// fixtures) is legitimate.
+func loadModern(dir string) (ham, spam []corpus.Message, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, "MANIFEST.tsv"))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return nil, nil, err
 	}
-	var ham, spam []corpus.Message
-	for _, m := range msgs {
-		if m.IsHam() {
-			ham = append(ham, m)
-		} else {
+	for i, line := range strings.Split(string(b), "\n") {
+		if i == 0 || line == "" {
+			continue
+		}
+		path, _, _ := strings.Cut(line, "\t")
+		raw, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil {
+			return nil, nil, err
+		}
+		m := corpus.Message{Group: strings.SplitN(path, "/", 2)[0], Path: path, Text: strings.ReplaceAll(string(raw), "\r\n", "\n")}
+		hdr := m.Text
+		if k := strings.Index(hdr, "\n\n"); k >= 0 {
+			hdr = hdr[:k+1]
+		}
+		lh := strings.ToLower(hdr)
+		if strings.HasPrefix(m.Group, "spam-") || strings.Contains(lh, "\nx-spam-status: yes") || strings.Contains(lh, "\nx-spam-flag: yes") {
 			spam = append(spam, m)
+		} else {
+			ham = append(ham, m)
 		}
 	}
-	fmt.Printf("corpus: %d ham, %d spam\n\n", len(ham), len(spam))
+	return ham, spam, nil
+}
 
-	// Speed, one core, in memory.
-	runtime.GOMAXPROCS(1)
-	start := time.Now()
-	for _, m := range msgs {
-		traceText(m.Text)
-	}
-	el := time.Since(start)
-	fmt.Printf("TraceMessage, 1 core, whole messages in memory: %d messages in %v = %.0f messages/s\n\n", len(msgs), el.Round(time.Millisecond), float64(len(msgs))/el.Seconds())
-
-	// Share of ham and spam with a medium/high finding, per category.
-	share := func(set []corpus.Message) (map[trace.Category]int, int) {
-		counts := map[trace.Category]int{}
-		any := 0
-		for _, m := range set {
-			tr := traceText(m.Text)
-			if tr == nil {
-				continue
-			}
-			seen := map[trace.Category]bool{}
-			for _, f := range tr.Findings {
-				if f.Severity >= trace.SeverityMedium {
-					seen[f.Category] = true
-				}
-			}
-			if len(seen) > 0 {
-				any++
-			}
-			for c := range seen {
-				counts[c]++
-			}
-		}
-		return counts, any
-	}
+// evaluate prints, for one corpus, the share of messages with a medium or
+// high finding per category, the origin's agreement with the receivers'
+// own client records, and the recall of each forged-hop category.
+func evaluate(ham, spam []corpus.Message) {
 	hc, hany := share(ham)
 	sc, sany := share(spam)
+	var untouched []corpus.Message
+	for _, m := range ham {
+		if !anonymised[m.Group] {
+			untouched = append(untouched, m)
+		}
+	}
+	uc, uany := share(untouched)
 	cats := map[trace.Category]bool{}
 	for c := range hc {
 		cats[c] = true
@@ -274,17 +318,49 @@ func main() {
 		names = append(names, string(c))
 	}
 	sort.Strings(names)
-	fmt.Printf("%-20s %10s %10s\n", "medium/high share", "ham", "spam")
-	for _, c := range names {
-		fmt.Printf("%-20s %9.2f%% %9.2f%%\n", c, 100*float64(hc[trace.Category(c)])/float64(len(ham)), 100*float64(sc[trace.Category(c)])/float64(len(spam)))
+	pct := func(n, d int) string {
+		if d == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(d))
 	}
-	fmt.Printf("%-20s %9.2f%% %9.2f%%\n\n", "any category", 100*float64(hany)/float64(len(ham)), 100*float64(sany)/float64(len(spam)))
+	fmt.Printf("%-20s %14s %14s %16s\n", "medium/high share", "ham", "spam", "untouched ham")
+	for _, c := range names {
+		k := trace.Category(c)
+		fmt.Printf("%-20s %5d %8s %5d %8s %5d %10s\n", c, hc[k], pct(hc[k], len(ham)), sc[k], pct(sc[k], len(spam)), uc[k], pct(uc[k], len(untouched)))
+	}
+	fmt.Printf("%-20s %5d %8s %5d %8s %5d %10s\n", "any category", hany, pct(hany, len(ham)), sany, pct(sany, len(spam)), uany, pct(uany, len(untouched)))
+	fmt.Printf("(untouched ham: %d messages, without the folders whose collector anonymised hosts, addresses and dates)\n\n", len(untouched))
+
+	fmt.Printf("%-20s %8s %10s %10s %10s %10s\n", "origin vs record", "messages", "w/ record", "agree", "any rec.", "recip-side")
+	for _, set := range []struct {
+		name string
+		msgs []corpus.Message
+	}{{"ham", ham}, {"spam", spam}} {
+		var o originStats
+		for _, m := range set.msgs {
+			o.add(m.Path, m.Text)
+		}
+		fmt.Printf("%-20s %8d %10d %10s %10s %10s\n", set.name, len(set.msgs), o.withRecord, pct(o.agree, o.withRecord), pct(o.anyRecord, o.withRecord), pct(o.recipientSide, len(set.msgs)))
+		if os.Getenv("FORGEEVAL_DISAGREE") == set.name {
+			for _, d := range o.disagree {
+				fmt.Println("  disagree:", d)
+			}
+		}
+		if os.Getenv("FORGEEVAL_RECIPSIDE") == set.name {
+			for _, d := range o.recipList {
+				fmt.Println("  recipient-side origin:", d)
+			}
+		}
+	}
+	fmt.Println()
 
 	// Forged hop injection.
 	rnd := rand.New(rand.NewSource(1))
-	fmt.Printf("%-18s %8s %10s %10s %12s\n", "forged category", "cases", "detected", "ham FP", "origin safe")
+	fmt.Printf("%-18s %8s %10s %10s %12s %12s %12s\n", "forged category", "cases", "detected", "ham FP", "origin safe", "untouched", "unt. safe")
 	for _, fg := range forgeries {
-		cases, detected, originSafe, originCases, misses := 0, 0, 0, 0, 0
+		cases, detected, originSafe, misses := 0, 0, 0, 0
+		casesU, detectedU, safeU := 0, 0, 0
 		for i, m := range ham {
 			hdr := m.Text
 			if k := strings.Index(hdr, "\n\n"); k >= 0 {
@@ -331,43 +407,74 @@ func main() {
 			}
 			cases++
 			fh := len(tr.Hops) - 1
+			hit := false
 			for _, f := range tr.Findings {
 				if f.Category == fg.cat && f.Hop == fh && f.Severity >= trace.SeverityMedium {
-					detected++
+					hit = true
 					break
 				}
 			}
-			if os.Getenv("FORGEEVAL_MISSES") == string(fg.cat) && misses < 40 {
-				hit := false
-				for _, f := range tr.Findings {
-					hit = hit || (f.Category == fg.cat && f.Hop == fh && f.Severity >= trace.SeverityMedium)
-				}
-				if !hit {
-					misses++
-					e := tr.Edges[len(tr.Edges)-1]
-					fmt.Printf("miss: %s | %s\n   %s\n", e.Match, e.Detail, strings.Join(strings.Fields(tr.Hops[fh-1].Received.Raw), " "))
+			untouched := !anonymised[m.Group]
+			if untouched {
+				casesU++
+			}
+			if hit {
+				detected++
+				if untouched {
+					detectedU++
 				}
 			}
-			if fg.cat == trace.CategoryBrokenChain {
-				originCases++
-				if tr.Origin.IP != ip {
-					originSafe++
-				} else if os.Getenv("FORGEEVAL_ORIGIN") != "" {
-					fmt.Printf("origin moved to the forged hop: %s\n", tr.Origin.Reason)
-					for _, h := range tr.Hops[max(0, len(tr.Hops)-3):] {
-						fmt.Printf("   [%d] %s\n", h.Index, strings.Join(strings.Fields(h.Received.Raw), " "))
-					}
-				}
+			if !hit && os.Getenv("FORGEEVAL_MISSES") == string(fg.cat) && misses < 40 {
+				misses++
+				e := tr.Edges[len(tr.Edges)-1]
+				fmt.Printf("miss: %s %s | %s\n   %s\n", m.Path, e.Match, e.Detail, strings.Join(strings.Fields(tr.Hops[fh-1].Received.Raw), " "))
 			}
-		}
-		safe := "-"
-		if originCases > 0 {
-			safe = fmt.Sprintf("%.2f%%", 100*float64(originSafe)/float64(originCases))
+			if tr.Origin.IP != ip {
+				originSafe++
+				if untouched {
+					safeU++
+				}
+			} else if os.Getenv("FORGEEVAL_ORIGIN") == string(fg.cat) {
+				fmt.Printf("origin moved to the forged hop: %s: %s\n", m.Path, tr.Origin.Reason)
+			}
 		}
 		label := string(fg.cat)
 		if fg.label != "" {
 			label = fg.label
 		}
-		fmt.Printf("%-18s %8d %9.2f%% %9.2f%% %12s\n", label, cases, 100*float64(detected)/float64(cases), 100*float64(hc[fg.cat])/float64(len(ham)), safe)
+		fmt.Printf("%-18s %8d %10s %10s %12s %12s %12s\n", label, cases, pct(detected, cases), pct(hc[fg.cat], len(ham)), pct(originSafe, cases), pct(detectedU, casesU), pct(safeU, casesU))
 	}
+	fmt.Println()
+}
+
+// share counts the messages with a medium or high finding, per category.
+func share(set []corpus.Message) (map[trace.Category]int, int) {
+	counts := map[trace.Category]int{}
+	any := 0
+	for _, m := range set {
+		tr := traceText(m.Text)
+		if tr == nil {
+			continue
+		}
+		seen := map[trace.Category]bool{}
+		for _, f := range tr.Findings {
+			if f.Severity >= trace.SeverityMedium {
+				seen[f.Category] = true
+			}
+		}
+		if len(seen) > 0 {
+			any++
+		}
+		for c := range seen {
+			counts[c]++
+			if os.Getenv("FORGEEVAL_SHOW") == string(c) {
+				for _, f := range tr.Findings {
+					if f.Category == c && f.Severity >= trace.SeverityMedium {
+						fmt.Printf("  %s %s: %s\n", m.Path, f.Rule, f.Message)
+					}
+				}
+			}
+		}
+	}
+	return counts, any
 }

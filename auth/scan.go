@@ -1,0 +1,180 @@
+package auth
+
+import (
+	"errors"
+	"strings"
+)
+
+// cursor walks a header value the way RFC 5322 reads it: comments nest,
+// quoted strings keep their specials, folding white space is skipped.
+type cursor struct {
+	s string
+	i int
+}
+
+func (c *cursor) done() bool { return c.i >= len(c.s) }
+
+func (c *cursor) peek() byte {
+	if c.i < len(c.s) {
+		return c.s[c.i]
+	}
+	return 0
+}
+
+func isWSP(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
+
+// skipCFWS skips white space and comments, appending each top-level
+// comment (without its parentheses) to *comments when comments is non-nil.
+func (c *cursor) skipCFWS(comments *[]string) error {
+	for c.i < len(c.s) {
+		switch b := c.s[c.i]; {
+		case isWSP(b):
+			c.i++
+		case b == '(':
+			start := c.i
+			if err := c.skipComment(); err != nil {
+				return err
+			}
+			if comments != nil {
+				*comments = append(*comments, strings.TrimSpace(c.s[start+1:c.i-1]))
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+var (
+	errComment = errors.New("auth: unterminated comment")
+	errQuote   = errors.New("auth: unterminated quoted string")
+)
+
+// maxCommentDepth bounds comment nesting (RFC 5322 sets none): a hostile
+// value of open parentheses costs one pass, not a deep recursion.
+const maxCommentDepth = 64
+
+func (c *cursor) skipComment() error {
+	depth := 0
+	for c.i < len(c.s) {
+		switch c.s[c.i] {
+		case '\\':
+			c.i++
+		case '(':
+			depth++
+			if depth > maxCommentDepth {
+				return errComment
+			}
+		case ')':
+			depth--
+			if depth == 0 {
+				c.i++
+				return nil
+			}
+		}
+		c.i++
+	}
+	c.i = len(c.s) // a trailing backslash may have stepped past the end
+	return errComment
+}
+
+// quoted reads a quoted string at the cursor and returns its content with
+// quoted pairs resolved.
+func (c *cursor) quoted() (string, error) {
+	c.i++ // the opening quote
+	start := c.i
+	var b []byte
+	for c.i < len(c.s) {
+		switch ch := c.s[c.i]; ch {
+		case '"':
+			c.i++
+			if b == nil {
+				return c.s[start : c.i-1], nil
+			}
+			return string(b), nil
+		case '\\':
+			if b == nil {
+				b = append([]byte{}, c.s[start:c.i]...)
+			}
+			c.i++
+			if c.i < len(c.s) {
+				b = append(b, c.s[c.i])
+			}
+		default:
+			if b != nil {
+				b = append(b, ch)
+			}
+		}
+		c.i++
+	}
+	c.i = len(c.s)
+	return "", errQuote
+}
+
+// token reads up to white space, a comment, ';' or any byte in stop.
+func (c *cursor) token(stop string) string {
+	start := c.i
+	for c.i < len(c.s) {
+		b := c.s[c.i]
+		if isWSP(b) || b == '(' || b == ';' || strings.IndexByte(stop, b) >= 0 {
+			break
+		}
+		c.i++
+	}
+	return c.s[start:c.i]
+}
+
+// value reads a token or a quoted string.
+func (c *cursor) value(stop string) (string, error) {
+	if c.peek() == '"' {
+		return c.quoted()
+	}
+	return c.token(stop), nil
+}
+
+// splitTop splits s at each sep outside comments and quoted strings.
+func splitTop(s string, sep byte) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b == '\\' && (quoted || depth > 0):
+			i++
+		case quoted:
+			if b == '"' {
+				quoted = false
+			}
+		case b == '(':
+			depth++
+		case b == ')':
+			if depth > 0 {
+				depth--
+			}
+		case depth > 0:
+		case b == '"':
+			quoted = true
+		case b == sep:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// lower returns s in ASCII lower case, s itself when it has no upper case.
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// clip shortens a string for an error message.
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}
