@@ -14,9 +14,11 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/spamtrace/spamtrace/auth"
 	"github.com/spamtrace/spamtrace/internal/redistest"
 	"github.com/spamtrace/spamtrace/internal/whoistest"
 	"github.com/spamtrace/spamtrace/netblock"
+	"github.com/spamtrace/spamtrace/trace"
 )
 
 // dnsServer is a loopback DNS server that counts the questions it gets.
@@ -46,6 +48,7 @@ func startDNS(t *testing.T, delay time.Duration) *dnsServer {
 		time.Sleep(s.delay)
 		m := new(dns.Msg)
 		m.SetReply(r)
+		m.Authoritative = true
 		hdr := func(ttl uint32) dns.RR_Header {
 			return dns.RR_Header{Name: q.Name, Rrtype: q.Qtype, Class: dns.ClassINET, Ttl: ttl}
 		}
@@ -56,6 +59,8 @@ func startDNS(t *testing.T, delay time.Duration) *dnsServer {
 			m.Answer = []dns.RR{&dns.A{Hdr: hdr(600), A: net.ParseIP("192.0.2.1")}}
 		case q.Qtype == dns.TypeAAAA && q.Name == "mail.example.":
 			m.Answer = []dns.RR{&dns.AAAA{Hdr: hdr(900), AAAA: net.ParseIP("2001:db8::1")}}
+		case q.Qtype == dns.TypeMX && q.Name == "mail.example.":
+			m.Answer = []dns.RR{&dns.MX{Hdr: hdr(200), Preference: 20, Mx: "b.example."}, &dns.MX{Hdr: hdr(200), Preference: 10, Mx: "a.example."}}
 		case q.Qtype == dns.TypeTXT && q.Name == "mail.example.":
 			m.Answer = []dns.RR{&dns.TXT{Hdr: hdr(100), Txt: []string{"v=spf1 ", "-all"}}}
 		case q.Qtype == dns.TypeA && q.Name == "2.0.0.127.bl.example.":
@@ -64,6 +69,8 @@ func startDNS(t *testing.T, delay time.Duration) *dnsServer {
 			m.Rcode = dns.RcodeNameError
 		case q.Name == "broken.example.":
 			m.Rcode = dns.RcodeServerFailure
+		case q.Name == "lame.example.":
+			m.Authoritative = false // and no answer, no recursion: a lame referral
 		case q.Qtype == dns.TypeA && q.Name == "v6only.example.":
 			m.Ns = []dns.RR{soa(3600, 50)} // NODATA
 		case q.Qtype == dns.TypeAAAA && q.Name == "v6only.example.":
@@ -205,9 +212,15 @@ func TestDNSSharedWithTTLs(t *testing.T) {
 		if _, err := r.LookupNetIP(ctx, "ip4", "broken.example."); err == nil || !strings.Contains(err.Error(), "SERVFAIL") {
 			t.Errorf("SERVFAIL gave %v", err)
 		}
+		if _, err := r.LookupNetIP(ctx, "ip4", "lame.example."); err == nil || !strings.Contains(err.Error(), "lame referral") {
+			t.Errorf("a lame referral gave %v", err)
+		}
 	}
 	if n := srv.count("A nosoa.example."); n != 2 {
 		t.Errorf("negative answer without SOA asked %d times, want 2 (not kept)", n)
+	}
+	if n := srv.count("A lame.example."); n != 2 {
+		t.Errorf("lame referral asked %d times, want 2 (not kept)", n)
 	}
 	if n := srv.count("A broken.example."); n != 2 {
 		t.Errorf("SERVFAIL asked %d times, want 2 (not kept)", n)
@@ -433,4 +446,32 @@ func FuzzReadAnswer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The resolver answers what the authentication checks ask (SPF needs MX
+// and IPAddr), from the cache the second time.
+func TestResolverForAuthChecks(t *testing.T) {
+	var _ auth.SPFResolver = (*Resolver)(nil)
+	var _ trace.TXTResolver = (*Resolver)(nil)
+	rs := redistest.ForTest(t)
+	srv := startDNS(t, 0)
+	src := &DNSClient{Servers: []string{srv.addr}}
+	ctx := context.Background()
+	for _, c := range []*Cache{open(t, rs.URL(0), nil), open(t, rs.URL(0), nil)} {
+		r := c.DNS(src)
+		mx, err := r.LookupMX(ctx, "mail.example")
+		if err != nil || len(mx) != 2 || mx[0].Host != "a.example." || mx[0].Pref != 10 || mx[1].Host != "b.example." {
+			t.Fatalf("MX: %v %v", mx, err)
+		}
+		ips, err := r.LookupIPAddr(ctx, "mail.example")
+		if err != nil || fmt.Sprint(ips) != "[{192.0.2.1 } {2001:db8::1 }]" {
+			t.Fatalf("IPAddr: %v %v", ips, err)
+		}
+		if _, err := r.LookupMX(ctx, "none.example"); !errorsIsNotFound(err) {
+			t.Errorf("MX of a name that does not exist: %v", err)
+		}
+	}
+	if n := srv.count("MX mail.example."); n != 1 {
+		t.Errorf("MX asked %d times, want 1", n)
+	}
 }

@@ -21,8 +21,9 @@ type Querier interface {
 // Answer is one DNS answer, reduced to what lookups use.
 type Answer struct {
 	// Records are the answer's data of the asked type, in order: PTR
-	// targets (with the trailing dot), addresses in text form, or TXT
-	// records (each record's strings joined, as net.Resolver does).
+	// targets (with the trailing dot), addresses in text form, TXT
+	// records (each record's strings joined, as net.Resolver does), or
+	// MX records as "preference host.".
 	Records []string
 	// NotFound is set for NXDOMAIN and for a name without records of the
 	// type (NODATA, RFC 2308 section 2.2).
@@ -119,6 +120,12 @@ func readAnswer(r *dns.Msg, name string, qtype uint16, srv string) (Answer, erro
 		return Answer{}, &net.DNSError{Err: "server answered " + dns.RcodeToString[r.Rcode], Name: name, Server: srv,
 			IsTemporary: r.Rcode == dns.RcodeServerFailure}
 	}
+	// A non-authoritative, non-recursive empty answer is a lame referral,
+	// not a negative answer: net.Resolver's rule (golang.org/issue/15434),
+	// kept so that a run behaves the same with and without the cache.
+	if r.Rcode == dns.RcodeSuccess && len(r.Answer) == 0 && !r.Authoritative && !r.RecursionAvailable && len(r.Extra) == 0 {
+		return Answer{}, &net.DNSError{Err: "lame referral", Name: name, Server: srv}
+	}
 	var a Answer
 	ttl := uint32(0)
 	first := true
@@ -140,6 +147,8 @@ func readAnswer(r *dns.Msg, name string, qtype uint16, srv string) (Answer, erro
 			}
 		case *dns.TXT:
 			v = strings.Join(x.Txt, "")
+		case *dns.MX:
+			v = fmt.Sprintf("%d %s", x.Preference, x.Mx)
 		default:
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +14,9 @@ import (
 )
 
 // Resolver answers the DNS questions of trace.Lookups (it satisfies
-// trace.DNSResolver) and TXT questions, through the shared cache. A nil
-// Cache asks Source every time.
+// trace.DNSResolver, and with LookupTXT, LookupMX and LookupIPAddr what
+// the authentication checks ask: DKIM and ARC keys, DMARC and SPF), through
+// the shared cache. A nil Cache asks Source every time.
 type Resolver struct {
 	Cache  *Cache
 	Source Querier
@@ -186,4 +189,42 @@ func validHostName(s string) bool {
 		}
 	}
 	return true
+}
+
+// LookupMX returns name's MX records sorted by preference, like
+// net.Resolver.LookupMX (which also shuffles equal preferences; this keeps
+// the answer's order).
+func (r *Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	a, err := r.query(ctx, name, dns.TypeMX)
+	if err != nil {
+		return nil, err
+	}
+	if a.NotFound {
+		return nil, notFound(name)
+	}
+	var out []*net.MX
+	for _, rec := range a.Records {
+		pref, host, ok := strings.Cut(rec, " ")
+		p, err := strconv.ParseUint(pref, 10, 16)
+		if !ok || err != nil || !validHostName(host) && host != "." {
+			continue
+		}
+		out = append(out, &net.MX{Host: host, Pref: uint16(p)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pref < out[j].Pref })
+	return out, nil
+}
+
+// LookupIPAddr returns host's IPv4 and IPv6 addresses, like
+// net.Resolver.LookupIPAddr.
+func (r *Resolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]net.IPAddr, len(addrs))
+	for i, a := range addrs {
+		out[i] = net.IPAddr{IP: a.AsSlice(), Zone: a.Zone()}
+	}
+	return out, nil
 }
