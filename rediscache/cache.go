@@ -21,8 +21,8 @@ type Options struct {
 	Prefix string
 
 	// Timeout caps one Redis round trip (a new connection gets twice
-	// that); a slower answer counts as Redis being down. Zero means
-	// 1 second.
+	// that); a slower answer is a failure, and three failures in a row
+	// lose the cache. Zero means 1 second.
 	Timeout time.Duration
 
 	// LockTTL is how long a lock on a question lives: the time its holder
@@ -75,6 +75,7 @@ type Cache struct {
 	hits, waited, asked, bypassed, lost, stored atomic.Int64
 
 	mu        sync.Mutex
+	fails     int // Redis failures in a row
 	toldLost  bool
 	toldBack  bool
 	down      bool
@@ -196,10 +197,16 @@ func (c *Cache) usable() (ok, probe bool) {
 	return true, true
 }
 
+// lossAfter is how many Redis failures in a row lose the cache.
+const lossAfter = 3
+
 // failed records a Redis failure; it reports false for redis.Nil, which is
 // an answer (no such key), not a failure.
 func (c *Cache) failed(err error, probe bool) bool {
 	if err == nil || errors.Is(err, redis.Nil) {
+		c.mu.Lock()
+		c.fails = 0
+		c.mu.Unlock()
 		if probe {
 			c.mu.Lock()
 			c.probing = false
@@ -231,6 +238,13 @@ func (c *Cache) failed(err error, probe bool) bool {
 	c.mu.Lock()
 	c.probing = false
 	c.lastError = err
+	c.fails++
+	if c.fails < lossAfter && !probe && !c.down {
+		// One slow answer on a loaded machine is not a lost Redis: go
+		// around the cache for this question only.
+		c.mu.Unlock()
+		return true
+	}
 	c.retryAt = time.Now().Add(c.opt.RetryAfter)
 	was := c.down
 	c.down = true

@@ -43,8 +43,9 @@
 //
 // # Redis down or slow
 //
-// Every Redis round trip is capped by [Options.Timeout]. A failure marks
-// the cache lost: lookups go straight to their sources, [Options.Warn]
+// Every Redis round trip is capped by [Options.Timeout]. A failed one
+// sends its question around the cache; three in a row mark the cache
+// lost: lookups go straight to their sources, [Options.Warn]
 // is told (the first time only), and the cache is tried again after
 // [Options.RetryAfter] (told, the first time, that it is back). Nothing
 // fails because the cache did.

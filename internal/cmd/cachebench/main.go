@@ -212,6 +212,9 @@ func benchCache(dir, box string) {
 		for i, r := range runs {
 			fmt.Printf("  %s process %d: %d messages in %.1fs, %d hops with lookup errors; cache: %d hits (%d after waiting for the other process), %d asked and stored, %d without the cache\n",
 				label, i+1, r.stats.Messages, r.stats.Seconds, r.stats.Errors, r.stats.Cache.Hits, r.stats.Cache.Waited, r.stats.Cache.Asked, r.stats.Cache.Bypassed)
+			if r.stats.Cache.Lost > 0 && label != "Redis stopped midway" {
+				fmt.Printf("    it said: %s\n", strings.TrimSpace(r.stderr))
+			}
 		}
 		fmt.Printf("  %s: DNS questions %d; whois queries %d\n", label, d.Total()-dns0, w.Total()-whois0)
 	}
