@@ -331,7 +331,17 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), ", which no trusted server vouches for")
 	}
 	// No client address: a local pickup or an internal hand-off such as
-	// Gmail's "by 2002:...". Follow the chain when it connects.
+	// Gmail's "by 2002:...". Follow the chain when it connects, unless
+	// the hop is a local program's submission whose queue id the
+	// Message-ID carries: the server minted the Message-ID when the
+	// program handed it a message without one, so the message was
+	// written there (a list expander re-submitting mail it received
+	// keeps the message's own Message-ID), and an older hop from an
+	// outside client is made up. (A message that lacked a Message-ID and
+	// was re-injected on the same machine, over loopback, is left alone.)
+	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" && f.Ident != "" && mintedMessageID(tr.Header.MessageID, h) && outsideClient(&tr.Hops[i+1].Received) {
+		return false, w.text("hop ", itoa(i), " records a local submission by ", f.Ident, " and the Message-ID carries its queue id ", h.ID, ": the message was written on ", h.By.Host, ", so the older hops cannot be believed")
+	}
 	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
 		// A hop that received over SMTP without recording its client
 		// (Gmail's "by mail-lf1-x132.google.com with SMTP id ...", where
@@ -361,6 +371,37 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 	}
 	return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), " and records no address for it")
+}
+
+// outsideClient reports whether a hop records a client address outside
+// any organisation's internal ranges.
+func outsideClient(h *received.Hop) bool {
+	return h.From.IP.IsValid() && !internalAddr(h.From.IP)
+}
+
+// mintedMessageID reports whether the Message-ID was made by the hop's
+// server: it holds the hop's queue id (as sendmail's and Postfix's own
+// Message-IDs do, "<200208211622.g7LGMmA01223@dogma.slashnull.org>") at
+// a word boundary, with the server's host after the "@".
+func mintedMessageID(msgID string, h *received.Hop) bool {
+	if len(h.ID) < 6 || h.By.Host == "" {
+		return false
+	}
+	at := strings.LastIndexByte(msgID, '@')
+	if at < 0 || !ascii.HasPrefixFold(strings.TrimSuffix(msgID[at+1:], ">"), h.By.Host) {
+		return false
+	}
+	left := msgID[:at]
+	k := strings.Index(left, h.ID)
+	if k < 0 {
+		return false
+	}
+	before := byte('.')
+	if k > 0 {
+		before = left[k-1]
+	}
+	end := k + len(h.ID)
+	return (before == '.' || before == '<') && end == len(left)
 }
 
 // isFetch reports whether the hop is a mailbox retrieval (fetchmail,

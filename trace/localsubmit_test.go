@@ -1,0 +1,51 @@
+package trace
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// A local program's submission whose queue id the Message-ID carries is
+// where the message was written: an older hop from an outside client,
+// placed below it, is not believed (its address never becomes the origin),
+// while a re-injection over loopback on the same machine is left alone.
+func TestLocalSubmissionMintedMessageID(t *testing.T) {
+	const top = "Received: from localhost (localhost [127.0.0.1]) by phobos.example.net (Postfix) with ESMTP id B5B8943C32 for <jm@localhost>; Wed, 21 Aug 2002 12:23:10 -0400\n" +
+		"Received: from dogma.example.org [212.17.35.15] by localhost with IMAP (fetchmail-5.9.0) for jm@localhost (single-drop); Wed, 21 Aug 2002 17:23:10 +0100\n" +
+		"Received: (from mail@localhost) by dogma.example.org (8.11.6/8.11.6) id g7LGMmA01223; Wed, 21 Aug 2002 17:22:48 +0100\n"
+	const tail = "Message-Id: <200208211622.g7LGMmA01223@dogma.example.org>\nFrom: nobody@dogma.example.org\n\nx\n"
+	tests := []struct {
+		name, below, notOrigin string
+		wantHop                int
+	}{
+		{"forged outside hop below", "Received: from smtp.gmail.com (host3773.spamhost.example.net [4.116.178.158]) by dogma.example.org (8.12.11/8.12.11) with ESMTP id g7LGKmA01220; Wed, 21 Aug 2002 17:20:48 +0100\n", "4.116.178.158", 1},
+		{"nothing below", "", "", 1},
+	}
+	for _, tt := range tests {
+		tr, err := TraceMessage(context.Background(), strings.NewReader(top+tt.below+tail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Origin.Hop != tt.wantHop || tt.notOrigin != "" && tr.Origin.IP.String() == tt.notOrigin {
+			t.Errorf("%s: origin %+v", tt.name, tr.Origin)
+		}
+		if tt.below != "" && !strings.Contains(tr.Origin.Reason, "local submission by mail and the Message-ID carries its queue id g7LGMmA01223") {
+			t.Errorf("%s: reason %q", tt.name, tr.Origin.Reason)
+		}
+	}
+	// Without the minted Message-ID the local hop is an internal hand-off
+	// as before, and the walk goes on to the older hop.
+	tr, _ := TraceMessage(context.Background(), strings.NewReader(top+tests[0].below+"Message-Id: <abc@elsewhere.example>\n\nx\n"))
+	if tr.Origin.Hop != 3 {
+		t.Errorf("without a minted Message-ID: origin %+v", tr.Origin)
+	}
+	// Re-injection on the same machine over loopback keeps its origin.
+	const loop = "Received: by phobos.example.net (Postfix, from userid 500) id D66B5440CC; Tue, 23 Jul 2002 12:34:15 -0400\n" +
+		"Received: from phobos (localhost [127.0.0.1]) by phobos.example.net (Postfix) with ESMTP id B076D33E50 for <jm>; Tue, 23 Jul 2002 17:34:15 +0100\n" +
+		"Message-Id: <20020723163415.D66B5440CC@phobos.example.net>\n\nx\n"
+	tr, _ = TraceMessage(context.Background(), strings.NewReader(loop))
+	if strings.Contains(tr.Origin.Reason, "local submission") {
+		t.Errorf("loopback re-injection: %+v", tr.Origin)
+	}
+}
