@@ -76,6 +76,7 @@ func (s *Server) start(bin string, port int) error {
 			"--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
 			"--logfile", "")
 		cmd.Dir = s.dir
+		cmd.SysProcAttr = sysProcAttr()
 		if err = cmd.Start(); err != nil {
 			return err
 		}
