@@ -89,6 +89,9 @@ var ErrNoHeader = errors.New("received: no header fields")
 // The error is non-nil only when nothing could be read: a read error
 // before any header byte, or [ErrNoHeader] (with a non-nil Message) when
 // the input holds no header field.
+//
+// A message already in memory is best given as a [BytesReader]: it is
+// read in place, not copied through a read buffer.
 func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	m, err := ReadHeader(r, lim)
 	if err != nil {
@@ -177,6 +180,7 @@ func (rb *readBuffers) header(block []byte) textproto.Header {
 type readBuffers struct {
 	in     *bufio.Reader // over the input
 	limit  io.LimitedReader
+	slice  sliceLines // over a BytesReader's bytes
 	block  []byte
 	fields []fieldSpan // the fields of block, top first
 
@@ -193,8 +197,12 @@ const maxLineErrors = 20
 // header block.
 type fieldSpan struct{ start, end int }
 
+// lineBuffer is the size of the buffer lines are read through: a line
+// longer than that comes in pieces.
+const lineBuffer = 16 << 10
+
 var readBufs = sync.Pool{New: func() any {
-	return &readBuffers{in: bufio.NewReaderSize(nil, 16<<10), block: make([]byte, 0, 8<<10)}
+	return &readBuffers{in: bufio.NewReaderSize(nil, lineBuffer), block: make([]byte, 0, 8<<10)}
 }}
 
 // readHeaderBlock returns the bytes of the header block, up to and
@@ -203,11 +211,21 @@ var readBufs = sync.Pool{New: func() any {
 // go-message refuses) dropped with their continuation lines and recorded in
 // rb.malformed. It never reads past the blank line's buffer.
 func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, error) {
-	rb.limit = io.LimitedReader{R: r, N: max + 1}
 	rb.malformed, rb.moreMalformed = rb.malformed[:0], 0
 	rb.fields = rb.fields[:0]
-	br := rb.in
-	br.Reset(&rb.limit)
+	var br lineSource
+	if mr, ok := r.(*BytesReader); ok {
+		// read in place: the lines bufio would give, without copying
+		// the message through its buffer
+		rest := mr.b[mr.off:]
+		rb.slice = sliceLines{b: rest[:min(int64(len(rest)), max+1)]}
+		defer func() { mr.off += rb.slice.pos; rb.slice = sliceLines{} }()
+		br = &rb.slice
+	} else {
+		rb.limit = io.LimitedReader{R: r, N: max + 1}
+		rb.in.Reset(&rb.limit)
+		br = rb.in
+	}
 	out := rb.block[:0]
 	defer func() {
 		if cap(out) <= 1<<20 {

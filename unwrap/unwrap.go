@@ -194,6 +194,16 @@ type walker struct {
 	parts    int
 	unclosed bool // a part's body ended without a closing boundary
 	tooMany  bool // MaxAttached was reached
+	// direct is the body reader readMIME gave the entity of the message
+	// being read, over direct.body: when go-message left it as it is (no
+	// transfer encoding or charset to undo), the body is handed out as a
+	// slice of the input instead of read into a copy.
+	direct directBody
+}
+
+type directBody struct {
+	r    *bytes.Reader
+	body []byte
 }
 
 var errUnclosed = "the multipart body ends without its closing boundary"
@@ -216,7 +226,8 @@ func (w *walker) message(raw []byte, at, parent string, nesting, depth int, head
 	if headerOnly {
 		return
 	}
-	e, err := readMIME(raw)
+	e, direct, err := readMIME(raw)
+	w.direct = direct
 	if err != nil && e == nil {
 		w.fail(idx, "unwrap: header: %v", err)
 		return
@@ -328,6 +339,21 @@ func (w *walker) leafOrMultipart(idx int, p *message.Entity, at string, depth in
 
 var errTooLarge = errors.New("larger than the limit; truncated")
 
+// read returns the decoded body of p, at most max bytes; truncated
+// reports that more was left. A body go-message did not decode is the
+// input's own bytes (capacity cut, so an append cannot reach past it).
+func (w *walker) read(p *message.Entity, max int64) ([]byte, bool, error) {
+	if r, ok := p.Body.(*bytes.Reader); ok && r == w.direct.r {
+		b := w.direct.body
+		w.direct = directBody{} // read once, as a reader is
+		if int64(len(b)) > max {
+			return b[:max:max], true, nil
+		}
+		return b[:len(b):len(b)], false, nil
+	}
+	return readCapped(p.Body, max)
+}
+
 // readCapped reads r up to max bytes; truncated reports that more was left.
 func readCapped(r io.Reader, max int64) ([]byte, bool, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
@@ -356,7 +382,7 @@ func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, repo
 			w.fail(idx, "unwrap: part %s: messages nested deeper than %d; not read", at, w.lim.MaxNesting)
 			return
 		}
-		body, truncated, err := readCapped(p.Body, w.lim.MaxPartBytes)
+		body, truncated, err := w.read(p, w.lim.MaxPartBytes)
 		if err != nil {
 			w.failRead(idx, at, err)
 		}
@@ -387,7 +413,7 @@ func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, repo
 		m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Truncated: true})
 		return
 	}
-	body, truncated, err := readCapped(p.Body, min(room, w.lim.MaxPartBytes))
+	body, truncated, err := w.read(p, min(room, w.lim.MaxPartBytes))
 	if err != nil {
 		w.failRead(idx, at, err)
 	}
@@ -428,7 +454,8 @@ func headerBlock(b []byte) []byte {
 // that shape it (Content-*) are handed to go-message: parsing the whole
 // header block again, after the trace has read it, would cost more than
 // the walk. A malformed field elsewhere in the header does not stop it.
-func readMIME(raw []byte) (*message.Entity, error) {
+// The body reader it gives go-message is returned with the bytes it reads.
+func readMIME(raw []byte) (*message.Entity, directBody, error) {
 	var fields []byte
 	keep := false
 	i := 0
@@ -457,16 +484,25 @@ func readMIME(raw []byte) (*message.Entity, error) {
 			}
 		}
 	}
-	fields = append(fields, '\n')
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(fields)))
-	if err != nil {
-		h = textproto.Header{} // read the body as text/plain
-	}
-	e, nerr := message.New(message.Header{Header: h}, bytes.NewReader(raw[i:]))
+	var h textproto.Header
+	var err error
+	if len(fields) > 0 {
+		fields = append(fields, '\n')
+		// A buffer the size of the fields (bufio's default at most):
+		// ReadHeader reads long lines in pieces, so the size changes
+		// nothing but the allocation.
+		size := min(max(len(fields), 16), 4096)
+		h, err = textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(fields), size))
+		if err != nil {
+			h = textproto.Header{} // read the body as text/plain
+		}
+	} // else no Content-* field: the empty header ReadHeader would return
+	direct := directBody{r: bytes.NewReader(raw[i:]), body: raw[i:]}
+	e, nerr := message.New(message.Header{Header: h}, direct.r)
 	if err == nil {
 		err = nerr
 	}
-	return e, err
+	return e, direct, err
 }
 
 func asciiEqualFold(b []byte, lower string) bool {

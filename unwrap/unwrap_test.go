@@ -228,3 +228,48 @@ func FuzzMessages(f *testing.F) {
 		}
 	})
 }
+
+// A body go-message leaves as it is comes back as the input's own bytes,
+// cut to the caps, and an append to it cannot write into the input; a
+// body it decodes is read as before.
+func TestSinglePartBody(t *testing.T) {
+	body := "Visit http://win.prizes.example/now\r\nand again\r\n"
+	tests := []struct {
+		name, header string
+		lim          *Limits
+		want         string
+		truncated    bool
+		inPlace      bool
+	}{
+		{"no Content-Type", "Subject: a\r\n", nil, body, false, true},
+		{"text/plain us-ascii 7bit", "Content-Type: text/plain; charset=US-ASCII\r\nContent-Transfer-Encoding: 7bit\r\n", nil, body, false, true},
+		{"text/html utf-8 8bit", "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8BIT\r\n", nil, body, false, true},
+		{"cut by MaxTextBytes", "Content-Type: text/plain\r\n", &Limits{MaxTextBytes: 10}, body[:10], true, true},
+		{"cut by MaxPartBytes", "Content-Type: text/plain\r\n", &Limits{MaxPartBytes: 12}, body[:12], true, true},
+		{"latin-1 converted", "Content-Type: text/plain; charset=iso-8859-1\r\n", nil, body, false, false},
+		{"quoted-printable decoded", "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n", nil, body, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := []byte(tt.header + "\r\n" + body)
+			ms := Messages(raw, tt.lim)
+			if len(ms) != 1 || len(ms[0].Text) != 1 {
+				t.Fatalf("got %+v", ms)
+			}
+			txt := ms[0].Text[0]
+			if string(txt.Body) != tt.want || txt.Truncated != tt.truncated || txt.Part != "1" {
+				t.Fatalf("body %q truncated %v part %q; want %q %v", txt.Body, txt.Truncated, txt.Part, tt.want, tt.truncated)
+			}
+			start := len(raw) - len(body)
+			inPlace := len(txt.Body) > 0 && &txt.Body[0] == &raw[start]
+			if inPlace != tt.inPlace {
+				t.Errorf("read in place %v, want %v", inPlace, tt.inPlace)
+			}
+			before := string(raw)
+			_ = append(txt.Body, "XXXXXXXX"...)
+			if string(raw) != before {
+				t.Errorf("an append to the body wrote into the input")
+			}
+		})
+	}
+}

@@ -149,16 +149,50 @@ func (s *Set) AddHTML(part string, doc []byte) {
 		case html.TextToken:
 			scanText(z.Text(), func(raw string) { s.add(part, raw) })
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			for hasAttr {
+			if !mayLink(z.Raw()) {
+				// No attribute of it can be named href or action (the
+				// tokenizer only lower-cases names), so none is asked
+				// for: TagAttr copies each one.
+				continue
+			}
+			// The tag's name is only asked for when an action attribute
+			// needs it (TagName copies it, and most tags are not forms);
+			// TagAttr leaves the name alone, and on a tag without
+			// attributes returns nothing.
+			form := 0 // 0 not asked yet, 1 a form, -1 not (TagName answers once)
+			for more := true; more; {
 				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				if string(k) == "href" || (string(k) == "action" && string(name) == "form") {
+				k, v, more = z.TagAttr()
+				if string(k) == "action" && form == 0 {
+					form = -1
+					if name, _ := z.TagName(); string(name) == "form" {
+						form = 1
+					}
+				}
+				if string(k) == "href" || (string(k) == "action" && form == 1) {
 					s.add(part, cleanHref(string(v)))
 				}
 			}
 		}
 	}
+}
+
+// mayLink reports whether a tag as written holds "href" or "action" in
+// any case: whether one of its attributes may be a link.
+func mayLink(tag []byte) bool {
+	for i := 0; i < len(tag); i++ {
+		switch tag[i] | 0x20 {
+		case 'h':
+			if hasPrefixFold(tag[i:], "href") {
+				return true
+			}
+		case 'a':
+			if hasPrefixFold(tag[i:], "action") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cleanHref removes what a browser removes from an attribute's URL:
@@ -353,9 +387,8 @@ func Parse(raw string) (URL, bool) {
 	if a, ok := parseIPv4(host); ok {
 		return URL{URL: raw, Host: a.String()}, true
 	}
-	if ascii, err := idna.Lookup.ToASCII(host); err == nil {
-		host = ascii
-	} else if !validName(host) {
+	host, ok := lookupName(host)
+	if !ok {
 		return URL{}, false
 	}
 	u := URL{URL: raw, Host: host}
@@ -365,6 +398,36 @@ func Parse(raw string) (URL, bool) {
 		}
 	}
 	return u, true
+}
+
+// lookupName is the name a browser looks host up by: its A-label form
+// (idna's lookup profile); host itself when idna refuses it but validName
+// accepts it; false when neither.
+func lookupName(host string) (string, bool) {
+	if plainName(host) {
+		// idna maps such a name to itself or refuses it, and validName
+		// accepts it: the answer is host either way.
+		return host, true
+	}
+	if ascii, err := idna.Lookup.ToASCII(host); err == nil {
+		return ascii, true
+	}
+	return host, validName(host)
+}
+
+// plainName reports whether h is made of lower-case letters, digits,
+// hyphens and dots only, with no label in punycode ("xn--").
+func plainName(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+		if c == 'x' && (i == 0 || h[i-1] == '.') && strings.HasPrefix(h[i:], "xn--") {
+			return false
+		}
+	}
+	return true
 }
 
 // validName accepts a host that idna refused but a resolver could still be
@@ -384,13 +447,17 @@ func validName(h string) bool {
 // when the host is not such a number form.
 func parseIPv4(h string) (netip.Addr, bool) {
 	h = strings.TrimSuffix(h, ".")
-	parts := strings.Split(h, ".")
-	if len(parts) > 4 {
+	if strings.Count(h, ".") > 3 {
 		return netip.Addr{}, false
 	}
-	nums := make([]uint64, len(parts))
-	for i, p := range parts {
-		if p == "" {
+	var buf [4]uint64
+	nums := buf[:0]
+	for rest := h; ; {
+		p, after, more := strings.Cut(rest, ".")
+		rest = after
+		if p == "" || p[0] < '0' || p[0] > '9' {
+			// a name, not a number: ParseUint would refuse it too,
+			// at the cost of an error value
 			return netip.Addr{}, false
 		}
 		base := 10
@@ -407,7 +474,10 @@ func parseIPv4(h string) (netip.Addr, bool) {
 		if err != nil {
 			return netip.Addr{}, false
 		}
-		nums[i] = n
+		nums = append(nums, n)
+		if !more {
+			break
+		}
 	}
 	last := len(nums) - 1
 	for _, n := range nums[:last] {

@@ -1,11 +1,17 @@
 package urls
 
 import (
+	"bytes"
 	"fmt"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/idna"
 )
 
 func list(us []URL) string {
@@ -191,4 +197,152 @@ func collect(scan func([]byte, func(string)), b []byte) []string {
 	var out []string
 	scan(b, func(s string) { out = append(out, s) })
 	return out
+}
+
+// A form's action is a link, an action elsewhere is not, and the
+// tokenizer keeps only the first of a repeated attribute (WHATWG HTML,
+// 13.2.5.33: a duplicate attribute is dropped).
+func TestHTMLFormActions(t *testing.T) {
+	doc := `<br><div action="http://not-a-form.example/"><FORM id=f ACTION="http://first.example/" action="http://second.example/" data-x=1>` +
+		`<form method=post action=http://third.example/><img/><a title=t href=http://link.example/></a>`
+	var s Set
+	s.AddHTML("1", []byte(doc))
+	want := strings.Join([]string{
+		"http://first.example/|first.example|first.example|1",
+		"http://third.example/|third.example|third.example|1",
+		"http://link.example/|link.example|link.example|1",
+	}, "\n")
+	if got := list(s.URLs()); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// parseIPv4Split is parseIPv4 as first written, with strings.Split: the
+// reference the allocation-free one must agree with.
+func parseIPv4Split(h string) (netip.Addr, bool) {
+	h = strings.TrimSuffix(h, ".")
+	parts := strings.Split(h, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		if p == "" {
+			return netip.Addr{}, false
+		}
+		base := 10
+		switch {
+		case len(p) > 1 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, p = 16, p[2:]
+			if p == "" {
+				p = "0"
+			}
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		n, err := strconv.ParseUint(p, base, 64)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		nums[i] = n
+	}
+	last := len(nums) - 1
+	for _, n := range nums[:last] {
+		if n > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	if nums[last] >= 1<<(8*(5-len(nums))) {
+		return netip.Addr{}, false
+	}
+	v := nums[last]
+	for i, n := range nums[:last] {
+		v |= n << (8 * (3 - i))
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+}
+
+func FuzzParseIPv4(f *testing.F) {
+	for _, s := range []string{"", ".", "1", "1.2.3.4", "1.2.3.4.", "1.2.3.4.5", "0x7f.1", "0x", "0x.1", "017.0.0.1",
+		"3735928559", "256.1.1.1", "1.16777216", "www.example.com", "1..2", "+1.2.3.4", "1_000", "09.1.1.1", "0xffffffff", "4294967296"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		a, ok := parseIPv4(h)
+		b, okb := parseIPv4Split(h)
+		if a != b || ok != okb {
+			t.Fatalf("parseIPv4(%q) = %v, %v; the Split version says %v, %v", h, a, ok, b, okb)
+		}
+	})
+}
+
+func TestParseIPv4NoAllocs(t *testing.T) {
+	for _, h := range []string{"www.example.com", "10.0.0.1", "0xde.0xad.0xbe.0xef"} {
+		if n := testing.AllocsPerRun(100, func() { parseIPv4(h) }); n != 0 {
+			t.Errorf("parseIPv4(%q) allocates %v times", h, n)
+		}
+	}
+}
+
+// lookupName's shortcut for plain names must give what idna gives.
+func FuzzLookupName(f *testing.F) {
+	for _, s := range []string{"", ".", "a", "www.example.com", "-a.example", "a-.example", "a--b.example", "ab--c", "xn--bcher-kva.example",
+		"a.xn--x", "1.2", "a..b", ".a", "a.", strings.Repeat("a", 70) + ".example", "ex_ample.com", "bücher.example", "Example.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		got, ok := lookupName(h)
+		want, wantOK := h, validName(h)
+		if ascii, err := idna.Lookup.ToASCII(h); err == nil {
+			want, wantOK = ascii, true
+		}
+		if got != want || ok != wantOK {
+			t.Fatalf("lookupName(%q) = %q, %v; idna gives %q, %v", h, got, ok, want, wantOK)
+		}
+	})
+}
+
+// addHTMLPlain is AddHTML as first written, every attribute of every tag
+// read: the reference the shortcuts must agree with.
+func addHTMLPlain(s *Set, part string, doc []byte) {
+	doc = s.room(doc)
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return
+		case html.TextToken:
+			scanText(z.Text(), func(raw string) { s.add(part, raw) })
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if string(k) == "href" || (string(k) == "action" && string(name) == "form") {
+					s.add(part, cleanHref(string(v)))
+				}
+			}
+		}
+	}
+}
+
+func FuzzAddHTML(f *testing.F) {
+	for _, s := range []string{
+		`<a href="http://a.example/">x</a>`,
+		`<A HREF=http://b.example/><FORM ACTION="http://c.example/" action=http://d.example/>`,
+		`<div action=http://e.example/ data-href=x><img src=x hReF = 'http://f.example/'>`,
+		`<a title="href" x=1>http://g.example/</a><a h\x00ref=http://h.example/>`,
+		`<form><input formaction=http://i.example/></form><a href=&#104;ttp://j.example/>&#104;ttp://k.example/`,
+		`<script>var a = "<a href=http://l.example/>"</script><!-- <a href=http://m.example/> -->`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var got, want Set
+		got.AddHTML("1", doc)
+		addHTMLPlain(&want, "1", doc)
+		if g, w := list(got.URLs()), list(want.URLs()); g != w || got.Truncated() != want.Truncated() {
+			t.Fatalf("AddHTML(%q) =\n%s\nreading every attribute gives\n%s", doc, g, w)
+		}
+	})
 }

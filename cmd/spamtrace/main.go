@@ -17,7 +17,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -556,7 +555,7 @@ func traceOne(ctx context.Context, tracer *trace.Tracer, m *mailbox.Message) rec
 		r.err = m.Err
 		return r
 	}
-	tr, err := tracer.Trace(ctx, bytes.NewReader(m.Data))
+	tr, err := tracer.TraceBytes(ctx, m.Data)
 	r.tr = tr
 	if err != nil {
 		r.err = err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"mime"
 	"strconv"
@@ -38,7 +37,7 @@ func traceAll(ctx context.Context, tracer *trace.Tracer, m *mailbox.Message) []r
 			*r = top
 		} else {
 			r.file, r.position, r.part, r.raw = m.File, m.Position, u.Part, u.Raw
-			tr, err := tracer.Trace(ctx, bytes.NewReader(u.Raw))
+			tr, err := tracer.TraceBytes(ctx, u.Raw)
 			r.tr, r.err = tr, err
 		}
 		r.attachments = u.Attached
