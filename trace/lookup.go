@@ -156,8 +156,9 @@ func (l *Lookups) memoize(ctx context.Context, kind, key string, fn func(ctx con
 		fn(qctx, e)
 	}()
 	// A question cut short by the caller's budget is not an answer: let a
-	// later trace ask again.
-	if e.err != nil && ctx.Err() != nil {
+	// later trace ask again. (A socket deadline set from ctx can end the
+	// question a moment before ctx's own timer fires: go by the clock.)
+	if dl, ok := ctx.Deadline(); e.err != nil && (ctx.Err() != nil || ok && !time.Now().Before(dl)) {
 		l.mu.Lock()
 		if l.memo[kind+" "+key] == e {
 			delete(l.memo, kind+" "+key)

@@ -30,8 +30,9 @@ type lookupFlags struct {
 	dnsbl       listFlag
 	whoisServer string
 	rdapServer  string
-	on          bool // some lookup is made (hops get a "lookup" object)
-	network     bool // lookups ask the network
+	on          bool   // some lookup is made (hops get a "lookup" object)
+	network     bool   // lookups ask the network
+	cache       string // -cache redis://HOST:PORT/DB (cache.go)
 }
 
 func addLookupFlags(fs *flag.FlagSet) *lookupFlags {
@@ -42,6 +43,7 @@ func addLookupFlags(fs *flag.FlagSet) *lookupFlags {
 	fs.Var(&l.dnsbl, "dnsbl", "with -resolve, a DNSBL `zone` to check untrusted hops against, e.g. zen.spamhaus.org; repeatable")
 	fs.Var(checked(&l.whoisServer, checkWhoisServer), "whois-server", "with -resolve, send every whois query to `HOST:PORT` (turns RDAP off unless -rdap-server is given)")
 	fs.Var(checked(&l.rdapServer, checkRDAPServer), "rdap-server", "with -resolve, send RDAP queries to `URL`/ip/ADDR (turns whois off unless -whois-server is given)")
+	fs.Var(checked(&l.cache, checkCacheURL), "cache", "with -resolve, share DNS and netblock answers with other processes through Redis at `redis://HOST:PORT/DB`")
 	return l
 }
 
@@ -66,7 +68,7 @@ func (l *lookupFlags) check() error {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"-dns-server", l.dnsServer != ""}, {"-dnsbl", len(l.dnsbl.vals) > 0}, {"-whois-server", l.whoisServer != ""}, {"-rdap-server", l.rdapServer != ""}} {
+	}{{"-dns-server", l.dnsServer != ""}, {"-dnsbl", len(l.dnsbl.vals) > 0}, {"-whois-server", l.whoisServer != ""}, {"-rdap-server", l.rdapServer != ""}, {"-cache", l.cache != ""}} {
 		if f.set {
 			return fmt.Errorf("%s needs -resolve (it points network lookups at a server or zone)", f.name)
 		}
@@ -112,8 +114,13 @@ func (l *lookupFlags) apply(t *trace.Tracer, stderr io.Writer) (func(), error) {
 		// One resolver for everything: registry host names too.
 		lk.Netblocks = &netblock.Client{WhoisServer: l.whoisServer, RDAPServer: l.rdapServer, Resolver: res, LookupTimeout: 20 * time.Second}
 	}
+	closeCache, err := l.applyCache(lk, stderr)
+	if err != nil {
+		closeAll()
+		return func() {}, err
+	}
 	t.Lookups = lk
-	return closeAll, nil
+	return func() { closeCache(); closeAll() }, nil
 }
 
 // newResolver returns the run's resolver: the system's servers, or server

@@ -21,4 +21,8 @@ var subcommands = map[string]subcommand{
 	"log": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runLog(ctx, args, stdout, stderr)
 	},
+	"enqueue": runEnqueue,
+	"worker": func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runWorker(ctx, args, stdout, stderr)
+	},
 }
