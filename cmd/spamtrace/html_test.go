@@ -372,15 +372,7 @@ func FuzzHTMLMessage(f *testing.F) {
 // know about 62.239.237.1, and writes a message received from it.
 func lookupFixtures(t *testing.T) (dnsAddr, whoisAddr, path string) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		q := r.Question[0]
+	dnsAddr = serveDNS(t, func(q dns.Question, m *dns.Msg) {
 		switch {
 		case q.Qtype == dns.TypePTR && q.Name == "1.237.239.62.in-addr.arpa.":
 			m.Answer = append(m.Answer, &dns.PTR{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 60}, Ptr: "relay.bt.example."})
@@ -389,17 +381,14 @@ func lookupFixtures(t *testing.T) (dnsAddr, whoisAddr, path string) {
 		default:
 			m.Rcode = dns.RcodeNameError
 		}
-		w.WriteMsg(m)
-	})}
-	go srv.ActivateAndServe()
-	t.Cleanup(func() { srv.Shutdown() })
+	})
 	whoisAddr = whoisServer(t, "../../netblock/testdata/whois/ripe_62.239.237.1.txt")
 	msg := "Received: from relay.bt.example (relay.bt.example [62.239.237.1]) by mx.example.org (Postfix) with ESMTP id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000\r\nSubject: x\r\n\r\n"
 	path = filepath.Join(t.TempDir(), "m.eml")
 	if err := os.WriteFile(path, []byte(msg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return pc.LocalAddr().String(), whoisAddr, path
+	return dnsAddr, whoisAddr, path
 }
 
 func checkLookupsShown(t *testing.T, page string) {

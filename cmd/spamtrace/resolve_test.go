@@ -16,15 +16,7 @@ import (
 
 // -resolve end to end, against a DNS server and a whois server on loopback.
 func TestResolveFlags(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		q := r.Question[0]
+	dnsAddr := serveDNS(t, func(q dns.Question, m *dns.Msg) {
 		switch {
 		case q.Qtype == dns.TypePTR && q.Name == "1.237.239.62.in-addr.arpa.":
 			m.Answer = append(m.Answer, &dns.PTR{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 60}, Ptr: "relay.bt.example."})
@@ -34,16 +26,13 @@ func TestResolveFlags(t *testing.T) {
 			m.Rcode = dns.RcodeNameError
 			m.Ns = []dns.RR{&dns.SOA{Hdr: dns.RR_Header{Name: "example.", Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 60}, Ns: "ns.example.", Mbox: "h.example.", Serial: 1, Minttl: 60}}
 		}
-		w.WriteMsg(m)
-	})}
-	go srv.ActivateAndServe()
-	defer srv.Shutdown()
+	})
 
 	whoisAddr := whoisServer(t, "../../netblock/testdata/whois/ripe_62.239.237.1.txt")
 	msg := "Received: from relay.bt.example (relay.bt.example [62.239.237.1]) by mx.example.org (Postfix) with ESMTP id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000\r\nSubject: x\r\n\r\n"
 	path := filepath.Join(t.TempDir(), "m.eml")
 	os.WriteFile(path, []byte(msg), 0o644)
-	out, errOut, code := runCmd(t, "", "-json", "-resolve", "-dns-server", pc.LocalAddr().String(), "-whois-server", whoisAddr, path)
+	out, errOut, code := runCmd(t, "", "-json", "-resolve", "-dns-server", dnsAddr, "-whois-server", whoisAddr, path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -73,7 +62,7 @@ func TestResolveFlags(t *testing.T) {
 	// A registry without the network: its error once prefixed, not
 	// "netblock: netblock: ...".
 	empty, _ := whoisLoopback(t, func(string) string { return "% no entries found\n" })
-	out, _, _ = runCmd(t, "", "-json", "-resolve", "-dns-server", pc.LocalAddr().String(), "-whois-server", empty, path)
+	out, _, _ = runCmd(t, "", "-json", "-resolve", "-dns-server", dnsAddr, "-whois-server", empty, path)
 	if !strings.Contains(out, `"error":"netblock: no network found`) || strings.Contains(out, "netblock: netblock") {
 		t.Errorf("lookup error: %s", out[strings.Index(out, `"lookup"`):])
 	}

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,14 +28,7 @@ func TestResolveVerifiesDKIM(t *testing.T) {
 	record := "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
 	var mu sync.Mutex
 	published := true
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		q := r.Question[0]
+	dnsAddr := serveDNS(t, func(q dns.Question, m *dns.Msg) {
 		mu.Lock()
 		on := published
 		mu.Unlock()
@@ -46,10 +38,7 @@ func TestResolveVerifiesDKIM(t *testing.T) {
 		} else {
 			m.Rcode = dns.RcodeNameError
 		}
-		w.WriteMsg(m)
-	})}
-	go srv.ActivateAndServe()
-	defer srv.Shutdown()
+	})
 
 	body := "From: a@signer.example\r\nTo: b@example.org\r\nSubject: hello\r\n\r\nhi\r\n"
 	var signed bytes.Buffer
@@ -61,7 +50,7 @@ func TestResolveVerifiesDKIM(t *testing.T) {
 	os.WriteFile(path, []byte(msg), 0o644)
 
 	verdict := func() (string, string, bool) {
-		out, errOut, code := runCmd(t, "", "-json", "-resolve", "-dns-server", pc.LocalAddr().String(), path)
+		out, errOut, code := runCmd(t, "", "-json", "-resolve", "-dns-server", dnsAddr, path)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}

@@ -418,15 +418,7 @@ func TestARFBlamesTheRightParty(t *testing.T) {
 // port and NXDOMAIN for everything else.
 func dnsLoopback(t *testing.T, a, ptr map[string]string) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		q := r.Question[0]
+	return serveDNS(t, func(q dns.Question, m *dns.Msg) {
 		hdr := dns.RR_Header{Name: q.Name, Class: dns.ClassINET, Ttl: 60}
 		switch {
 		case q.Qtype == dns.TypeA && a[q.Name] != "":
@@ -440,11 +432,7 @@ func dnsLoopback(t *testing.T, a, ptr map[string]string) string {
 		default:
 			m.Rcode = dns.RcodeNameError
 		}
-		w.WriteMsg(m)
-	})}
-	go srv.ActivateAndServe()
-	t.Cleanup(func() { srv.Shutdown() })
-	return pc.LocalAddr().String()
+	})
 }
 
 // With -resolve: To is the origin network's abuse contact, Reported-Domain
