@@ -95,26 +95,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs := flag.NewFlagSet("spamtrace", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
-		jsonOut  = fs.Bool("json", false, "print JSON Lines, one object per message (same as -format json)")
-		format   = fs.String("format", "", "output format: text, json, dot, arf or html (default text)")
-		summary  = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
-		version  = fs.Bool("version", false, "print the version and exit")
-		failOn   string
-		workers  = runtime.NumCPU()
-		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile to this file (for measuring the tool itself)")
-		outDir   = fs.String("out", "", "write each abuse report to a .eml file of its own in this `directory` (implies -format arf)")
-		trusted  = listFlag{check: checkPrefix}
-		local    = listFlag{check: checkDomain}
-		trustedH = listFlag{check: checkDomain}
+		jsonOut = fs.Bool("json", false, "print JSON Lines, one object per message (same as -format json)")
+		format  = fs.String("format", "", "output format: text, json, dot, arf or html (default text)")
+		summary = fs.Bool("summary", false, "print counts, top origins and finding counts at the end (on stderr for json)")
+		version = fs.Bool("version", false, "print the version and exit")
+		failOn  string
+		workers = runtime.NumCPU()
+		cpuProf = fs.String("cpuprofile", "", "write a CPU profile to this file (for measuring the tool itself)")
+		outDir  = fs.String("out", "", "write each abuse report to a .eml file of its own in this `directory` (implies -format arf)")
 	)
 	fs.Var(checked(&failOn, checkOneOf("info", "low", "medium", "high")), "fail-on", "exit 1 when a finding reaches this `severity`: info, low, medium or high")
 	fs.Var(atLeast(&workers, 1), "workers", "`N` messages traced in parallel")
-	fs.Var(&trusted, "trusted", "a trusted network (`CIDR` or address); repeatable")
-	fs.Var(&trustedH, "trusted-host", "a trusted relay host `name` or domain; repeatable")
-	fs.Var(&local, "local-domain", "one of the recipient's own domains (a `domain`); repeatable")
 	logFiles := listFlag{check: checkFile}
 	fs.Var(&logFiles, "log", "an MTA log `file` (Postfix, Exim, sendmail, CommuniGate; .gz and rotated files read) to check the hops its server wrote against; repeatable")
-	lookups := addLookupFlags(fs)
+	tf := addTracerFlags(fs)
+	lookups := tf.lookups
 	paths, err := parseArgs(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -179,12 +174,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		pprof.StartCPUProfile(f)
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	tracer := &trace.Tracer{LocalDomains: local.vals, TrustedHosts: trustedH.vals}
-	for _, t := range trusted.vals {
-		p, _ := parsePrefix(t) // checked when the flag was set
-		tracer.TrustedNetworks = append(tracer.TrustedNetworks, p)
-	}
-	closeLookups, err := lookups.apply(tracer, stderr)
+	tracer, closeLookups, err := tf.tracer(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "spamtrace:", err)
 		return 2

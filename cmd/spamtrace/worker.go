@@ -111,14 +111,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		timeout    = fs.Duration("timeout", time.Minute, "a trace running longer counts as a failed attempt")
 		attempts   = fs.Int("attempts", 2, "failed attempts (crash, kill, panic, time-out) before an entry goes to the dead-letter stream")
 		exitIdle   = fs.Duration("exit-idle", 0, "exit once the stream has had nothing new or pending for this long (0: run until SIGTERM)")
-		trusted    = listFlag{check: checkPrefix}
-		trustedH   = listFlag{check: checkDomain}
-		local      = listFlag{check: checkDomain}
 	)
-	fs.Var(&trusted, "trusted", "a trusted network (`CIDR` or address); repeatable")
-	fs.Var(&trustedH, "trusted-host", "a trusted relay host `name` or domain; repeatable")
-	fs.Var(&local, "local-domain", "one of the recipient's own domains (a `domain`); repeatable")
-	lookups := addLookupFlags(fs)
+	tf := addTracerFlags(fs)
+	lookups := tf.lookups
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			workerUsage(fs, stdout)
@@ -150,12 +145,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageErr(err)
 	}
 	defer rdb.Close()
-	tracer := &trace.Tracer{LocalDomains: local.vals, TrustedHosts: trustedH.vals}
-	for _, t := range trusted.vals {
-		p, _ := parsePrefix(t) // checked when the flag was set
-		tracer.TrustedNetworks = append(tracer.TrustedNetworks, p)
-	}
-	closeLookups, err := lookups.apply(tracer, stderr)
+	tracer, closeLookups, err := tf.tracer(stderr)
 	if err != nil {
 		return usageErr(err)
 	}
