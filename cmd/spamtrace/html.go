@@ -95,6 +95,9 @@ type htmlMessage struct {
 	Clients  []string
 	Raw      []htmlRaw
 	HdrErrs  []string
+	Auth     *authView // nil when the message carries no authentication evidence
+	URLs     *htmlURLs // nil when its text parts name no web address
+	MIMEErrs []string
 }
 
 type htmlOrigin struct {
@@ -179,6 +182,7 @@ func newHTMLMessage(r *record) *htmlMessage {
 		return m
 	}
 	m.Trace = tr
+	addHTMLExtras(m, r)
 	h := tr.Header
 	for _, kv := range [][2]string{{"From", h.From}, {"To", h.To}, {"Subject", h.Subject}, {"Date", h.Date}, {"Message-ID", h.MessageID}, {"Return-Path", h.ReturnPath}} {
 		if kv[1] != "" {

@@ -504,3 +504,57 @@ func BenchmarkHTMLMessage(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 }
+
+// The authentication evidence and the advertised URLs appear in the HTML
+// report as the text report has them: one row per verdict and identity,
+// one per URL host, and each URL as text, never as a link.
+func TestHTMLAuthAndURLs(t *testing.T) {
+	msg := "Received: from mail.sender.example (mail.sender.example [80.68.177.35]) by mx.recipient.example (Postfix) with ESMTP id 4Q1; Mon, 1 Jan 2024 10:00:05 +0000\r\n" +
+		"Authentication-Results: mx.recipient.example; spf=pass smtp.mailfrom=sender.example; dkim=none\r\n" +
+		"From: Bank <security@bank.example>\r\nReply-To: x@collect.example\r\nSubject: verify\r\nContent-Type: text/html\r\n\r\n" +
+		"<p>Please <a href=\"http://login.bank-verify.example/x?a=1\">log in</a> at http://login.bank-verify.example/y</p>\r\n"
+	path := filepath.Join(t.TempDir(), "m.eml")
+	if err := os.WriteFile(path, []byte(msg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := parseHTML(t, htmlReport(t, "-local-domain", "recipient.example", path))
+	checkInert(t, doc)
+	rows := find(doc, byTagClass("tr", "auth-row"))
+	if len(rows) != 1 || !strings.Contains(text(rows[0]), "trusted") || !strings.Contains(text(rows[0]), "results mx.recipient.example: spf=pass dkim=none") {
+		for _, r := range rows {
+			t.Logf("auth row %q", text(r))
+		}
+		t.Fatalf("%d auth rows", len(rows))
+	}
+	ids := map[string]string{}
+	for _, r := range find(doc, byTagClass("tr", "identity")) {
+		var cells []string
+		for c := r.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				cells = append(cells, text(c))
+			}
+		}
+		ids[cells[0]] = cells[1] + "|" + cells[2]
+	}
+	if ids["From"] != "security@bank.example|" || ids["SPF pass domain"] != "sender.example|no" || ids["Reply-To"] != "x@collect.example|" {
+		t.Errorf("identities %v", ids)
+	}
+	hosts := find(doc, byTagClass("tr", "url-host"))
+	if len(hosts) != 1 || !strings.Contains(text(hosts[0]), "login.bank-verify.example") || !strings.Contains(text(hosts[0]), "bank-verify.example") {
+		t.Fatalf("%d URL host rows", len(hosts))
+	}
+	var codes []string
+	for _, ul := range find(doc, byTagClass("ul", "url-list")) {
+		for _, c := range find(ul, func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == "code" }) {
+			codes = append(codes, text(c))
+		}
+	}
+	if len(codes) != 2 || codes[0] != "http://login.bank-verify.example/x?a=1" {
+		t.Errorf("URLs %q", codes)
+	}
+	for _, a := range find(doc, func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == "a" }) {
+		if href, _ := attr(a, "href"); strings.Contains(href, "bank-verify") {
+			t.Errorf("a URL of the message became a link: %q", href)
+		}
+	}
+}

@@ -8,29 +8,48 @@ import (
 	"github.com/spamtrace/spamtrace/auth"
 )
 
-// writeAuthText writes the verdict block (who said what, believed or not)
-// and the identity table of a message's authentication evidence.
-func writeAuthText(w io.Writer, ev *auth.Evidence, p painter) {
+// authView is a message's authentication evidence as the reports show
+// it: who said what (believed or not) and the identity table. The text
+// and HTML reports render the same view; every string is sanitized.
+type authView struct {
+	State string // what was verified
+	Rows  []authRow
+	IDs   []authIdentity
+}
+
+// authRow is one verdict: a results field, an SPF record, a signature, a
+// seal or a vendor verdict, or a summary line (Kind "").
+type authRow struct {
+	Kind    string // "verdict" (believed or not), "signature", "seal", or "" for a summary line
+	Trusted bool   // Kind "verdict": written inside the trust boundary
+	Where   string // "hop 3", "before hop 0"
+	What    string
+}
+
+// authIdentity is one row of the identity table.
+type authIdentity struct {
+	Name, Value string
+	Aligned     string // "yes (strict)", "yes (relaxed)", "no", or "" when alignment does not apply
+}
+
+// newAuthView builds the view; nil when the message carries nothing to
+// show.
+func newAuthView(ev *auth.Evidence) *authView {
 	if ev == nil || len(ev.ResultFields)+len(ev.SPF)+len(ev.DKIM)+len(ev.ARC)+len(ev.Verdicts) == 0 && ev.Identities.From == "" {
-		return
+		return nil
 	}
-	state := "offline: nothing verified, verdicts as the headers state them"
+	v := &authView{State: "offline: nothing verified, verdicts as the headers state them"}
 	if ev.Verified {
-		state = "signatures, DMARC and SPF checked through DNS now"
-	}
-	fmt.Fprintln(w)
-	writeWrapped(w, fmt.Sprintf("%s (%s)", p.paint("1", "Authentication:"), state), 2)
-	believed := func(trusted bool) string {
-		if trusted {
-			return p.paint("32", "trusted     ")
-		}
-		return p.paint("33", "not believed")
+		v.State = "signatures, DMARC and SPF checked through DNS now"
 	}
 	hop := func(h int) string {
 		if h < 0 {
 			return "before hop 0"
 		}
 		return fmt.Sprintf("hop %d", h)
+	}
+	add := func(kind string, trusted bool, h int, what string) {
+		v.Rows = append(v.Rows, authRow{Kind: kind, Trusted: trusted, Where: hop(h), What: what})
 	}
 	for i := range ev.ResultFields {
 		rf := &ev.ResultFields[i]
@@ -48,54 +67,48 @@ func writeAuthText(w io.Writer, ev *auth.Evidence, p painter) {
 		if rf.Instance > 0 {
 			name = fmt.Sprintf("ARC i=%d results", rf.Instance)
 		}
-		line := fmt.Sprintf("  %s %-12s %s %s: %s", believed(rf.Trusted), hop(rf.Hop), name, sanitize(who, 60), sanitize(strings.Join(items, " "), 200))
+		what := fmt.Sprintf("%s %s: %s", name, sanitize(who, 60), sanitize(strings.Join(items, " "), 200))
 		if rf.Err != nil {
-			line += " [" + sanitize(rf.Err.Error(), 120) + "]"
+			what += " [" + sanitize(rf.Err.Error(), 120) + "]"
 		}
-		writeWrapped(w, line, 30)
+		add("verdict", rf.Trusted, rf.Hop, what)
 	}
 	for _, s := range ev.SPF {
-		writeWrapped(w, fmt.Sprintf("  %s %-12s Received-SPF %s: %s client-ip=%s", believed(s.Trusted), hop(s.Hop), sanitize(s.Receiver, 60), s.Result, sanitize(s.ClientIPText, 45)), 30)
+		add("verdict", s.Trusted, s.Hop, fmt.Sprintf("Received-SPF %s: %s client-ip=%s", sanitize(s.Receiver, 60), s.Result, sanitize(s.ClientIPText, 45)))
 	}
 	for _, d := range ev.DKIM {
-		v := d.Verify
+		res := d.Verify
 		if d.Error != "" {
-			v += " (" + sanitize(d.Error, 100) + ")"
+			res += " (" + sanitize(d.Error, 100) + ")"
 		}
-		writeWrapped(w, fmt.Sprintf("  %-12s %-12s DKIM-Signature d=%s s=%s a=%s: %s", "signature", hop(d.Hop), sanitize(d.Domain, 60), sanitize(d.Selector, 40), sanitize(d.Algorithm, 20), v), 30)
+		add("signature", false, d.Hop, fmt.Sprintf("DKIM-Signature d=%s s=%s a=%s: %s", sanitize(d.Domain, 60), sanitize(d.Selector, 40), sanitize(d.Algorithm, 20), res))
 	}
 	for _, s := range ev.ARC {
-		writeWrapped(w, fmt.Sprintf("  %-12s %-12s ARC i=%d d=%s cv=%s: %s", "seal", hop(s.Hop), s.Instance, sanitize(s.Domain, 60), sanitize(s.CV, 10), s.Verify), 30)
+		add("seal", false, s.Hop, fmt.Sprintf("ARC i=%d d=%s cv=%s: %s", s.Instance, sanitize(s.Domain, 60), sanitize(s.CV, 10), s.Verify))
 	}
+	summary := func(what string) { v.Rows = append(v.Rows, authRow{What: what}) }
 	if len(ev.ARC) > 0 {
-		writeWrapped(w, fmt.Sprintf("  ARC chain: %s", ev.ARCChain), 30)
+		summary("ARC chain: " + ev.ARCChain)
 	}
-	for _, v := range ev.Verdicts {
-		switch v.Name {
+	for _, vd := range ev.Verdicts {
+		switch vd.Name {
 		case "CIP", "CTRY", "LANG", "H", "PTR":
 			continue // facts about the client, not verdicts
 		}
-		writeWrapped(w, fmt.Sprintf("  %s %-12s %s %s=%s: %s", believed(v.Trusted), hop(v.Hop), v.Vendor, v.Name, sanitize(v.Value, 40), v.Meaning), 30)
+		add("verdict", vd.Trusted, vd.Hop, fmt.Sprintf("%s %s=%s: %s", vd.Vendor, vd.Name, sanitize(vd.Value, 40), vd.Meaning))
 	}
 	if ev.DMARCPolicy != "" || ev.DMARCError != "" {
-		writeWrapped(w, fmt.Sprintf("  DMARC policy of the From domain: %s%s", ev.DMARCPolicy, sanitize(ev.DMARCError, 120)), 30)
+		summary("DMARC policy of the From domain: " + ev.DMARCPolicy + sanitize(ev.DMARCError, 120))
 	}
 	if ev.OriginSPF != "" {
-		writeWrapped(w, fmt.Sprintf("  SPF of the origin IP now: %s %s", ev.OriginSPF, sanitize(ev.OriginSPFError, 120)), 30)
+		summary("SPF of the origin IP now: " + ev.OriginSPF + " " + sanitize(ev.OriginSPFError, 120))
 	}
 
 	id, al := &ev.Identities, &ev.Alignment
-	fmt.Fprintln(w)
-	writeWrapped(w, fmt.Sprintf("%-18s %s", "IDENTITY", "VALUE (and whether it is aligned with From)"), 19)
-	row := func(name, v, aligned string) {
-		if v == "" {
-			return
+	row := func(name, value, aligned string) {
+		if value != "" {
+			v.IDs = append(v.IDs, authIdentity{Name: name, Value: sanitize(value, 80), Aligned: aligned})
 		}
-		line := fmt.Sprintf("%-18s %s", name, sanitize(v, 80))
-		if aligned != "" {
-			line += "  aligned with From: " + aligned
-		}
-		writeWrapped(w, line, 19)
 	}
 	yes := func(relaxed, strict bool) string {
 		switch {
@@ -122,4 +135,40 @@ func writeAuthText(w io.Writer, ev *auth.Evidence, p painter) {
 	row("Message-ID domain", id.MessageIDDomain, "")
 	row("Origin HELO", id.OriginHELO, "")
 	row("DMARC (computed)", al.DMARC, "")
+	return v
+}
+
+// writeAuthText writes the verdict block (who said what, believed or not)
+// and the identity table of a message's authentication evidence.
+func writeAuthText(w io.Writer, ev *auth.Evidence, p painter) {
+	v := newAuthView(ev)
+	if v == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	writeWrapped(w, fmt.Sprintf("%s (%s)", p.paint("1", "Authentication:"), v.State), 2)
+	for _, r := range v.Rows {
+		var status string
+		switch {
+		case r.Kind == "":
+			writeWrapped(w, "  "+r.What, 30)
+			continue
+		case r.Kind != "verdict":
+			status = fmt.Sprintf("%-12s", r.Kind)
+		case r.Trusted:
+			status = p.paint("32", "trusted     ")
+		default:
+			status = p.paint("33", "not believed")
+		}
+		writeWrapped(w, fmt.Sprintf("  %s %-12s %s", status, r.Where, r.What), 30)
+	}
+	fmt.Fprintln(w)
+	writeWrapped(w, fmt.Sprintf("%-18s %s", "IDENTITY", "VALUE (and whether it is aligned with From)"), 19)
+	for _, id := range v.IDs {
+		line := fmt.Sprintf("%-18s %s", id.Name, id.Value)
+		if id.Aligned != "" {
+			line += "  aligned with From: " + id.Aligned
+		}
+		writeWrapped(w, line, 19)
+	}
 }
