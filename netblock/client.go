@@ -217,10 +217,14 @@ func (c *Client) Lookup(ctx context.Context, addr netip.Addr) (*Netblock, error)
 	}
 	bucket, _ := addr.Prefix(bits)
 	for {
-		if nb := c.cached(addr); nb != nil {
+		// The cache is looked at under the same lock that registers a
+		// lookup in flight: a lookup that finished between the two
+		// would otherwise be asked again.
+		c.mu.Lock()
+		if nb := c.cachedLocked(addr); nb != nil {
+			c.mu.Unlock()
 			return finish(nb)
 		}
-		c.mu.Lock()
 		if cl, ok := c.inflight[bucket]; ok {
 			c.mu.Unlock()
 			select {
@@ -260,9 +264,8 @@ func finish(nb *Netblock) (*Netblock, error) {
 	return &cp, ErrNoAbuseContact
 }
 
-func (c *Client) cached(a netip.Addr) *Netblock {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// cachedLocked returns the cached netblock holding a; c.mu is held.
+func (c *Client) cachedLocked(a netip.Addr) *Netblock {
 	for bits := a.BitLen(); bits >= 0; bits-- {
 		p, _ := a.Prefix(bits)
 		if nb, ok := c.cache[p]; ok && nb.Contains(a) {
