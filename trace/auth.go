@@ -114,9 +114,12 @@ func (t *Tracer) verifier() *auth.Verifier {
 	if !ok {
 		return nil
 	}
-	v := &auth.Verifier{DNS: txt, Timeout: t.Lookups.timeout(), MaxBytes: maxVerifyBytes}
+	t.Lookups.init()
+	d := &authDNS{l: t.Lookups, txt: txt}
+	v := &auth.Verifier{DNS: d, Timeout: t.Lookups.timeout(), MaxBytes: maxVerifyBytes}
 	if s, ok := t.Lookups.DNS.(auth.SPFResolver); ok {
-		v.SPF = s
+		d.spf = s
+		v.SPF = d
 	}
 	return v
 }

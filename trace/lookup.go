@@ -88,7 +88,10 @@ type memoEntry struct {
 	names []string
 	addrs []netip.Addr
 	nb    *netblock.Netblock
-	err   error
+	// the authentication checks' answers (authdns.go)
+	mx      []*net.MX
+	ipaddrs []net.IPAddr
+	err     error
 }
 
 func (l *Lookups) init() {

@@ -24,6 +24,7 @@ type dnsServer struct {
 	mu     sync.Mutex
 	counts map[string]int
 	delay  time.Duration
+	txt    map[string]string // TXT records by lower-case name, set before the first question
 }
 
 func (s *dnsServer) count(q dns.Question) {
@@ -81,6 +82,15 @@ func newDNSServer(t testing.TB) *dnsServer {
 			return
 		case name == "5.69.2.81.in-addr.arpa.":
 			return // silence
+		}
+		if v, ok := s.txt[name]; ok && q.Qtype == dns.TypeTXT {
+			var chunks []string
+			for len(v) > 255 {
+				chunks, v = append(chunks, v[:255]), v[255:]
+			}
+			m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: append(chunks, v)})
+			w.WriteMsg(m)
+			return
 		}
 		for _, v := range testZone[name+" "+dns.TypeToString[q.Qtype]] {
 			var rr dns.RR
