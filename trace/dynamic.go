@@ -201,18 +201,26 @@ func endUserName(n string) bool { return isLocalName(n) || !strings.Contains(n, 
 // endUserRelay reports whether the server that wrote hop h is, as the hop
 // above recorded it when it passed the message on, an end-user machine: a
 // dial-up or pool host, or a client that greeted with a bare or localhost
-// name. Such a machine does not receive mail over SMTP and relay it on.
+// name or, from a public address, with a private address literal. Such a
+// machine does not receive mail over SMTP and relay it on.
 func endUserRelay(tr *Trace, h *Hop) bool {
 	if h.Index == 0 {
 		return false
 	}
 	up := &tr.Hops[h.Index-1].Received.From
 	by := normName(h.Received.By.Host)
-	if by == "" || (by != normName(up.RDNS) && by != normName(up.HELO)) {
+	if by == "" || (by != normName(up.RDNS) && by != normName(up.HELO) && !sameAddrLiteral(by, up.IP)) {
 		return false
 	}
 	if helo := normName(up.HELO); helo != "" && helo[0] != '[' && endUserName(helo) {
 		return true
+	} else if helo != "" && up.IP.IsValid() && !isInternal(up.IP) {
+		// A client that greets with its own private address literal from
+		// a public address is a machine behind NAT (a mail program's
+		// default greeting), not a configured MTA.
+		if a, form := received.ParseIPLiteral(stripBrackets(helo)); form.Canonical() && isInternal(a) {
+			return true
+		}
 	}
 	name := up.RDNS
 	if name == "" {
@@ -267,4 +275,14 @@ func knownRecipient(tr *Trace, addr string) bool {
 		}
 	}
 	return false
+}
+
+// sameAddrLiteral reports whether a normalised by-host is the address a
+// written as a literal ("[194.95.106.226]" or bare).
+func sameAddrLiteral(by string, a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	b, form := received.ParseIPLiteral(stripBrackets(by))
+	return form.Canonical() && b.Unmap() == a.Unmap()
 }
