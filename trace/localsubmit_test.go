@@ -49,3 +49,29 @@ func TestLocalSubmissionMintedMessageID(t *testing.T) {
 		t.Errorf("loopback re-injection: %+v", tr.Origin)
 	}
 }
+
+// An internal client that is an end-user machine (a bare HELO, a DHCP
+// name) does not vouch for an older hop that records a client from
+// outside: a desktop does not take mail from the Internet. Over loopback
+// (a content filter handing the message back under the host's bare name)
+// the walk goes on as before.
+func TestEndUserClientVouchesForNothingOutside(t *testing.T) {
+	const top = "Received: from marconi.wl.example.com (marconi.wl.example.com [172.21.0.46]) by example.com (8.9.3/8.9.3) with ESMTP id LAA21115; Thu, 11 Jul 2002 11:00:16 -0400\n" +
+		"Received: from itodell (168.dhcp-wl2.example.com [192.168.131.168]) by marconi.wl.example.com (8.9.3/8.9.3) with SMTP id LAA21072; Thu, 11 Jul 2002 11:00:12 -0400\n"
+	const forged = "Received: from mx.hotmail.com (host3938.spamhost.example.net [214.74.195.45]) by 168.dhcp-wl2.example.com (8.12.11/8.12.11) with ESMTP id g6BEwCjQ026800; Thu, 11 Jul 2002 10:58:12 -0400\n"
+	const tail = "Message-ID: <000101c228eb$e04cf280$a883a8c0@wl.example.com>\n\nx\n"
+	tr, _ := TraceMessage(context.Background(), strings.NewReader(top+tail))
+	if tr.Origin.Hop != 1 || tr.Origin.IP.String() != "192.168.131.168" {
+		t.Errorf("untouched: origin %+v", tr.Origin)
+	}
+	tr, _ = TraceMessage(context.Background(), strings.NewReader(top+forged+tail))
+	if tr.Origin.Hop != 1 || !strings.Contains(tr.Origin.Reason, "end-user machine") {
+		t.Errorf("forged hop below a desktop: origin %+v", tr.Origin)
+	}
+	const filter = "Received: from neko (localhost [127.0.0.1]) by neko.example.org (Postfix) with ESMTP id 4Q2; Tue, 12 Mar 2024 09:14:33 +0000\n" +
+		"Received: from mail.sender.example (mail.sender.example [81.2.69.1]) by neko.example.org (Postfix) with ESMTP id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000\n\nx\n"
+	tr, _ = TraceMessage(context.Background(), strings.NewReader(filter))
+	if tr.Origin.IP.String() != "81.2.69.1" {
+		t.Errorf("content filter over loopback: origin %+v", tr.Origin)
+	}
+}

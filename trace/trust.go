@@ -314,6 +314,15 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 				tr.Hops[i+1].Received.From.IP.IsValid() && !internalAddr(tr.Hops[i+1].Received.From.IP) {
 				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the older hop ", itoa(i+1), " names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing older is vouched for")
 			}
+			// An internal client that is an end-user machine (a
+			// dial-up, DHCP or pool name, or a bare HELO) does not
+			// vouch for an older hop recording a client from outside:
+			// a desktop does not take mail from the Internet.
+			// (Over loopback the client is the server itself, a
+			// content filter handing the message back.)
+			if !a.IsLoopback() && i+1 < len(tr.Hops) && outsideClient(&tr.Hops[i+1].Received) && endUserClient(f) {
+				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address of an end-user machine (", w.describe(f), "), which does not receive mail from outside, so the older hop ", itoa(i+1), " is not vouched for")
+			}
 			return true, w.text("client ", w.ip(a.WithZone("")), " is an internal address")
 		}
 		if knownInfra(h) {
@@ -371,6 +380,20 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 	}
 	return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), " and records no address for it")
+}
+
+// endUserClient reports whether a hop's client is, by the names the hop
+// records, an end-user machine: a bare or localhost HELO, or a dial-up,
+// DHCP or pool reverse DNS name.
+func endUserClient(f *received.From) bool {
+	if helo := normName(f.HELO); helo != "" && helo[0] != '[' && endUserName(helo) && !isLocalName(helo) {
+		return true
+	}
+	if f.RDNS != "" {
+		ok, _ := isDynamicName(f.RDNS, f.IP)
+		return ok
+	}
+	return false
 }
 
 // outsideClient reports whether a hop records a client address outside
