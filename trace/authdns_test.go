@@ -26,7 +26,9 @@ func TestAuthDNSMemoized(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := newDNSServer(t)
+	srv.mu.Lock()
 	srv.txt = map[string]string{"sel._domainkey.signer.example.": "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)}
+	srv.mu.Unlock()
 	tracer := &Tracer{Lookups: &Lookups{DNS: srv.resolver()}}
 	for i := 0; i < 5; i++ {
 		body := "From: a@signer.example\r\nTo: b@example.org\r\nSubject: hello " + strings.Repeat("!", i) + "\r\n\r\nhi\r\n"

@@ -24,7 +24,7 @@ type dnsServer struct {
 	mu     sync.Mutex
 	counts map[string]int
 	delay  time.Duration
-	txt    map[string]string // TXT records by lower-case name, set before the first question
+	txt    map[string]string // TXT records by lower-case name; set under mu
 }
 
 func (s *dnsServer) count(q dns.Question) {
@@ -83,7 +83,10 @@ func newDNSServer(t testing.TB) *dnsServer {
 		case name == "5.69.2.81.in-addr.arpa.":
 			return // silence
 		}
-		if v, ok := s.txt[name]; ok && q.Qtype == dns.TypeTXT {
+		s.mu.Lock()
+		v, ok := s.txt[name]
+		s.mu.Unlock()
+		if ok && q.Qtype == dns.TypeTXT {
 			var chunks []string
 			for len(v) > 255 {
 				chunks, v = append(chunks, v[:255]), v[255:]
