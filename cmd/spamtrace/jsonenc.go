@@ -76,20 +76,13 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 	if tr != nil {
 		b = appendHeader(b, &tr.Header)
 		b = appendKey(b, false, "hops")
-		b = append(b, '[')
-		for i := range tr.Hops {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		b = appendEach(b, len(tr.Hops), func(b []byte, i int) []byte {
 			b = appendHop(b, &tr.Hops[i], lookupJSON)
-		}
-		b = append(b, ']')
+			return b
+		})
 		b = appendKey(b, false, "edges")
-		b = append(b, '[')
-		for i, e := range tr.Edges {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		b = appendEach(b, len(tr.Edges), func(b []byte, i int) []byte {
+			e := tr.Edges[i]
 			b = append(b, `{"upper":`...)
 			b = strconv.AppendInt(b, int64(e.Upper), 10)
 			b = append(b, `,"lower":`...)
@@ -101,8 +94,8 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 			b = append(b, `,"detail":`...)
 			b = jsonstr.Append(b, e.Detail)
 			b = append(b, '}')
-		}
-		b = append(b, ']')
+			return b
+		})
 		b = appendKey(b, false, "origin")
 		b = append(b, `{"hop":`...)
 		originHop := -1 // the zero Origin's Hop of 0 is no hop
@@ -123,11 +116,8 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 		b = append(b, '}')
 		if len(tr.ClientRecords) > 0 {
 			b = appendKey(b, false, "client_records")
-			b = append(b, '[')
-			for i, r := range tr.ClientRecords {
-				if i > 0 {
-					b = append(b, ',')
-				}
+			b = appendEach(b, len(tr.ClientRecords), func(b []byte, i int) []byte {
+				r := tr.ClientRecords[i]
 				b = append(b, `{"field":`...)
 				b = jsonstr.Append(b, r.Field)
 				b = append(b, `,"writer":`...)
@@ -135,16 +125,13 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 				b = append(b, `,"ip":`...)
 				b = appendAddr(b, r.IP)
 				b = append(b, '}')
-			}
-			b = append(b, ']')
+				return b
+			})
 		}
 		if len(tr.ClientIPs) > 0 {
 			b = appendKey(b, false, "client_ips")
-			b = append(b, '[')
-			for i, c := range tr.ClientIPs {
-				if i > 0 {
-					b = append(b, ',')
-				}
+			b = appendEach(b, len(tr.ClientIPs), func(b []byte, i int) []byte {
+				c := tr.ClientIPs[i]
 				b = append(b, `{"header":`...)
 				b = jsonstr.Append(b, c.Header)
 				b = append(b, `,"ip":`...)
@@ -152,30 +139,23 @@ func appendRecord(b []byte, r *record, lookupJSON func([]byte, *trace.Lookup) []
 				b = append(b, `,"text":`...)
 				b = jsonstr.Append(b, c.Text)
 				b = append(b, '}')
-			}
-			b = append(b, ']')
+				return b
+			})
 		}
 		b = appendKey(b, false, "findings")
-		b = append(b, '[')
-		for i := range tr.Findings {
-			if i > 0 {
-				b = append(b, ',')
-			}
+		b = appendEach(b, len(tr.Findings), func(b []byte, i int) []byte {
 			b = appendFinding(b, &tr.Findings[i])
-		}
-		b = append(b, ']')
+			return b
+		})
 		b = appendUnwrapped(b, r)
 		b = appendAuth(b, tr.Auth)
 		if len(tr.HeaderErrors) > 0 {
 			b = appendKey(b, false, "header_errors")
-			b = append(b, '[')
-			for i, e := range tr.HeaderErrors {
-				if i > 0 {
-					b = append(b, ',')
-				}
+			b = appendEach(b, len(tr.HeaderErrors), func(b []byte, i int) []byte {
+				e := tr.HeaderErrors[i]
 				b = jsonstr.Append(b, e)
-			}
-			b = append(b, ']')
+				return b
+			})
 		}
 	}
 	b = appendKey(b, false, "error")
@@ -306,4 +286,16 @@ func appendFinding(b []byte, f *trace.Finding) []byte {
 	b = append(b, `,"evidence":`...)
 	b = jsonstr.Append(b, f.Evidence)
 	return append(b, '}')
+}
+
+// appendEach writes a JSON array of n elements, each written by elem.
+func appendEach(b []byte, n int, elem func(b []byte, i int) []byte) []byte {
+	b = append(b, '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, i)
+	}
+	return append(b, ']')
 }

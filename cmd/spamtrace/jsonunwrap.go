@@ -39,11 +39,8 @@ func appendUnwrapped(b []byte, r *record) []byte {
 		b = appendStrings(b, r.attachments)
 	}
 	b = appendKey(b, false, "urls")
-	b = append(b, '[')
-	for i, u := range r.urls {
-		if i > 0 {
-			b = append(b, ',')
-		}
+	b = appendEach(b, len(r.urls), func(b []byte, i int) []byte {
+		u := r.urls[i]
 		b = append(b, `{"url":`...)
 		b = jsonstr.Append(b, u.URL)
 		b = append(b, `,"host":`...)
@@ -57,8 +54,8 @@ func appendUnwrapped(b []byte, r *record) []byte {
 			b = appendHostLookup(b, hl)
 		}
 		b = append(b, '}')
-	}
-	b = append(b, ']')
+		return b
+	})
 	if r.urlsTruncated {
 		b = appendKey(b, false, "urls_truncated")
 		b = append(b, "true"...)
