@@ -54,3 +54,26 @@ func Load(dir string) ([]Message, error) {
 	}
 	return out, nil
 }
+
+// LoadModern reads the modern corpus (shared/corpus-modern): every message
+// its MANIFEST.tsv lists, in that order, as written (line endings kept).
+// Group is the message's folder, Path its path in the corpus.
+func LoadModern(dir string) ([]Message, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "MANIFEST.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Message
+	for i, line := range strings.Split(string(b), "\n") {
+		if i == 0 || line == "" {
+			continue
+		}
+		path, _, _ := strings.Cut(line, "\t")
+		raw, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Message{Group: strings.SplitN(path, "/", 2)[0], Path: path, Text: string(raw)})
+	}
+	return out, nil
+}

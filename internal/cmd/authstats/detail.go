@@ -4,29 +4,28 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/spamtrace/spamtrace/internal/corpus"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
 // detail prints, for each message of dir, the auth findings whose rule
 // starts with prefix and the results fields with an item error.
 func detail(dir, prefix string) {
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".eml") {
-			return nil
-		}
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
+	msgs, err := corpus.LoadModern(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, m := range msgs {
+		p, raw := filepath.Join(dir, m.Path), []byte(m.Text)
 		var t trace.Tracer
 		tr, err := t.Trace(context.Background(), bytes.NewReader(raw))
 		if err != nil {
-			return nil
+			continue
 		}
 		for _, f := range tr.Findings {
 			if prefix != "" && strings.HasPrefix(f.Rule, prefix) {
@@ -40,6 +39,5 @@ func detail(dir, prefix string) {
 				}
 			}
 		}
-		return nil
-	})
+	}
 }

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/spamtrace/spamtrace/internal/corpus"
 	"github.com/spamtrace/spamtrace/trace"
 )
 
@@ -24,18 +24,17 @@ func inject(dir string) {
 	// may append fields of its own), and the recipient's own server: the
 	// by-host of the topmost hop.
 	var first, own injectCount
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".eml") {
-			return nil
-		}
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return nil
-		}
+	msgs, err := corpus.LoadModern(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, m := range msgs {
+		p, raw := filepath.Join(dir, m.Path), []byte(m.Text)
 		var t trace.Tracer
 		tr, err := t.Trace(context.Background(), bytes.NewReader(raw))
 		if err != nil || tr.Auth == nil {
-			return nil
+			continue
 		}
 		id := ""
 		for _, rf := range tr.Auth.ResultFields {
@@ -58,8 +57,7 @@ func inject(dir string) {
 				own.add(p, raw, strings.ToLower(h))
 			}
 		}
-		return nil
-	})
+	}
 	first.print("the first trusted results field's authserv-id")
 	own.print("the recipient's own server (the topmost hop's by-host, trusted)")
 }

@@ -18,9 +18,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -224,14 +222,14 @@ func main() {
 	}
 	if *modern != "" {
 		s := newStats("corpus-modern")
-		filepath.WalkDir(*modern, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
-				if raw, err := os.ReadFile(p); err == nil {
-					s.add(raw)
-				}
-			}
-			return nil
-		})
+		msgs, err := corpus.LoadModern(*modern)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, m := range msgs {
+			s.add([]byte(m.Text))
+		}
 		s.print()
 	}
 	if *sa != "" {

@@ -20,7 +20,6 @@ import (
 	"net/mail"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -265,20 +264,12 @@ var anonymised = map[string]bool{"bounces-sisimai-set-of-emails": true}
 // X-Spam-Flag: YES); everything else (list traffic, bounces, reports,
 // fixtures) is legitimate.
 func loadModern(dir string) (ham, spam []corpus.Message, err error) {
-	b, err := os.ReadFile(filepath.Join(dir, "MANIFEST.tsv"))
+	msgs, err := corpus.LoadModern(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	for i, line := range strings.Split(string(b), "\n") {
-		if i == 0 || line == "" {
-			continue
-		}
-		path, _, _ := strings.Cut(line, "\t")
-		raw, err := os.ReadFile(filepath.Join(dir, path))
-		if err != nil {
-			return nil, nil, err
-		}
-		m := corpus.Message{Group: strings.SplitN(path, "/", 2)[0], Path: path, Text: strings.ReplaceAll(string(raw), "\r\n", "\n")}
+	for _, m := range msgs {
+		m.Text = strings.ReplaceAll(m.Text, "\r\n", "\n")
 		hdr := m.Text
 		if k := strings.Index(hdr, "\n\n"); k >= 0 {
 			hdr = hdr[:k+1]
