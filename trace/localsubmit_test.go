@@ -75,3 +75,34 @@ func TestEndUserClientVouchesForNothingOutside(t *testing.T) {
 		t.Errorf("content filter over loopback: origin %+v", tr.Origin)
 	}
 }
+
+// A client that greets as localhost from an internal address other than
+// loopback is a program that does not know its own name (iCloud's
+// submission layer hands mail to its outbound relay this way): it is
+// where the message was written, so an older hop recording a client from
+// outside is not vouched for. The untouched chain keeps its origin. (The
+// shape of a real message to a Google Groups list, relayed on to a
+// subscriber's server.)
+func TestLocalhostHELOOverNetworkVouchesForNothingOutside(t *testing.T) {
+	const top = "Received: from mail-qk1-x73a.google.com (mail-qk1-x73a.google.com [IPv6:2607:f8b0:4864:20::73a]) by mail.lfdr.de (Postfix) with ESMTPS id 4B2A92F2331 for <lists+jailhouse-dev@lfdr.de>; Tue, 12 Jan 2021 00:59:06 +0100 (CET)\n" +
+		"Received: by mail-qk1-x73a.google.com with SMTP id g26sf339269qkk.13 for <lists+jailhouse-dev@lfdr.de>; Mon, 11 Jan 2021 15:59:06 -0800 (PST)\n" +
+		"Received: by 2002:ad4:4787:: with SMTP id z7ls272070qvy.7.gmail; Mon, 11 Jan 2021 15:59:05 -0800 (PST)\n" +
+		"Received: from ms11p00im-qufo17292001.me.com (ms11p00im-qufo17292001.me.com. [17.58.38.49]) by gmr-mx.google.com with ESMTPS id p55si118970qtc.2.2021.01.11.15.59.04 for <jailhouse-dev@googlegroups.com> (version=TLS1_2 cipher=ECDHE-ECDSA-AES128-GCM-SHA256 bits=128/128); Mon, 11 Jan 2021 15:59:04 -0800 (PST)\n" +
+		"Received-SPF: pass (google.com: domain of someone@icloud.com designates 17.58.38.49 as permitted sender) client-ip=17.58.38.49;\n" +
+		"Received: from ms11p00im-qufo17292001.me.com (ms11p00im-qufo17292001.me.com [17.58.38.49]) by ms11p00im-qufo17292001.me.com (Postfix) with ESMTPS id 1BFC91403AB; Mon, 11 Jan 2021 23:59:01 +0000 (UTC)\n" +
+		"Received: from localhost (ms11p00im-hyfv28254701.me.com [10.9.14.47]) by ms11p00im-qufo17292001.me.com (Postfix) with ESMTP id CBCB21401FA; Mon, 11 Jan 2021 23:59:00 +0000 (UTC)\n"
+	const forged = "Received: from alt1 (host388.example.net [6.80.221.143]) by ms11p00im-hyfv28254701.me.com (Postfix) with ESMTP id 9A1B2C3D4E for <user@example.org>; Mon, 11 Jan 2021 23:58:00 +0000\n"
+	const tail = "From: \"'Someone' via Jailhouse\" <jailhouse-dev@googlegroups.com>\nMessage-ID: <7ea20d4e@me.com>\n\nx\n"
+	for _, tc := range []struct {
+		name, raw string
+		reason    string
+	}{
+		{"untouched", top + tail, "is an internal address"},
+		{"forged hop below", top + forged + tail, "end-user machine"},
+	} {
+		tr, _ := TraceMessage(context.Background(), strings.NewReader(tc.raw))
+		if tr.Origin.Hop != 5 || tr.Origin.IP.String() != "10.9.14.47" || !strings.Contains(tr.Origin.Reason, tc.reason) {
+			t.Errorf("%s: origin %+v", tc.name, tr.Origin)
+		}
+	}
+}

@@ -315,9 +315,11 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the older hop ", itoa(i+1), " names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing older is vouched for")
 			}
 			// An internal client that is an end-user machine (a
-			// dial-up, DHCP or pool name, or a bare HELO) does not
+			// dial-up, DHCP or pool name, a bare HELO, or a program
+			// greeting as localhost from another machine) does not
 			// vouch for an older hop recording a client from outside:
-			// a desktop does not take mail from the Internet.
+			// a desktop or a submission program does not take mail
+			// from the Internet.
 			// (Over loopback the client is the server itself, a
 			// content filter handing the message back.)
 			if !a.IsLoopback() && i+1 < len(tr.Hops) && outsideClient(&tr.Hops[i+1].Received) && endUserClient(f) {
@@ -386,7 +388,7 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 // records, an end-user machine: a bare or localhost HELO, or a dial-up,
 // DHCP or pool reverse DNS name.
 func endUserClient(f *received.From) bool {
-	if helo := normName(f.HELO); helo != "" && helo[0] != '[' && endUserName(helo) && !isLocalName(helo) {
+	if helo := normName(f.HELO); helo != "" && helo[0] != '[' && endUserName(helo) {
 		return true
 	}
 	if f.RDNS != "" {
