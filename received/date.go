@@ -56,6 +56,102 @@ func dateError(s, reason string) *DateError {
 // parseDate is ParseDate returning the reason of its error, "" when there
 // is none.
 func parseDate(s string) (t time.Time, zone string, reason string) {
+	if t, zone, ok := parseDateRFC(s); ok {
+		return t, zone, ""
+	}
+	return parseDateAny(s)
+}
+
+// parseDateRFC reads the date nearly every MTA writes, RFC 5322's
+// "[Thu, ]22 Aug 2002 07:36:16 -0400[ (EDT)]" with a four-digit year, in
+// one pass, and reports whether s is exactly that. It gives what
+// parseDateAny gives for such a text (FuzzParseDateRFC holds it to that);
+// anything else is left to parseDateAny.
+func parseDateRFC(s string) (t time.Time, zone string, ok bool) {
+	i := 0
+	if len(s) >= 5 && s[3] == ',' && s[4] == ' ' && isLetter(s[0]) && isLetter(s[1]) && isLetter(s[2]) {
+		k := fold3(s)
+		if k != weekdayKeys[0] && k != weekdayKeys[1] && k != weekdayKeys[2] && k != weekdayKeys[3] &&
+			k != weekdayKeys[4] && k != weekdayKeys[5] && k != weekdayKeys[6] {
+			return t, "", false
+		}
+		i = 5
+	}
+	// Day: one or two digits, then a space.
+	if i+1 >= len(s) || !isDigit(s[i]) {
+		return t, "", false
+	}
+	day := int(s[i] - '0')
+	i++
+	if isDigit(s[i]) {
+		day = day*10 + int(s[i]-'0')
+		i++
+	}
+	// " Mmm yyyy hh:mm:ss +hhmm" is 24 bytes.
+	if len(s)-i < 24 {
+		return t, "", false
+	}
+	r := s[i : i+24]
+	if r[0] != ' ' || r[4] != ' ' || r[9] != ' ' || r[12] != ':' || r[15] != ':' || r[18] != ' ' || r[19] != '+' && r[19] != '-' ||
+		!isLetter(r[1]) || !isLetter(r[2]) || !isLetter(r[3]) {
+		return t, "", false
+	}
+	month := -1
+	k := fold3(r[1:4])
+	for m, mk := range monthKeys {
+		if k == mk {
+			month = m
+			break
+		}
+	}
+	if month < 0 {
+		return t, "", false
+	}
+	var num [12]int // yyyy hh mm ss hhmm, digit by digit
+	for j, at := range [...]uint8{5, 6, 7, 8, 10, 11, 13, 14, 16, 17, 20, 21} {
+		c := r[at]
+		if !isDigit(c) {
+			return t, "", false
+		}
+		num[j] = int(c - '0')
+	}
+	if !isDigit(r[22]) || !isDigit(r[23]) {
+		return t, "", false
+	}
+	year := num[0]*1000 + num[1]*100 + num[2]*10 + num[3]
+	hour, min, sec := num[4]*10+num[5], num[6]*10+num[7], num[8]*10+num[9]
+	oh, om := num[10]*10+num[11], int(r[22]-'0')*10+int(r[23]-'0')
+	if oh > 14 || om > 59 {
+		return t, "", false
+	}
+	i += 24
+	// Then the end, or " (Zone)" with a zone word of letters.
+	if i < len(s) {
+		rest := s[i:]
+		n := len(rest)
+		if n < 4 || rest[0] != ' ' || rest[1] != '(' || rest[n-1] != ')' || n-3 > 6 {
+			return t, "", false
+		}
+		zone = rest[2 : n-1]
+		for j := 0; j < len(zone); j++ {
+			if !isLetter(zone[j]) {
+				return t, "", false
+			}
+		}
+	}
+	if day < 1 || day > daysIn(month, year) || hour > 24 || min > 59 || sec > 60 {
+		return t, "", false
+	}
+	offset := oh*3600 + om*60
+	if r[19] == '-' {
+		offset = -offset
+	}
+	return time.Date(year, time.Month(month+1), day, hour, min, sec, 0, fixedZone(offset)), zone, true
+}
+
+// parseDateAny is parseDate for any text: it reads the date's parts in
+// whatever order and form they come.
+func parseDateAny(s string) (t time.Time, zone string, reason string) {
 	if len(s) > maxDateLen {
 		s = s[:maxDateLen]
 	}
