@@ -123,6 +123,32 @@ func findMarkers(c string, m *markerPos) (dialect int) {
 	return dialect
 }
 
+// findDialect is findMarkers for the dialect markers alone.
+func findDialect(c string) (dialect int) {
+	dialect = len(dialectMarkers)
+	wordStart := true
+	for i := 0; i+1 < len(c); i++ {
+		b := c[i]
+		alnum := charClass[b]&ccAlnum != 0
+		if !wordStart || !alnum {
+			wordStart = !alnum
+			continue
+		}
+		wordStart = false
+		l2 := lowerTab[c[i+1]]
+		for k := range markerTab[lowerTab[b]] {
+			e := &markerTab[lowerTab[b]][k]
+			if e.comment || e.second != l2 || len(c)-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
+				continue
+			}
+			if int(e.dialect) < dialect {
+				dialect = int(e.dialect)
+			}
+		}
+	}
+	return dialect
+}
+
 // restEqualLower reports whether s starts with lower, a lower-case string,
 // ignoring the case of s.
 func restEqualLower(s, lower string) bool {
