@@ -203,15 +203,15 @@ func (p *parser) finish() {
 // Host name parts that name a service wherever they stand in the by host,
 // as bits of hostParts' result.
 const (
-	hpHotmail = 1 << iota // hotmail.msn.com
-	hpYahoo               // .yahoo.com
-	hpYahooDNS            // .yahoodns.net
-	hpMailgun             // mailgun
-	hpPPHosted            // pphosted.com
-	hpPPOps               // ppops.net
-	hpMimecast            // mimecast
-	hpBarracuda           // barracuda
-	hpVger                // vger.kernel.org
+	hpHotmail   = 1 << iota // hotmail.msn.com
+	hpYahoo                 // .yahoo.com
+	hpYahooDNS              // .yahoodns.net
+	hpMailgun               // mailgun
+	hpPPHosted              // pphosted.com
+	hpPPOps                 // ppops.net
+	hpMimecast              // mimecast
+	hpBarracuda             // barracuda
+	hpVger                  // vger.kernel.org
 )
 
 // hostParts reports which of the hp parts by contains, in one pass.

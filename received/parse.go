@@ -23,33 +23,6 @@ const (
 // clDate marks comments after the date for (*parser).comment.
 const clDate clause = numClauses + 1
 
-func keyword(w string) clause {
-	switch len(w) {
-	case 2:
-		if ascii.EqualFold(w, "by") {
-			return clBy
-		}
-		if ascii.EqualFold(w, "id") {
-			return clID
-		}
-	case 3:
-		if ascii.EqualFold(w, "via") {
-			return clVia
-		}
-		if ascii.EqualFold(w, "for") {
-			return clFor
-		}
-	case 4:
-		if ascii.EqualFold(w, "from") {
-			return clFrom
-		}
-		if ascii.EqualFold(w, "with") {
-			return clWith
-		}
-	}
-	return clNone
-}
-
 // span is a run of tokens [first, end).
 type span struct{ first, end int }
 
@@ -301,7 +274,7 @@ func (p *parser) hasValueAfter(toks []token, i, end int) bool {
 			return true
 		}
 	}
-	return keyword(toks[i].text) == clID || false
+	return keyword(toks[i].text) == clID
 }
 
 // words returns the text from the first to the last word of a clause that

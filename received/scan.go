@@ -1,5 +1,7 @@
 package received
 
+import "strings"
+
 // The scanner splits a header value into tokens: words, comments (with
 // nesting), domain literals ("[...]", with a ":port" suffix kept),
 // angle-addresses, quoted strings and semicolons. Tokens are substrings of
@@ -49,15 +51,22 @@ type scanner struct {
 
 // Character classes of the scanner, as bits of charClass.
 const (
-	ccSpace = 1 << iota // white space, including NUL, CR and LF
-	ccDelim             // ends a word: space or one of ( ) [ < ; " ,
-	ccAlnum             // ASCII letter or digit
+	ccSpace   = 1 << iota // white space, including NUL, CR and LF
+	ccDelim               // ends a word: space or one of ( ) [ < ; " ,
+	ccAlnum               // ASCII letter or digit
+	ccComment             // ends a run of plain bytes in a comment: ( ) ; and backslash
+	ccLitEnd              // ends a domain literal: ] [ or white space
 )
 
 var charClass = func() (t [256]uint8) {
 	for _, c := range " \t\r\n\x00\f\v" {
-		t[c] = ccSpace | ccDelim
+		t[c] = ccSpace | ccDelim | ccLitEnd
 	}
+	for _, c := range "();\\" {
+		t[c] |= ccComment
+	}
+	t['['] |= ccLitEnd
+	t[']'] |= ccLitEnd
 	for _, c := range "()[<;\"," {
 		t[c] |= ccDelim
 	}
@@ -68,6 +77,55 @@ var charClass = func() (t [256]uint8) {
 	}
 	return t
 }()
+
+// What the scanner does with a byte that starts a token.
+const (
+	actWord    = iota // a word; every byte not named below
+	actSkip           // white space, ')' and ','
+	actSemi           // ';'
+	actComment        // '('
+	actLiteral        // '['
+	actAngle          // '<'
+	actQuoted         // '"'
+)
+
+var scanAction = func() (t [256]uint8) {
+	for _, c := range " \t\r\n\x00\f\v)," {
+		t[c] = actSkip
+	}
+	t[';'], t['('], t['['], t['<'], t['"'] = actSemi, actComment, actLiteral, actAngle, actQuoted
+	return t
+}()
+
+// keyword returns the clause w opens as a keyword (any case), clNone when
+// it is none. The letters are folded with |0x20, which maps no other byte
+// onto a lower-case letter.
+func keyword(w string) clause {
+	switch len(w) {
+	case 2:
+		switch uint16(w[0]|0x20)<<8 | uint16(w[1]|0x20) {
+		case 'b'<<8 | 'y':
+			return clBy
+		case 'i'<<8 | 'd':
+			return clID
+		}
+	case 3:
+		switch uint32(w[0]|0x20)<<16 | uint32(w[1]|0x20)<<8 | uint32(w[2]|0x20) {
+		case 'v'<<16 | 'i'<<8 | 'a':
+			return clVia
+		case 'f'<<16 | 'o'<<8 | 'r':
+			return clFor
+		}
+	case 4:
+		switch uint32(w[0]|0x20)<<24 | uint32(w[1]|0x20)<<16 | uint32(w[2]|0x20)<<8 | uint32(w[3]|0x20) {
+		case 'f'<<24 | 'r'<<16 | 'o'<<8 | 'm':
+			return clFrom
+		case 'w'<<24 | 'i'<<16 | 't'<<8 | 'h':
+			return clWith
+		}
+	}
+	return clNone
+}
 
 func isSpace(c byte) bool { return charClass[c]&ccSpace != 0 }
 
@@ -99,10 +157,10 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 	i, n := 0, len(s)
 	for i < n {
 		c := s[i]
-		switch {
-		case isSpace(c) || c == ')' || c == ',':
+		switch scanAction[c] {
+		case actSkip:
 			i++
-		case c == ';':
+		case actSemi:
 			*lastSemi = i
 			sc.lastSemiTok = -1
 			if sc.n < len(sc.toks) {
@@ -110,7 +168,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			}
 			sc.add(tokSemi, i, i+1, "")
 			i++
-		case c == '(':
+		case actComment:
 			// Nesting is counted, not recursed into, so depth costs nothing;
 			// beyond maxCommentDepth the comment is still matched but
 			// reported. An unterminated comment ends at the last ')' before
@@ -120,7 +178,13 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			// made once per scan: a second unterminated comment runs to the
 			// end, so scanning stays linear.
 			j, depth, lastClose, semiClose := i+1, 1, -1, -1
-			for j < n && depth > 0 {
+			for j < n {
+				for j < n && charClass[s[j]]&ccComment == 0 {
+					j++
+				}
+				if j >= n {
+					break
+				}
 				switch s[j] {
 				case '(':
 					depth++
@@ -138,6 +202,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 					j++
 				}
 				j++
+				if depth == 0 {
+					break
+				}
 			}
 			if j > n {
 				j = n
@@ -156,9 +223,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			}
 			sc.add(tokComment, i, end, inner)
 			i = end
-		case c == '[':
+		case actLiteral:
 			j := i + 1
-			for j < n && s[j] != ']' && !isSpace(s[j]) && s[j] != '[' {
+			for j < n && charClass[s[j]]&ccLitEnd == 0 {
 				j++
 			}
 			if j < n && s[j] == ']' {
@@ -180,12 +247,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				j++
 			}
 			i = j
-		case c == '<':
-			j := i + 1
-			for j < n && s[j] != '>' {
-				j++
-			}
-			if j < n {
+		case actAngle:
+			if k := strings.IndexByte(s[i+1:], '>'); k >= 0 {
+				j := i + 1 + k
 				sc.add(tokAngle, i, j+1, s[i+1:j])
 				i = j + 1
 			} else {
@@ -193,7 +257,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				sc.add(tokAngle, i, n, s[i+1:])
 				i = n
 			}
-		case c == '"':
+		case actQuoted:
 			j := i + 1
 			for j < n && s[j] != '"' {
 				if s[j] == '\\' {
@@ -210,8 +274,8 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				i = j + 1
 			}
 		default:
-			j := i
-			for j < n && !isDelim(s[j]) {
+			j := i + 1
+			for j < n && charClass[s[j]]&ccDelim == 0 {
 				j++
 			}
 			// "host[192.0.2.1]" style: a word glued to a literal stays two tokens.
