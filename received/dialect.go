@@ -9,8 +9,15 @@ import (
 // classifyProtocol maps a with clause to a Protocol (RFC 3848 and the IANA
 // "Mail Transmission Types" registry, plus what MTAs write besides).
 func classifyProtocol(with string) Protocol {
+	pr, _ := classifyWith(with)
+	return pr
+}
+
+// classifyWith is classifyProtocol also reporting whether with is nothing
+// but one of the protocol names (then it holds no dialect marker).
+func classifyWith(with string) (Protocol, bool) {
 	if with == "" {
-		return ProtocolUnknown
+		return ProtocolUnknown, false
 	}
 	w := firstWord(with)
 	for k := 0; k < len(w); k++ {
@@ -24,62 +31,63 @@ func classifyProtocol(with string) Protocol {
 	// The word lower-cased, then one switch: the longest name is 11 bytes.
 	var buf [11]byte
 	if len(w) > len(buf) {
-		return ProtocolUnknown
+		return ProtocolUnknown, false
 	}
+	whole := len(w) == len(with)
 	for k := 0; k < len(w); k++ {
 		buf[k] = lowerTab[w[k]]
 	}
 	switch string(buf[:len(w)]) {
 	case "smtp", "smtpd":
-		return ProtocolSMTP
+		return ProtocolSMTP, whole
 	case "esmtp":
-		return ProtocolESMTP
+		return ProtocolESMTP, whole
 	case "esmtps", "smtps":
-		return ProtocolESMTPS
+		return ProtocolESMTPS, whole
 	case "esmtpa", "asmtp":
-		return ProtocolESMTPA
+		return ProtocolESMTPA, whole
 	case "esmtpsa":
-		return ProtocolESMTPSA
+		return ProtocolESMTPSA, whole
 	case "lmtp":
-		return ProtocolLMTP
+		return ProtocolLMTP, whole
 	case "lmtps":
-		return ProtocolLMTPS
+		return ProtocolLMTPS, whole
 	case "lmtpa":
-		return ProtocolLMTPA
+		return ProtocolLMTPA, whole
 	case "lmtpsa":
-		return ProtocolLMTPSA
+		return ProtocolLMTPSA, whole
 	case "utf8smtp", "utf8esmtp":
-		return ProtocolUTF8SMTP
+		return ProtocolUTF8SMTP, whole
 	case "utf8smtps", "utf8esmtps":
-		return ProtocolUTF8SMTPS
+		return ProtocolUTF8SMTPS, whole
 	case "utf8smtpa", "utf8esmtpa":
-		return ProtocolUTF8SMTPA
+		return ProtocolUTF8SMTPA, whole
 	case "utf8smtpsa", "utf8esmtpsa":
-		return ProtocolUTF8SMTPSA
+		return ProtocolUTF8SMTPSA, whole
 	case "http", "webmail":
-		return ProtocolHTTP
+		return ProtocolHTTP, whole
 	case "https":
-		return ProtocolHTTPS
+		return ProtocolHTTPS, whole
 	case "imap", "imap4", "imaps":
-		return ProtocolIMAP
+		return ProtocolIMAP, whole
 	case "pop3", "pop", "pop3s", "pop3-ssl":
-		return ProtocolPOP3
+		return ProtocolPOP3, whole
 	case "mapi":
-		return ProtocolMAPI
+		return ProtocolMAPI, whole
 	case "local", "local-esmtp", "local-smtp", "local-bsmtp", "stdin":
-		return ProtocolLocal
+		return ProtocolLocal, whole
 	case "uucp", "rmail":
-		return ProtocolUUCP
+		return ProtocolUUCP, whole
 	case "qmqp":
-		return ProtocolQMQP
+		return ProtocolQMQP, whole
 	case "microsoft":
 		// "Microsoft SMTP Server" (Exchange) and "Microsoft SMTPSVC" (IIS)
 		if ascii.ContainsFold(with, "SMTPSVC") {
-			return ProtocolSMTP
+			return ProtocolSMTP, false
 		}
-		return ProtocolESMTP
+		return ProtocolESMTP, false
 	}
-	return ProtocolUnknown
+	return ProtocolUnknown, false
 }
 
 // dialectMarkers map text found in the software comment, the with clause
@@ -294,8 +302,14 @@ func serviceDialect(by, sw, helo string, proto Protocol) string {
 func (p *parser) detectDialect() string {
 	h := &p.hop
 	best := len(dialectMarkers)
-	best = minMarker(h.By.Software, best)
-	best = minMarker(h.With, best)
+	if p.swKnown {
+		best = min(best, p.swDialect)
+	} else {
+		best = minMarker(h.By.Software, best)
+	}
+	if !p.withPlain {
+		best = minMarker(h.With, best)
+	}
 	if best < len(dialectMarkers) {
 		return dialectMarkers[best].dialect
 	}

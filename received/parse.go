@@ -48,6 +48,15 @@ type parser struct {
 	// comDialect is 1 + the index of the dialect marker found in the first
 	// comment holding one, 0 when none.
 	comDialect int
+	// lastDialect is the index of the smallest dialect marker in the last
+	// comment read (len(dialectMarkers) for none).
+	lastDialect int
+	// swKnown says swDialect is that index for By.Software, found when its
+	// comment was read.
+	swKnown   bool
+	swDialect int
+	// withPlain: With is one protocol name, which holds no dialect marker.
+	withPlain bool
 }
 
 // problem is a ParseError in the making: its clause is known only once

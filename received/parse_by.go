@@ -51,10 +51,17 @@ func (p *parser) byClause(toks []token) {
 				}
 				continue
 			}
+			fromThis := false
 			if b.Software == "" {
 				p.software(c)
+				fromThis = b.Software != ""
 			}
 			p.comment(c, clBy)
+			if fromThis && len(c) >= 3 && b.Software == c {
+				// The whole comment is the software: its markers were
+				// just searched.
+				p.swKnown, p.swDialect = true, p.lastDialect
+			}
 		}
 	}
 }

@@ -17,9 +17,11 @@ func (p *parser) comment(c string, where clause) {
 		return
 	}
 	var m markerPos
-	if d := findMarkers(c, &m); d < len(dialectMarkers) && p.comDialect == 0 {
+	d := findMarkers(c, &m)
+	if d < len(dialectMarkers) && p.comDialect == 0 {
 		p.comDialect = d + 1
 	}
+	p.lastDialect = d
 	// TLS: Postfix "using TLSv1.3 with cipher X (256/256 bits)".
 	if m.has(mUsing) && m.has(mCipher) && m.at(mCipher) > m.at(mUsing) {
 		k := m.at(mUsing)
@@ -153,6 +155,7 @@ func (p *parser) comment(c string, where clause) {
 	if where == clWith && h.By.Software == "" {
 		if ascii.HasPrefixFold(c, "Exim ") || ascii.HasPrefixFold(c, "fetchmail") || ascii.HasPrefixFold(c, "getmail") || ascii.HasPrefixFold(c, "Smail") {
 			h.By.Software = c
+			p.swKnown, p.swDialect = true, d
 		}
 	}
 }

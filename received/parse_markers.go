@@ -96,28 +96,30 @@ type markerPos [numMarkers]int32
 // inside "unauthenticated"). It reads c once.
 func findMarkers(c string, m *markerPos) (dialect int) {
 	dialect = len(dialectMarkers)
-	wordStart := true
-	for i := 0; i+1 < len(c); i++ {
-		b := c[i]
-		alnum := charClass[b]&ccAlnum != 0
-		if !wordStart || !alnum {
-			wordStart = !alnum
+	n := len(c)
+	for i := 0; i+1 < n; {
+		if charClass[c[i]]&ccAlnum == 0 {
+			i++
 			continue
 		}
-		wordStart = false
-		l2 := lowerTab[c[i+1]]
-		for k := range markerTab[lowerTab[b]] {
-			e := &markerTab[lowerTab[b]][k]
-			if e.second != l2 || len(c)-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
-				continue
-			}
-			if e.comment {
-				if m[e.id] == 0 {
-					m[e.id] = int32(i) + 1
+		// c[i] starts a word.
+		if tab := markerTab[lowerTab[c[i]]]; len(tab) > 0 {
+			l2 := lowerTab[c[i+1]]
+			for k := range tab {
+				e := &tab[k]
+				if e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
+					continue
 				}
-			} else if int(e.dialect) < dialect {
-				dialect = int(e.dialect)
+				if e.comment {
+					if m[e.id] == 0 {
+						m[e.id] = int32(i) + 1
+					}
+				} else if int(e.dialect) < dialect {
+					dialect = int(e.dialect)
+				}
 			}
+		}
+		for i++; i < n && charClass[c[i]]&ccAlnum != 0; i++ {
 		}
 	}
 	return dialect
@@ -126,24 +128,25 @@ func findMarkers(c string, m *markerPos) (dialect int) {
 // findDialect is findMarkers for the dialect markers alone.
 func findDialect(c string) (dialect int) {
 	dialect = len(dialectMarkers)
-	wordStart := true
-	for i := 0; i+1 < len(c); i++ {
-		b := c[i]
-		alnum := charClass[b]&ccAlnum != 0
-		if !wordStart || !alnum {
-			wordStart = !alnum
+	n := len(c)
+	for i := 0; i+1 < n; {
+		if charClass[c[i]]&ccAlnum == 0 {
+			i++
 			continue
 		}
-		wordStart = false
-		l2 := lowerTab[c[i+1]]
-		for k := range markerTab[lowerTab[b]] {
-			e := &markerTab[lowerTab[b]][k]
-			if e.comment || e.second != l2 || len(c)-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
-				continue
+		if tab := markerTab[lowerTab[c[i]]]; len(tab) > 0 {
+			l2 := lowerTab[c[i+1]]
+			for k := range tab {
+				e := &tab[k]
+				if e.comment || e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
+					continue
+				}
+				if int(e.dialect) < dialect {
+					dialect = int(e.dialect)
+				}
 			}
-			if int(e.dialect) < dialect {
-				dialect = int(e.dialect)
-			}
+		}
+		for i++; i < n && charClass[c[i]]&ccAlnum != 0; i++ {
 		}
 	}
 	return dialect
