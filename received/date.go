@@ -107,23 +107,17 @@ func parseDateRFC(s string) (t time.Time, zone string, ok bool) {
 	if month < 0 {
 		return t, "", false
 	}
-	var num [12]int // yyyy hh mm ss hhmm, digit by digit
-	for j, at := range [...]uint8{5, 6, 7, 8, 10, 11, 13, 14, 16, 17, 20, 21} {
-		c := r[at]
-		if !isDigit(c) {
-			return t, "", false
-		}
-		num[j] = int(c - '0')
-	}
-	if !isDigit(r[22]) || !isDigit(r[23]) {
+	y1, ok1 := digits2(r[5], r[6])
+	y2, ok2 := digits2(r[7], r[8])
+	hour, ok3 := digits2(r[10], r[11])
+	min, ok4 := digits2(r[13], r[14])
+	sec, ok5 := digits2(r[16], r[17])
+	oh, ok6 := digits2(r[20], r[21])
+	om, ok7 := digits2(r[22], r[23])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || oh > 14 || om > 59 {
 		return t, "", false
 	}
-	year := num[0]*1000 + num[1]*100 + num[2]*10 + num[3]
-	hour, min, sec := num[4]*10+num[5], num[6]*10+num[7], num[8]*10+num[9]
-	oh, om := num[10]*10+num[11], int(r[22]-'0')*10+int(r[23]-'0')
-	if oh > 14 || om > 59 {
-		return t, "", false
-	}
+	year := y1*100 + y2
 	i += 24
 	// Then the end, or " (Zone)" with a zone word of letters.
 	if i < len(s) {
@@ -146,7 +140,32 @@ func parseDateRFC(s string) (t time.Time, zone string, ok bool) {
 	if r[19] == '-' {
 		offset = -offset
 	}
-	return time.Date(year, time.Month(month+1), day, hour, min, sec, 0, fixedZone(offset)), zone, true
+	if year < 1 {
+		return time.Date(year, time.Month(month+1), day, hour, min, sec, 0, fixedZone(offset)), zone, true
+	}
+	// What time.Date gives, without its normalising: the seconds since
+	// 1970 of the civil date (days as in Howard Hinnant's days_from_civil,
+	// March-based years), then the zone.
+	y, m := year, month+1
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := m - 3
+	if m <= 2 {
+		mp = m + 9
+	}
+	doy := (153*mp+2)/5 + day - 1
+	days := era*146097 + yoe*365 + yoe/4 - yoe/100 + doy - 719468
+	unix := int64(days)*86400 + int64(hour*3600+min*60+sec) - int64(offset)
+	return time.Unix(unix, 0).In(fixedZone(offset)), zone, true
+}
+
+// digits2 reads two decimal digits.
+func digits2(a, b byte) (int, bool) {
+	x, y := a-'0', b-'0'
+	return int(x)*10 + int(y), x <= 9 && y <= 9
 }
 
 // parseDateAny is parseDate for any text: it reads the date's parts in

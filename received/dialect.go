@@ -225,6 +225,9 @@ const (
 // hostParts reports which of the hp parts by contains, in one pass.
 func hostParts(by string) (m uint16) {
 	for i := 0; i < len(by); i++ {
+		if !hostPartFirst[by[i]] {
+			continue
+		}
 		r := by[i:]
 		switch by[i] {
 		case 'h':
@@ -262,26 +265,36 @@ func hostParts(by string) (m uint16) {
 	return m
 }
 
+// hostPartFirst marks the first bytes of the hp parts.
+var hostPartFirst = func() (t [256]bool) {
+	for _, c := range "h.mpbv" {
+		t[c] = true
+	}
+	return t
+}()
+
 // serviceDialect names the services known by their receiving hosts,
 // whatever software they run (Proofpoint runs sendmail, for one); "" for
 // none. The first rule that fits wins.
 func serviceDialect(by, sw, helo string, proto Protocol) string {
 	hp := hostParts(by)
+	// The suffixes below but sendgrid.net end in "com".
+	com := strings.HasSuffix(by, "com")
 	switch {
 	case proto == ProtocolMAPI:
 		return "exchange"
-	case strings.HasSuffix(by, ".gmail.com"):
+	case com && strings.HasSuffix(by, ".gmail.com"):
 		return "gmail"
-	case strings.HasSuffix(by, ".google.com") || strings.HasPrefix(by, "2002:") && helo == "":
+	case com && strings.HasSuffix(by, ".google.com") || strings.HasPrefix(by, "2002:") && helo == "":
 		return "gmail"
-	case strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com") || strings.HasSuffix(by, ".exchangelabs.com"):
+	case com && (strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com") || strings.HasSuffix(by, ".exchangelabs.com")):
 		return "exchange"
-	case hp&hpHotmail != 0 || strings.HasSuffix(by, ".hotmail.com"):
+	case hp&hpHotmail != 0 || com && strings.HasSuffix(by, ".hotmail.com"):
 		return "hotmail"
 	case hp&(hpYahoo|hpYahooDNS) != 0:
 		return "yahoo"
-	case strings.HasSuffix(by, "amazonses.com") || strings.HasPrefix(by, "email-smtp.") && strings.HasSuffix(by, ".amazonaws.com") ||
-		strings.HasPrefix(by, "inbound-smtp.") && strings.HasSuffix(by, ".amazonaws.com"):
+	case com && (strings.HasSuffix(by, "amazonses.com") || strings.HasPrefix(by, "email-smtp.") && strings.HasSuffix(by, ".amazonaws.com") ||
+		strings.HasPrefix(by, "inbound-smtp.") && strings.HasSuffix(by, ".amazonaws.com")):
 		return "ses"
 	case strings.HasSuffix(by, "sendgrid.net") || sw == "SG":
 		return "sendgrid"
