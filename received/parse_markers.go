@@ -74,7 +74,19 @@ type markerEntry struct {
 // pass.
 var markerTab [256][]markerEntry
 
+// markerSeconds[l] is the set of lower-case second bytes of the markers
+// whose lower-case first byte is l (l < 128: markers start with a letter
+// or digit), so most word starts are passed over with one test.
+var markerSeconds [128][4]uint64
+
 func init() {
+	defer func() {
+		for l, tab := range markerTab {
+			for _, e := range tab {
+				markerSeconds[l][e.second>>6] |= 1 << (e.second & 63)
+			}
+		}
+	}()
 	for id := markerID(0); id < numMarkers; id++ {
 		t := strings.ToLower(markerText[id])
 		markerTab[t[0]] = append(markerTab[t[0]], markerEntry{text: t, second: t[1], comment: true, id: id})
@@ -103,8 +115,9 @@ func findMarkers(c string, m *markerPos) (dialect int) {
 			continue
 		}
 		// c[i] starts a word.
-		if tab := markerTab[lowerTab[c[i]]]; len(tab) > 0 {
-			l2 := lowerTab[c[i+1]]
+		l1, l2 := lowerTab[c[i]], lowerTab[c[i+1]]
+		if markerSeconds[l1&127][l2>>6]&(1<<(l2&63)) != 0 {
+			tab := markerTab[l1]
 			for k := range tab {
 				e := &tab[k]
 				if e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
@@ -134,8 +147,9 @@ func findDialect(c string) (dialect int) {
 			i++
 			continue
 		}
-		if tab := markerTab[lowerTab[c[i]]]; len(tab) > 0 {
-			l2 := lowerTab[c[i+1]]
+		l1, l2 := lowerTab[c[i]], lowerTab[c[i+1]]
+		if markerSeconds[l1&127][l2>>6]&(1<<(l2&63)) != 0 {
+			tab := markerTab[l1]
 			for k := range tab {
 				e := &tab[k]
 				if e.comment || e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {

@@ -157,9 +157,12 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 	i, n := 0, len(s)
 	for i < n {
 		c := s[i]
+		if scanAction[c] == actSkip {
+			for i++; i < n && scanAction[s[i]] == actSkip; i++ {
+			}
+			continue
+		}
 		switch scanAction[c] {
-		case actSkip:
-			i++
 		case actSemi:
 			*lastSemi = i
 			sc.lastSemiTok = -1
