@@ -23,6 +23,10 @@ const (
 // clDate marks comments after the date for (*parser).comment.
 const clDate clause = numClauses + 1
 
+// scanDates lets the scanner read the commonest date itself (see
+// scanner.date); tests turn it off to compare.
+var scanDates = true
+
 // span is a run of tokens [first, end).
 type span struct{ first, end int }
 
@@ -155,7 +159,11 @@ func (p *parser) run() {
 	h := &p.hop
 	var lastSemi int
 	var buf [maxTokens]token
+	var date scannedDate
 	sc := scanner{toks: buf[:]}
+	if scanDates {
+		sc.date = &date
+	}
 	sc.scan(p.s, &lastSemi)
 	toks := sc.toks[:sc.n]
 	if sc.overflow {
@@ -257,10 +265,13 @@ func (p *parser) run() {
 		p.forClause(toks[p.spans[clFor].first:p.spans[clFor].end])
 	}
 
-	if h.DateText != "" {
+	if date.ok {
+		// The scan read the date (toks[clauseEnd:] is the ';' alone).
+		h.Date, h.ZoneName = date.t, date.zone
+	} else if h.DateText != "" {
 		p.datePart(toks[clauseEnd:])
 	}
-	if h.DateText != "" {
+	if h.DateText != "" && !date.ok {
 		t, zone, reason := parseDate(h.DateText)
 		h.ZoneName = zone
 		if reason == "" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -153,4 +154,56 @@ func BenchmarkParseCorpus2002(b *testing.B) {
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/header")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/header")
 	b.ReportMetric(0, "ns/op")
+}
+
+// TestScanDateSameAsTokens compares the parse with the scanner reading the
+// date itself (scanner.date) and without, on inputs at the edges of what
+// it takes: zone comments datePart would read, a token cap about to be
+// reached, ';' inside comments, a Courier id after the date.
+func TestScanDateSameAsTokens(t *testing.T) {
+	many := "from a " + strings.Repeat("x ", 56)
+	in := []string{
+		"from a by b; Thu, 22 Aug 2002 07:36:16 -0400 (EDT)",
+		"from a by b; Thu, 22 Aug 2002 07:36:16 -0400 (Domino)",
+		"from a by b; Thu, 22 Aug 2002 07:36:16 -0400 (Exim)",
+		"from a by b; Thu, 22 Aug 2002 07:36:16 -0400 (Smail)",
+		"from a by b; Thu, 22 Aug 2002 07:36:16 -0400\x00",
+		"from a by b;\r\n\tThu, 22 Aug 2002 07:36:16 -0400\r\n",
+		"from a by b; 22 Aug 2002 07:36:16 -0400 id 00057F23.65983F20",
+		"from a by b; x; Thu, 22 Aug 2002 07:36:16 -0400",
+		"from a (x; y) by b; Thu, 22 Aug 2002 07:36:16 -0400 (PDT)",
+		"from a (x; by b; Thu, 22 Aug 2002 07:36:16 -0400 (PDT)",
+		"from a by b; Thu, 22 Aug 2002 07:36:16 -0400 (PDT);",
+		"from a by b;Thu, 22 Aug 2002 07:36:16 -0400",
+		"[from a by b; Thu, 22 Aug 2002 07:36:16 -0400]",
+		";Thu, 22 Aug 2002 07:36:16 -0400",
+		"(qmail 1 invoked by uid 0); 22 Aug 2002 07:36:16 -0000",
+		many + "; Thu, 22 Aug 2002 07:36:16 -0400 (EDT)",
+		many + "x; Thu, 22 Aug 2002 07:36:16 -0400 (EDT)",
+		many + "x x; Thu, 22 Aug 2002 07:36:16 -0400",
+		many + "x x x; 22 Aug 2002 07:36:16 -0400",
+		many + "x x x x x; 22 Aug 2002 07:36:16 -0400",
+	}
+	in = append(in, benchMix...)
+	files, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.txt"))
+	for _, txt := range files {
+		in = append(in, readGoldenInputs(t, txt)...)
+	}
+	dump := func(v string) string {
+		var b bytes.Buffer
+		w := bufio.NewWriter(&b)
+		dumpHop(w, v)
+		w.Flush()
+		return b.String()
+	}
+	defer func() { scanDates = true }()
+	for _, v := range in {
+		scanDates = true
+		got := dump(v)
+		scanDates = false
+		want := dump(v)
+		if got != want {
+			t.Errorf("with the scanner's date:\n%s\nwithout:\n%s", got, want)
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package received
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // The scanner splits a header value into tokens: words, comments (with
 // nesting), domain literals ("[...]", with a ":port" suffix kept),
@@ -47,6 +50,21 @@ type scanner struct {
 	unterminatedAt, tooDeepAt int
 	lastSemiTok               int  // index of the last ';' token, -1 when none was kept
 	recovered                 bool // an unterminated comment was cut at a ';' already
+
+	// date, set by the caller, lets scan stop at a ';' followed by
+	// nothing but a date of the commonest form (parseDateRFC): the tokens
+	// it would add are known, and none of them is read but as the date,
+	// which scan then stores in *date. (A pointer to a variable of its
+	// own, so that the date leaving for the heap does not take the token
+	// array with it in escape analysis.)
+	date *scannedDate
+}
+
+// scannedDate is a date scan read; ok reports whether it did.
+type scannedDate struct {
+	t    time.Time
+	zone string
+	ok   bool
 }
 
 // Character classes of the scanner, as bits of charClass.
@@ -141,6 +159,35 @@ func (sc *scanner) add(kind tokKind, start, end int, text string) {
 	sc.n++
 }
 
+// restIsDate reports whether s[i:] is white space around a date that
+// parseDateRFC reads, whose tokens (an optional weekday, day, month,
+// year, time, offset and an optional zone comment) would all fit, the
+// zone comment being one datePart skips (isZoneComment). It then records
+// the date in sc and counts its tokens as added, so that scan can stop:
+// no ';' follows, and nothing after the date is a clause.
+func (sc *scanner) restIsDate(s string, i int) bool {
+	d, _ := trimLWS(s, i)
+	if len(d) < 24 || !isDigit(d[0]) && !isLetter(d[0]) {
+		return false
+	}
+	t, zone, ok := parseDateRFC(d)
+	if !ok || len(zone) > 5 {
+		return false
+	}
+	ntok := 5
+	if d[0] > '9' {
+		ntok++ // "Thu,"
+	}
+	if d[len(d)-1] == ')' {
+		ntok++ // "(EDT)"
+	}
+	if sc.n+ntok > len(sc.toks) {
+		return false // let the token cap be reached as it would be
+	}
+	*sc.date = scannedDate{t, zone, true}
+	return true
+}
+
 // unterminatedFrom records a comment, literal or quoted string opened at
 // offset i that runs to the end (or was cut short).
 func (sc *scanner) unterminatedFrom(i int) {
@@ -171,6 +218,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			}
 			sc.add(tokSemi, i, i+1, "")
 			i++
+			if sc.date != nil && sc.restIsDate(s, i) {
+				return
+			}
 		case actComment:
 			// Nesting is counted, not recursed into, so depth costs nothing;
 			// beyond maxCommentDepth the comment is still matched but
