@@ -63,7 +63,8 @@ func parseDate(s string) (t time.Time, zone string, reason string) {
 }
 
 // parseDateRFC reads the date nearly every MTA writes, RFC 5322's
-// "[Thu, ]22 Aug 2002 07:36:16 -0400[ (EDT)]" with a four-digit year, in
+// "[Thu, ]22 Aug 2002 07:36:16 -0400[ (EDT)]" with a four-digit year (and
+// sendmail's "Fri,  9 Aug" padding), in
 // one pass, and reports whether s is exactly that. It gives what
 // parseDateAny gives for such a text (FuzzParseDateRFC holds it to that);
 // anything else is left to parseDateAny.
@@ -76,6 +77,9 @@ func parseDateRFC(s string) (t time.Time, zone string, ok bool) {
 			return t, "", false
 		}
 		i = 5
+		if len(s) > 6 && s[5] == ' ' && isDigit(s[6]) {
+			i = 6 // "Fri,  9 Aug", as sendmail pads the day
+		}
 	}
 	// Day: one or two digits, then a space.
 	if i+1 >= len(s) || !isDigit(s[i]) {
