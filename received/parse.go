@@ -158,9 +158,9 @@ func (p *parser) clauseAt(off int) clause {
 func (p *parser) run() {
 	h := &p.hop
 	var lastSemi int
-	var buf [maxTokens]token
+	var buf [firstTokens]token
 	var date scannedDate
-	sc := scanner{toks: buf[:]}
+	sc := scanner{toks: buf[:], max: maxTokens}
 	if scanDates {
 		sc.date = &date
 	}

@@ -175,7 +175,7 @@ func (p *parser) fromComment(text string) {
 		return
 	}
 	var buf [maxCommentTokens]token
-	sc := scanner{toks: buf[:]}
+	sc := scanner{toks: buf[:], max: len(buf)}
 	var semi int
 	sc.scan(text, &semi)
 	toks := sc.toks[:sc.n]

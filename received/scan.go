@@ -27,6 +27,11 @@ type token struct {
 	kind       tokKind
 }
 
+// firstTokens is the size of the token array a scan starts with, on the
+// stack; a header with more tokens has them moved to a heap array of
+// maxTokens (a header of real mail has 8 to 20).
+const firstTokens = 32
+
 // maxTokens caps the tokens kept per scan; the 32,585 headers of the
 // SpamAssassin corpus have at most 29.
 const maxTokens = 64
@@ -40,7 +45,8 @@ const maxCommentTokens = 16
 const maxCommentDepth = 32
 
 type scanner struct {
-	toks         []token // backed by the caller's array; never grown
+	toks         []token // backed by the caller's array, grown to max when it fills
+	max          int     // the tokens kept at most
 	n            int
 	overflow     bool // more tokens than maxTokens
 	unterminated bool // a comment, literal or quoted string ran to the end
@@ -152,8 +158,11 @@ func isDelim(c byte) bool { return charClass[c]&ccDelim != 0 }
 
 func (sc *scanner) add(kind tokKind, start, end int, text string) {
 	if sc.n == len(sc.toks) {
-		sc.overflow = true
-		return
+		if sc.n >= sc.max {
+			sc.overflow = true
+			return
+		}
+		sc.grow()
 	}
 	sc.toks[sc.n] = token{text: text, start: start, end: end, kind: kind}
 	sc.n++
@@ -181,11 +190,20 @@ func (sc *scanner) restIsDate(s string, i int) bool {
 	if d[len(d)-1] == ')' {
 		ntok++ // "(EDT)"
 	}
-	if sc.n+ntok > len(sc.toks) {
+	if sc.n+ntok > sc.max {
 		return false // let the token cap be reached as it would be
 	}
 	*sc.date = scannedDate{t, zone, true}
 	return true
+}
+
+// grow moves the tokens to an array of sc.max: the caller's array is
+// smaller, enough for real headers, so that the common case does not pay
+// for clearing the cap's worth on every scan.
+func (sc *scanner) grow() {
+	t := make([]token, sc.max)
+	copy(t, sc.toks)
+	sc.toks = t
 }
 
 // unterminatedFrom records a comment, literal or quoted string opened at
@@ -213,7 +231,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 		case actSemi:
 			*lastSemi = i
 			sc.lastSemiTok = -1
-			if sc.n < len(sc.toks) {
+			if sc.n < sc.max {
 				sc.lastSemiTok = sc.n
 			}
 			sc.add(tokSemi, i, i+1, "")
