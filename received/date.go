@@ -56,6 +56,125 @@ func dateError(s, reason string) *DateError {
 // parseDate is ParseDate returning the reason of its error, "" when there
 // is none.
 func parseDate(s string) (t time.Time, zone string, reason string) {
+	if t, zone, ok := parseDateRFC(s); ok {
+		return t, zone, ""
+	}
+	return parseDateAny(s)
+}
+
+// parseDateRFC reads the date nearly every MTA writes, RFC 5322's
+// "[Thu, ]22 Aug 2002 07:36:16 -0400[ (EDT)]" with a four-digit year (and
+// sendmail's "Fri,  9 Aug" padding), in
+// one pass, and reports whether s is exactly that. It gives what
+// parseDateAny gives for such a text (FuzzParseDateRFC holds it to that);
+// anything else is left to parseDateAny.
+func parseDateRFC(s string) (t time.Time, zone string, ok bool) {
+	i := 0
+	if len(s) >= 5 && s[3] == ',' && s[4] == ' ' && isLetter(s[0]) && isLetter(s[1]) && isLetter(s[2]) {
+		k := fold3(s)
+		if k != weekdayKeys[0] && k != weekdayKeys[1] && k != weekdayKeys[2] && k != weekdayKeys[3] &&
+			k != weekdayKeys[4] && k != weekdayKeys[5] && k != weekdayKeys[6] {
+			return t, "", false
+		}
+		i = 5
+		if len(s) > 6 && s[5] == ' ' && isDigit(s[6]) {
+			i = 6 // "Fri,  9 Aug", as sendmail pads the day
+		}
+	}
+	// Day: one or two digits, then a space.
+	if i+1 >= len(s) || !isDigit(s[i]) {
+		return t, "", false
+	}
+	day := int(s[i] - '0')
+	i++
+	if isDigit(s[i]) {
+		day = day*10 + int(s[i]-'0')
+		i++
+	}
+	// " Mmm yyyy hh:mm:ss +hhmm" is 24 bytes.
+	if len(s)-i < 24 {
+		return t, "", false
+	}
+	r := s[i : i+24]
+	if r[0] != ' ' || r[4] != ' ' || r[9] != ' ' || r[12] != ':' || r[15] != ':' || r[18] != ' ' || r[19] != '+' && r[19] != '-' ||
+		!isLetter(r[1]) || !isLetter(r[2]) || !isLetter(r[3]) {
+		return t, "", false
+	}
+	month := -1
+	k := fold3(r[1:4])
+	for m, mk := range monthKeys {
+		if k == mk {
+			month = m
+			break
+		}
+	}
+	if month < 0 {
+		return t, "", false
+	}
+	y1, ok1 := digits2(r[5], r[6])
+	y2, ok2 := digits2(r[7], r[8])
+	hour, ok3 := digits2(r[10], r[11])
+	min, ok4 := digits2(r[13], r[14])
+	sec, ok5 := digits2(r[16], r[17])
+	oh, ok6 := digits2(r[20], r[21])
+	om, ok7 := digits2(r[22], r[23])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || oh > 14 || om > 59 {
+		return t, "", false
+	}
+	year := y1*100 + y2
+	i += 24
+	// Then the end, or " (Zone)" with a zone word of letters.
+	if i < len(s) {
+		rest := s[i:]
+		n := len(rest)
+		if n < 4 || rest[0] != ' ' || rest[1] != '(' || rest[n-1] != ')' || n-3 > 6 {
+			return t, "", false
+		}
+		zone = rest[2 : n-1]
+		for j := 0; j < len(zone); j++ {
+			if !isLetter(zone[j]) {
+				return t, "", false
+			}
+		}
+	}
+	if day < 1 || day > daysIn(month, year) || hour > 24 || min > 59 || sec > 60 {
+		return t, "", false
+	}
+	offset := oh*3600 + om*60
+	if r[19] == '-' {
+		offset = -offset
+	}
+	if year < 1 {
+		return time.Date(year, time.Month(month+1), day, hour, min, sec, 0, fixedZone(offset)), zone, true
+	}
+	// What time.Date gives, without its normalising: the seconds since
+	// 1970 of the civil date (days as in Howard Hinnant's days_from_civil,
+	// March-based years), then the zone.
+	y, m := year, month+1
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := m - 3
+	if m <= 2 {
+		mp = m + 9
+	}
+	doy := (153*mp+2)/5 + day - 1
+	days := era*146097 + yoe*365 + yoe/4 - yoe/100 + doy - 719468
+	unix := int64(days)*86400 + int64(hour*3600+min*60+sec) - int64(offset)
+	return time.Unix(unix, 0).In(fixedZone(offset)), zone, true
+}
+
+// digits2 reads two decimal digits.
+func digits2(a, b byte) (int, bool) {
+	x, y := a-'0', b-'0'
+	return int(x)*10 + int(y), x <= 9 && y <= 9
+}
+
+// parseDateAny is parseDate for any text: it reads the date's parts in
+// whatever order and form they come.
+func parseDateAny(s string) (t time.Time, zone string, reason string) {
 	if len(s) > maxDateLen {
 		s = s[:maxDateLen]
 	}

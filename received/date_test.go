@@ -235,3 +235,35 @@ func TestParseDateCorpus(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseDateRFC holds parseDateRFC, the one-pass reading of the
+// commonest form, to what the general reading gives.
+func FuzzParseDateRFC(f *testing.F) {
+	for _, s := range []string{
+		"Thu, 22 Aug 2002 18:26:25 +0100 (BST)", "22 Aug 2002 07:30:33 -0000", "Mon, 1 Jan 2024 00:00:00 +1400",
+		"Sat, 29 Feb 2003 10:00:00 +0000", "Sun, 31 Apr 2002 10:00:00 -0500 (EST)", "Tue, 3 Sep 2002 24:00:60 +0959 (ABCDEF)",
+		"Wed, 04 Sep 2002 10:00:00 +1500", "Fri, 4 Sep 2002 10:00:00 -0460 (X)", "Mar, 4 Sep 2002 10:00:00 +0100",
+		"Thu, 22 AUG 2002 18:26:25 +0100 (bst)", "Thu, 22 Aug 2002 18:26:25 +0100 (B T)",
+		"Fri,  9 Aug 2002 10:00:00 +0000 (GMT)", "Fri,   9 Aug 2002 10:00:00 +0000", "Fri,  19 Aug 2002 10:00:00 +0000",
+		"Tue, 1 Mar 2000 00:00:00 +0000", "Wed, 1 Jan 0001 00:00:00 +0100", "Sat, 1 Jan 0000 00:00:00 -0100",
+		"Fri, 31 Dec 9999 23:59:60 -1400", "Mon, 29 Feb 2400 12:00:00 +0530 (IST)", "1 Mar 1900 00:00:00 +0000",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, zone, ok := parseDateRFC(s)
+		if !ok {
+			return
+		}
+		want, wantZone, reason := parseDateAny(s)
+		_, off := tm.Zone()
+		_, wantOff := want.Zone()
+		// fixedZone shares a Location for the offsets it caches, and
+		// makes a new one (same name and offset) for the others.
+		cached := off%(15*60) == 0 && off >= -14*3600 && off <= 14*3600
+		same := tm == want || !cached && tm.Equal(want) && tm.Location().String() == want.Location().String()
+		if reason != "" || !same || off != wantOff || zone != wantZone {
+			t.Fatalf("parseDateRFC(%q) = %v %q, parseDateAny %v %q %q", s, tm, zone, want, wantZone, reason)
+		}
+	})
+}

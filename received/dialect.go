@@ -9,64 +9,85 @@ import (
 // classifyProtocol maps a with clause to a Protocol (RFC 3848 and the IANA
 // "Mail Transmission Types" registry, plus what MTAs write besides).
 func classifyProtocol(with string) Protocol {
+	pr, _ := classifyWith(with)
+	return pr
+}
+
+// classifyWith is classifyProtocol also reporting whether with is nothing
+// but one of the protocol names (then it holds no dialect marker).
+func classifyWith(with string) (Protocol, bool) {
 	if with == "" {
-		return ProtocolUnknown
+		return ProtocolUnknown, false
 	}
 	w := firstWord(with)
-	if k := strings.IndexAny(w, "(,"); k > 0 {
-		w = w[:k]
+	for k := 0; k < len(w); k++ {
+		if w[k] == '(' || w[k] == ',' {
+			if k > 0 {
+				w = w[:k]
+			}
+			break
+		}
 	}
-	switch {
-	case ascii.EqualFold(w, "SMTP"), ascii.EqualFold(w, "SMTPD"):
-		return ProtocolSMTP
-	case ascii.EqualFold(w, "ESMTP"):
-		return ProtocolESMTP
-	case ascii.EqualFold(w, "ESMTPS"), ascii.EqualFold(w, "SMTPS"):
-		return ProtocolESMTPS
-	case ascii.EqualFold(w, "ESMTPA"), ascii.EqualFold(w, "ASMTP"):
-		return ProtocolESMTPA
-	case ascii.EqualFold(w, "ESMTPSA"):
-		return ProtocolESMTPSA
-	case ascii.EqualFold(w, "LMTP"):
-		return ProtocolLMTP
-	case ascii.EqualFold(w, "LMTPS"):
-		return ProtocolLMTPS
-	case ascii.EqualFold(w, "LMTPA"):
-		return ProtocolLMTPA
-	case ascii.EqualFold(w, "LMTPSA"):
-		return ProtocolLMTPSA
-	case ascii.EqualFold(w, "UTF8SMTP"), ascii.EqualFold(w, "UTF8ESMTP"):
-		return ProtocolUTF8SMTP
-	case ascii.EqualFold(w, "UTF8SMTPS"), ascii.EqualFold(w, "UTF8ESMTPS"):
-		return ProtocolUTF8SMTPS
-	case ascii.EqualFold(w, "UTF8SMTPA"), ascii.EqualFold(w, "UTF8ESMTPA"):
-		return ProtocolUTF8SMTPA
-	case ascii.EqualFold(w, "UTF8SMTPSA"), ascii.EqualFold(w, "UTF8ESMTPSA"):
-		return ProtocolUTF8SMTPSA
-	case ascii.EqualFold(w, "HTTP"), ascii.EqualFold(w, "WebMail"):
-		return ProtocolHTTP
-	case ascii.EqualFold(w, "HTTPS"):
-		return ProtocolHTTPS
-	case ascii.EqualFold(w, "IMAP"), ascii.EqualFold(w, "IMAP4"), ascii.EqualFold(w, "IMAPS"):
-		return ProtocolIMAP
-	case ascii.EqualFold(w, "POP3"), ascii.EqualFold(w, "POP"), ascii.EqualFold(w, "POP3S"), ascii.EqualFold(w, "pop3-ssl"):
-		return ProtocolPOP3
-	case ascii.EqualFold(w, "MAPI"):
-		return ProtocolMAPI
-	case ascii.EqualFold(w, "local"), ascii.EqualFold(w, "local-esmtp"), ascii.EqualFold(w, "local-smtp"), ascii.EqualFold(w, "local-bsmtp"), ascii.EqualFold(w, "LOCAL"), ascii.EqualFold(w, "stdin"):
-		return ProtocolLocal
-	case ascii.EqualFold(w, "UUCP"), ascii.EqualFold(w, "rmail"):
-		return ProtocolUUCP
-	case ascii.EqualFold(w, "QMQP"):
-		return ProtocolQMQP
-	case ascii.EqualFold(w, "Microsoft"):
+	// The word lower-cased, then one switch: the longest name is 11 bytes.
+	var buf [11]byte
+	if len(w) > len(buf) {
+		return ProtocolUnknown, false
+	}
+	whole := len(w) == len(with)
+	for k := 0; k < len(w); k++ {
+		buf[k] = lowerTab[w[k]]
+	}
+	switch string(buf[:len(w)]) {
+	case "smtp", "smtpd":
+		return ProtocolSMTP, whole
+	case "esmtp":
+		return ProtocolESMTP, whole
+	case "esmtps", "smtps":
+		return ProtocolESMTPS, whole
+	case "esmtpa", "asmtp":
+		return ProtocolESMTPA, whole
+	case "esmtpsa":
+		return ProtocolESMTPSA, whole
+	case "lmtp":
+		return ProtocolLMTP, whole
+	case "lmtps":
+		return ProtocolLMTPS, whole
+	case "lmtpa":
+		return ProtocolLMTPA, whole
+	case "lmtpsa":
+		return ProtocolLMTPSA, whole
+	case "utf8smtp", "utf8esmtp":
+		return ProtocolUTF8SMTP, whole
+	case "utf8smtps", "utf8esmtps":
+		return ProtocolUTF8SMTPS, whole
+	case "utf8smtpa", "utf8esmtpa":
+		return ProtocolUTF8SMTPA, whole
+	case "utf8smtpsa", "utf8esmtpsa":
+		return ProtocolUTF8SMTPSA, whole
+	case "http", "webmail":
+		return ProtocolHTTP, whole
+	case "https":
+		return ProtocolHTTPS, whole
+	case "imap", "imap4", "imaps":
+		return ProtocolIMAP, whole
+	case "pop3", "pop", "pop3s", "pop3-ssl":
+		return ProtocolPOP3, whole
+	case "mapi":
+		return ProtocolMAPI, whole
+	case "local", "local-esmtp", "local-smtp", "local-bsmtp", "stdin":
+		return ProtocolLocal, whole
+	case "uucp", "rmail":
+		return ProtocolUUCP, whole
+	case "qmqp":
+		return ProtocolQMQP, whole
+	case "microsoft":
 		// "Microsoft SMTP Server" (Exchange) and "Microsoft SMTPSVC" (IIS)
 		if ascii.ContainsFold(with, "SMTPSVC") {
-			return ProtocolSMTP
+			return ProtocolSMTP, false
 		}
-		return ProtocolESMTP
+		return ProtocolESMTP, false
 	}
-	return ProtocolUnknown
+	return ProtocolUnknown, false
 }
 
 // dialectMarkers map text found in the software comment, the with clause
@@ -130,8 +151,7 @@ var dialectMarkers = [...]struct{ marker, dialect string }{
 // the start of a word (ignoring ASCII case), or best when none with a
 // smaller index is found.
 func minMarker(s string, best int) int {
-	var m markerPos
-	if d := findMarkers(s, &m); d < best {
+	if d := findDialect(s); d < best {
 		return d
 	}
 	return best
@@ -188,11 +208,121 @@ func (p *parser) finish() {
 	}
 }
 
+// Host name parts that name a service wherever they stand in the by host,
+// as bits of hostParts' result.
+const (
+	hpHotmail   = 1 << iota // hotmail.msn.com
+	hpYahoo                 // .yahoo.com
+	hpYahooDNS              // .yahoodns.net
+	hpMailgun               // mailgun
+	hpPPHosted              // pphosted.com
+	hpPPOps                 // ppops.net
+	hpMimecast              // mimecast
+	hpBarracuda             // barracuda
+	hpVger                  // vger.kernel.org
+)
+
+// hostParts reports which of the hp parts by contains, in one pass.
+func hostParts(by string) (m uint16) {
+	for i := 0; i < len(by); i++ {
+		if !hostPartFirst[by[i]] {
+			continue
+		}
+		r := by[i:]
+		switch by[i] {
+		case 'h':
+			if strings.HasPrefix(r, "hotmail.msn.com") {
+				m |= hpHotmail
+			}
+		case '.':
+			if strings.HasPrefix(r, ".yahoo.com") {
+				m |= hpYahoo
+			} else if strings.HasPrefix(r, ".yahoodns.net") {
+				m |= hpYahooDNS
+			}
+		case 'm':
+			if strings.HasPrefix(r, "mailgun") {
+				m |= hpMailgun
+			} else if strings.HasPrefix(r, "mimecast") {
+				m |= hpMimecast
+			}
+		case 'p':
+			if strings.HasPrefix(r, "pphosted.com") {
+				m |= hpPPHosted
+			} else if strings.HasPrefix(r, "ppops.net") {
+				m |= hpPPOps
+			}
+		case 'b':
+			if strings.HasPrefix(r, "barracuda") {
+				m |= hpBarracuda
+			}
+		case 'v':
+			if strings.HasPrefix(r, "vger.kernel.org") {
+				m |= hpVger
+			}
+		}
+	}
+	return m
+}
+
+// hostPartFirst marks the first bytes of the hp parts.
+var hostPartFirst = func() (t [256]bool) {
+	for _, c := range "h.mpbv" {
+		t[c] = true
+	}
+	return t
+}()
+
+// serviceDialect names the services known by their receiving hosts,
+// whatever software they run (Proofpoint runs sendmail, for one); "" for
+// none. The first rule that fits wins.
+func serviceDialect(by, sw, helo string, proto Protocol) string {
+	hp := hostParts(by)
+	// The suffixes below but sendgrid.net end in "com".
+	com := strings.HasSuffix(by, "com")
+	switch {
+	case proto == ProtocolMAPI:
+		return "exchange"
+	case com && strings.HasSuffix(by, ".gmail.com"):
+		return "gmail"
+	case com && strings.HasSuffix(by, ".google.com") || strings.HasPrefix(by, "2002:") && helo == "":
+		return "gmail"
+	case com && (strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com") || strings.HasSuffix(by, ".exchangelabs.com")):
+		return "exchange"
+	case hp&hpHotmail != 0 || com && strings.HasSuffix(by, ".hotmail.com"):
+		return "hotmail"
+	case hp&(hpYahoo|hpYahooDNS) != 0:
+		return "yahoo"
+	case com && (strings.HasSuffix(by, "amazonses.com") || strings.HasPrefix(by, "email-smtp.") && strings.HasSuffix(by, ".amazonaws.com") ||
+		strings.HasPrefix(by, "inbound-smtp.") && strings.HasSuffix(by, ".amazonaws.com")):
+		return "ses"
+	case strings.HasSuffix(by, "sendgrid.net") || sw == "SG":
+		return "sendgrid"
+	case hp&hpMailgun != 0:
+		return "mailgun"
+	case hp&(hpPPHosted|hpPPOps) != 0:
+		return "proofpoint"
+	case hp&hpMimecast != 0:
+		return "mimecast"
+	case hp&hpBarracuda != 0:
+		return "barracuda"
+	case hp&hpVger != 0:
+		return "zmailer"
+	}
+	return ""
+}
+
 func (p *parser) detectDialect() string {
 	h := &p.hop
 	best := len(dialectMarkers)
-	best = minMarker(h.By.Software, best)
-	best = minMarker(h.With, best)
+	if p.swKnown {
+		best = min(best, p.swDialect)
+	} else {
+		best = minMarker(h.By.Software, best)
+	}
+	if !p.withPlain {
+		best = minMarker(h.With, best)
+	}
 	if best < len(dialectMarkers) {
 		return dialectMarkers[best].dialect
 	}
@@ -200,37 +330,8 @@ func (p *parser) detectDialect() string {
 		return dialectMarkers[p.comDialect-1].dialect
 	}
 	sw := h.By.Software
-	by := h.By.Host
-	// Services are known by their receiving hosts, whatever software they
-	// run (Proofpoint runs sendmail, for one).
-	switch {
-	case h.Protocol == ProtocolMAPI:
-		return "exchange"
-	case strings.HasSuffix(by, ".gmail.com"):
-		return "gmail"
-	case strings.HasSuffix(by, ".google.com") || strings.HasPrefix(by, "2002:") && h.From.HELO == "":
-		return "gmail"
-	case strings.HasSuffix(by, ".outlook.com") || strings.HasSuffix(by, ".outlook.office365.com") || strings.HasSuffix(by, ".exchangelabs.com"):
-		return "exchange"
-	case strings.Contains(by, "hotmail.msn.com") || strings.HasSuffix(by, ".hotmail.com"):
-		return "hotmail"
-	case strings.Contains(by, ".yahoo.com") || strings.Contains(by, ".yahoodns.net"):
-		return "yahoo"
-	case strings.HasSuffix(by, "amazonses.com") || strings.HasPrefix(by, "email-smtp.") && strings.HasSuffix(by, ".amazonaws.com") ||
-		strings.HasPrefix(by, "inbound-smtp.") && strings.HasSuffix(by, ".amazonaws.com"):
-		return "ses"
-	case strings.HasSuffix(by, "sendgrid.net") || sw == "SG":
-		return "sendgrid"
-	case strings.HasSuffix(by, ".mailgun.net") || strings.Contains(by, "mailgun"):
-		return "mailgun"
-	case strings.Contains(by, "pphosted.com") || strings.Contains(by, "ppops.net"):
-		return "proofpoint"
-	case strings.Contains(by, "mimecast"):
-		return "mimecast"
-	case strings.Contains(by, "barracuda"):
-		return "barracuda"
-	case strings.Contains(by, "vger.kernel.org"):
-		return "zmailer"
+	if d := serviceDialect(h.By.Host, sw, h.From.HELO, h.Protocol); d != "" {
+		return d
 	}
 	// sendmail's version comment: "8.12.5/8.12.5", "8.9.3", "8.14.4/Submit"
 	if len(sw) >= 3 && sw[0] == '8' && sw[1] == '.' && isDigit(sw[2]) {

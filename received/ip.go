@@ -22,7 +22,7 @@ func ParseIPLiteral(s string) (netip.Addr, IPForm) {
 	if len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
 		s = s[1 : len(s)-1]
 	}
-	if len(s) > 5 && (s[:5] == "IPv6:" || s[:5] == "ipv6:" || s[:5] == "IPV6:") {
+	if len(s) > 5 && s[4] == ':' && (s[:5] == "IPv6:" || s[:5] == "ipv6:" || s[:5] == "IPV6:") {
 		s = s[5:]
 	}
 	if s == "" || len(s) > 64 {
@@ -71,9 +71,27 @@ type ipPart struct {
 	decOK    bool   // readable as plain decimal
 }
 
+// Results of quad besides an address.
+const (
+	quadOK    = iota
+	quadOther // not a canonical quad; the general reading decides
+	quadNone  // a byte no IPv4 literal of any form holds: no address
+)
+
+// ipv4Byte marks the bytes an IPv4 literal of some form may hold: digits,
+// hex digits, the 0x prefix's x and dots.
+var ipv4Byte = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEFxX." {
+		t[c] = true
+	}
+	return t
+}()
+
 // quad reads a canonical dotted quad (no leading zeros, parts 0-255), the
-// common case, quickly.
-func quad(s string) (netip.Addr, bool) {
+// common case, quickly. It stops at the first byte that is not one: when
+// no IPv4 literal can hold that byte (a sendmail version "8.11.6/8.11.6"),
+// parseIPv4Literal's general reading would fail too, and quad says so.
+func quad(s string) (netip.Addr, int) {
 	var b [4]byte
 	part, n, digits := 0, 0, 0
 	for i := 0; i < len(s); i++ {
@@ -81,31 +99,36 @@ func quad(s string) (netip.Addr, bool) {
 		switch {
 		case c >= '0' && c <= '9':
 			if digits == 1 && part == 0 {
-				return netip.Addr{}, false // leading zero
+				return netip.Addr{}, quadOther // leading zero
 			}
 			part = part*10 + int(c-'0')
 			digits++
 			if part > 255 {
-				return netip.Addr{}, false
+				return netip.Addr{}, quadOther
 			}
 		case c == '.' && digits > 0 && n < 3:
 			b[n] = byte(part)
 			n++
 			part, digits = 0, 0
+		case !ipv4Byte[c]:
+			return netip.Addr{}, quadNone
 		default:
-			return netip.Addr{}, false
+			return netip.Addr{}, quadOther
 		}
 	}
 	if n != 3 || digits == 0 {
-		return netip.Addr{}, false
+		return netip.Addr{}, quadOther
 	}
 	b[3] = byte(part)
-	return netip.AddrFrom4(b), true
+	return netip.AddrFrom4(b), quadOK
 }
 
 func parseIPv4Literal(s string) (netip.Addr, IPForm) {
-	if a, ok := quad(s); ok {
+	switch a, q := quad(s); q {
+	case quadOK:
 		return a, IPFormIPv4
+	case quadNone:
+		return netip.Addr{}, IPFormNone
 	}
 	var parts [4]ipPart
 	n := 0

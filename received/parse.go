@@ -23,32 +23,9 @@ const (
 // clDate marks comments after the date for (*parser).comment.
 const clDate clause = numClauses + 1
 
-func keyword(w string) clause {
-	switch len(w) {
-	case 2:
-		if ascii.EqualFold(w, "by") {
-			return clBy
-		}
-		if ascii.EqualFold(w, "id") {
-			return clID
-		}
-	case 3:
-		if ascii.EqualFold(w, "via") {
-			return clVia
-		}
-		if ascii.EqualFold(w, "for") {
-			return clFor
-		}
-	case 4:
-		if ascii.EqualFold(w, "from") {
-			return clFrom
-		}
-		if ascii.EqualFold(w, "with") {
-			return clWith
-		}
-	}
-	return clNone
-}
+// scanDates lets the scanner read the commonest date itself (see
+// scanner.date); tests turn it off to compare.
+var scanDates = true
 
 // span is a run of tokens [first, end).
 type span struct{ first, end int }
@@ -75,6 +52,15 @@ type parser struct {
 	// comDialect is 1 + the index of the dialect marker found in the first
 	// comment holding one, 0 when none.
 	comDialect int
+	// lastDialect is the index of the smallest dialect marker in the last
+	// comment read (len(dialectMarkers) for none).
+	lastDialect int
+	// swKnown says swDialect is that index for By.Software, found when its
+	// comment was read.
+	swKnown   bool
+	swDialect int
+	// withPlain: With is one protocol name, which holds no dialect marker.
+	withPlain bool
 }
 
 // problem is a ParseError in the making: its clause is known only once
@@ -172,8 +158,12 @@ func (p *parser) clauseAt(off int) clause {
 func (p *parser) run() {
 	h := &p.hop
 	var lastSemi int
-	var buf [maxTokens]token
-	sc := scanner{toks: buf[:]}
+	var buf [firstTokens]token
+	var date scannedDate
+	sc := scanner{toks: buf[:], max: maxTokens}
+	if scanDates {
+		sc.date = &date
+	}
 	sc.scan(p.s, &lastSemi)
 	toks := sc.toks[:sc.n]
 	if sc.overflow {
@@ -275,10 +265,13 @@ func (p *parser) run() {
 		p.forClause(toks[p.spans[clFor].first:p.spans[clFor].end])
 	}
 
-	if h.DateText != "" {
+	if date.ok {
+		// The scan read the date (toks[clauseEnd:] is the ';' alone).
+		h.Date, h.ZoneName = date.t, date.zone
+	} else if h.DateText != "" {
 		p.datePart(toks[clauseEnd:])
 	}
-	if h.DateText != "" {
+	if h.DateText != "" && !date.ok {
 		t, zone, reason := parseDate(h.DateText)
 		h.ZoneName = zone
 		if reason == "" {
@@ -301,7 +294,7 @@ func (p *parser) hasValueAfter(toks []token, i, end int) bool {
 			return true
 		}
 	}
-	return keyword(toks[i].text) == clID || false
+	return keyword(toks[i].text) == clID
 }
 
 // words returns the text from the first to the last word of a clause that

@@ -81,6 +81,10 @@ func (p *parser) setIPSub(text string, t token) {
 // address. "[192.0.2.1:25]" (Momentum) carries its port inside; "[local]"
 // and "[unix socket]" are no addresses at all.
 func (p *parser) setLiteral(s string, port uint16) {
+	if a, q := quad(s); q == quadOK {
+		p.setAddr(a, IPFormIPv4, s, port) // what ParseIPLiteral gives
+		return
+	}
 	if !hasDigit(s) {
 		return
 	}

@@ -2,8 +2,6 @@ package received
 
 import (
 	"strings"
-
-	"github.com/spamtrace/spamtrace/internal/ascii"
 )
 
 // The by clause: the receiving host, its own address, its software.
@@ -51,10 +49,17 @@ func (p *parser) byClause(toks []token) {
 				}
 				continue
 			}
+			fromThis := false
 			if b.Software == "" {
 				p.software(c)
+				fromThis = b.Software != ""
 			}
 			p.comment(c, clBy)
+			if fromThis && len(c) >= 3 && b.Software == c {
+				// The whole comment is the software: its markers were
+				// just searched.
+				p.swKnown, p.swDialect = true, p.lastDialect
+			}
 		}
 	}
 }
@@ -81,13 +86,31 @@ func (p *parser) software(c string) {
 	if k := strings.IndexByte(sw, ','); k > 0 {
 		rest := trimSpace(sw[k+1:])
 		sw = sw[:k]
-		if ascii.HasPrefixFold(rest, "from userid ") {
+		if hasPrefixFoldFast(rest, "from userid ") {
 			p.hop.From.Ident = rest[5:]
 		}
 	}
-	if ascii.ContainsFold(sw, "version=") || ascii.ContainsFold(sw, "cipher") || ascii.HasPrefixFold(sw, "using ") ||
-		ascii.HasPrefixFold(sw, "envelope-from") || ascii.HasPrefixFold(sw, "authenticated") {
+	if holdsVersionOrCipher(sw) || hasPrefixFoldFast(sw, "using ") ||
+		hasPrefixFoldFast(sw, "envelope-from") || hasPrefixFoldFast(sw, "authenticated") {
 		return
 	}
 	p.hop.By.Software = trimSpace(sw)
+}
+
+// holdsVersionOrCipher reports whether s holds "version=" or "cipher",
+// ignoring ASCII case, in one pass.
+func holdsVersionOrCipher(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch lowerTab[s[i]] {
+		case 'v':
+			if hasPrefixFoldFast(s[i:], "version=") {
+				return true
+			}
+		case 'c':
+			if hasPrefixFoldFast(s[i:], "cipher") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -17,9 +17,11 @@ func (p *parser) comment(c string, where clause) {
 		return
 	}
 	var m markerPos
-	if d := findMarkers(c, &m); d < len(dialectMarkers) && p.comDialect == 0 {
+	d := findMarkers(c, &m)
+	if d < len(dialectMarkers) && p.comDialect == 0 {
 		p.comDialect = d + 1
 	}
+	p.lastDialect = d
 	// TLS: Postfix "using TLSv1.3 with cipher X (256/256 bits)".
 	if m.has(mUsing) && m.has(mCipher) && m.at(mCipher) > m.at(mUsing) {
 		k := m.at(mUsing)
@@ -47,7 +49,7 @@ func (p *parser) comment(c string, where clause) {
 	}
 	// Exim "TLS1.2:ECDHE-RSA-AES256-GCM-SHA384:256", OpenSMTPD
 	// "TLSv1.3:TLS_AES_256_GCM_SHA384:256:NO", or Exim 4.9x "(TLS1.3)".
-	if (ascii.HasPrefixFold(c, "TLS") || ascii.HasPrefixFold(c, "SSL")) && strings.IndexByte(c, ' ') < 0 {
+	if (hasPrefixFoldFast(c, "TLS") || hasPrefixFoldFast(c, "SSL")) && strings.IndexByte(c, ' ') < 0 {
 		k := strings.IndexByte(c, ':')
 		if k < 0 {
 			if h.TLS.Version == "" {
@@ -102,11 +104,11 @@ func (p *parser) comment(c string, where clause) {
 		k := m.at(mAuthenticated)
 		h.Auth.Method = c[k : k+13]
 		rest := trimSpace(c[k+13:])
-		if ascii.HasPrefixFold(rest, "as ") {
+		if hasPrefixFoldFast(rest, "as ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[3:])))
-		} else if ascii.HasPrefixFold(rest, "user ") {
+		} else if hasPrefixFoldFast(rest, "user ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[5:])))
-		} else if ascii.HasPrefixFold(rest, "sender ") {
+		} else if hasPrefixFoldFast(rest, "sender ") {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[7:])))
 		}
 	}
@@ -128,7 +130,7 @@ func (p *parser) comment(c string, where clause) {
 	// "(qmail 123 invoked by uid 500)", Postfix "(Postfix, from userid 0)".
 	if where == clNone || where == clBy {
 		switch {
-		case ascii.HasPrefixFold(c, "from ") && where == clNone && !m.has(mFromUserid):
+		case hasPrefixFoldFast(c, "from ") && where == clNone && !m.has(mFromUserid):
 			w := firstWord(c[5:])
 			if at := strings.IndexByte(w, '@'); at > 0 {
 				h.From.Ident = w[:at]
@@ -151,8 +153,9 @@ func (p *parser) comment(c string, where clause) {
 		h.From.MayBeForged = true
 	}
 	if where == clWith && h.By.Software == "" {
-		if ascii.HasPrefixFold(c, "Exim ") || ascii.HasPrefixFold(c, "fetchmail") || ascii.HasPrefixFold(c, "getmail") || ascii.HasPrefixFold(c, "Smail") {
+		if hasPrefixFoldFast(c, "Exim ") || hasPrefixFoldFast(c, "fetchmail") || hasPrefixFoldFast(c, "getmail") || hasPrefixFoldFast(c, "Smail") {
 			h.By.Software = c
+			p.swKnown, p.swDialect = true, d
 		}
 	}
 }
@@ -169,11 +172,11 @@ func (p *parser) looseWord(toks []token, i int) {
 			h.EnvelopeFrom = toks[i+1].text
 		}
 	case 'a':
-		if ascii.HasPrefixFold(w, "auth=") && !ascii.EqualFold(w[5:], "no") && h.Auth.Method == "" {
+		if hasPrefixFoldFast(w, "auth=") && !ascii.EqualFold(w[5:], "no") && h.Auth.Method == "" {
 			h.Auth.Method = w
 		}
 	case 'u':
-		if ascii.HasPrefixFold(w, "user=") && h.Auth.User == "" {
+		if hasPrefixFoldFast(w, "user=") && h.Auth.User == "" {
 			h.Auth.User = w[5:]
 		}
 	}

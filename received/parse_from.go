@@ -168,14 +168,14 @@ func (p *parser) fromComment(text string) {
 	f := &p.hop.From
 	// SquirrelMail "(proxying for 192.168.1.2)": the web client's address,
 	// not the connecting one.
-	if ascii.HasPrefixFold(text, "proxying for") {
+	if hasPrefixFoldFast(text, "proxying for") {
 		return
 	}
 	if p.simpleFromComment(text) {
 		return
 	}
 	var buf [maxCommentTokens]token
-	sc := scanner{toks: buf[:]}
+	sc := scanner{toks: buf[:], max: len(buf)}
 	var semi int
 	sc.scan(text, &semi)
 	toks := sc.toks[:sc.n]
@@ -200,7 +200,7 @@ func (p *parser) fromComment(text string) {
 		case tokQuoted:
 			// zmailer: "EHLO x"
 			q := t.text
-			if len(q) > 5 && (ascii.HasPrefixFold(q, "EHLO ") || ascii.HasPrefixFold(q, "HELO ") || ascii.HasPrefixFold(q, "LHLO ")) {
+			if len(q) > 5 && (hasPrefixFoldFast(q, "EHLO ") || hasPrefixFoldFast(q, "HELO ") || hasPrefixFoldFast(q, "LHLO ")) {
 				f.HELOVerb, f.HELO, p.heloBy = q[:4], trimSpace(q[5:]), true
 			}
 		case tokWord:
@@ -213,7 +213,7 @@ func (p *parser) fromComment(text string) {
 				}
 				prevWord = ""
 				continue
-			case ascii.HasPrefixFold(w, "helo="):
+			case hasPrefixFoldFast(w, "helo="):
 				v := w[5:]
 				if v == "" && i+1 < len(toks) && toks[i+1].kind != tokComment && toks[i+1].start == t.end {
 					i++
@@ -222,9 +222,9 @@ func (p *parser) fromComment(text string) {
 				f.HELO, p.heloBy = v, true
 				prevWord = ""
 				continue
-			case ascii.HasPrefixFold(w, "port="):
+			case hasPrefixFoldFast(w, "port="):
 				f.Port = parsePort(w[5:])
-			case ascii.HasPrefixFold(w, "ident="):
+			case hasPrefixFoldFast(w, "ident="):
 				f.Ident = w[6:]
 			case ascii.EqualFold(w, "verified"):
 				p.verified = true
@@ -240,7 +240,7 @@ func (p *parser) fromComment(text string) {
 				f.Ident = text[t.start:toks[i].end]
 				prevWord = ""
 				continue
-			case ascii.HasPrefixFold(w, "IDENT:"):
+			case hasPrefixFoldFast(w, "IDENT:"):
 				p.identAt(w[6:], toks, i)
 				prevWord = ""
 				continue

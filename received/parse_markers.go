@@ -74,7 +74,19 @@ type markerEntry struct {
 // pass.
 var markerTab [256][]markerEntry
 
+// markerSeconds[l] is the set of lower-case second bytes of the markers
+// whose lower-case first byte is l (l < 128: markers start with a letter
+// or digit), so most word starts are passed over with one test.
+var markerSeconds [128][4]uint64
+
 func init() {
+	defer func() {
+		for l, tab := range markerTab {
+			for _, e := range tab {
+				markerSeconds[l][e.second>>6] |= 1 << (e.second & 63)
+			}
+		}
+	}()
 	for id := markerID(0); id < numMarkers; id++ {
 		t := strings.ToLower(markerText[id])
 		markerTab[t[0]] = append(markerTab[t[0]], markerEntry{text: t, second: t[1], comment: true, id: id})
@@ -96,28 +108,59 @@ type markerPos [numMarkers]int32
 // inside "unauthenticated"). It reads c once.
 func findMarkers(c string, m *markerPos) (dialect int) {
 	dialect = len(dialectMarkers)
-	wordStart := true
-	for i := 0; i+1 < len(c); i++ {
-		b := c[i]
-		alnum := charClass[b]&ccAlnum != 0
-		if !wordStart || !alnum {
-			wordStart = !alnum
+	n := len(c)
+	for i := 0; i+1 < n; {
+		if charClass[c[i]]&ccAlnum == 0 {
+			i++
 			continue
 		}
-		wordStart = false
-		l2 := lowerTab[c[i+1]]
-		for k := range markerTab[lowerTab[b]] {
-			e := &markerTab[lowerTab[b]][k]
-			if e.second != l2 || len(c)-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
-				continue
-			}
-			if e.comment {
-				if m[e.id] == 0 {
-					m[e.id] = int32(i) + 1
+		// c[i] starts a word.
+		l1, l2 := lowerTab[c[i]], lowerTab[c[i+1]]
+		if markerSeconds[l1&127][l2>>6]&(1<<(l2&63)) != 0 {
+			tab := markerTab[l1]
+			for k := range tab {
+				e := &tab[k]
+				if e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
+					continue
 				}
-			} else if int(e.dialect) < dialect {
-				dialect = int(e.dialect)
+				if e.comment {
+					if m[e.id] == 0 {
+						m[e.id] = int32(i) + 1
+					}
+				} else if int(e.dialect) < dialect {
+					dialect = int(e.dialect)
+				}
 			}
+		}
+		for i++; i < n && charClass[c[i]]&ccAlnum != 0; i++ {
+		}
+	}
+	return dialect
+}
+
+// findDialect is findMarkers for the dialect markers alone.
+func findDialect(c string) (dialect int) {
+	dialect = len(dialectMarkers)
+	n := len(c)
+	for i := 0; i+1 < n; {
+		if charClass[c[i]]&ccAlnum == 0 {
+			i++
+			continue
+		}
+		l1, l2 := lowerTab[c[i]], lowerTab[c[i+1]]
+		if markerSeconds[l1&127][l2>>6]&(1<<(l2&63)) != 0 {
+			tab := markerTab[l1]
+			for k := range tab {
+				e := &tab[k]
+				if e.comment || e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
+					continue
+				}
+				if int(e.dialect) < dialect {
+					dialect = int(e.dialect)
+				}
+			}
+		}
+		for i++; i < n && charClass[c[i]]&ccAlnum != 0; i++ {
 		}
 	}
 	return dialect

@@ -298,3 +298,28 @@ func ExampleParseIPLiteral() {
 	// 0xdeadbeef 222.173.190.239 hex false
 	// 300.1.2.3 invalid IP bad-octet false
 }
+
+// TestProtocolNamesHoldNoDialect pins what detectDialect relies on when it
+// skips the marker search of a with clause that is one protocol name:
+// no dialect marker stands in any of them, in any case.
+func TestProtocolNamesHoldNoDialect(t *testing.T) {
+	for _, w := range []string{
+		"smtp", "smtpd", "esmtp", "esmtps", "smtps", "esmtpa", "asmtp", "esmtpsa", "lmtp", "lmtps", "lmtpa", "lmtpsa",
+		"utf8smtp", "utf8esmtp", "utf8smtps", "utf8esmtps", "utf8smtpa", "utf8esmtpa", "utf8smtpsa", "utf8esmtpsa",
+		"http", "webmail", "https", "imap", "imap4", "imaps", "pop3", "pop", "pop3s", "pop3-ssl", "mapi",
+		"local", "local-esmtp", "local-smtp", "local-bsmtp", "stdin", "uucp", "rmail", "qmqp",
+	} {
+		pr, plain := classifyWith(w)
+		if pr == ProtocolUnknown || !plain {
+			t.Errorf("classifyWith(%q) = %v, %v; want a protocol, plain", w, pr, plain)
+		}
+		if d := findDialect(w); d != len(dialectMarkers) {
+			t.Errorf("%q holds the dialect marker %q", w, dialectMarkers[d].marker)
+		}
+	}
+	for _, w := range []string{"ESMTP id", "Microsoft", "esmtp(x)", "Postfix", ""} {
+		if _, plain := classifyWith(w); plain {
+			t.Errorf("classifyWith(%q) says plain", w)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func (p *parser) withClause(toks []token) {
 	if start >= 0 {
 		h.With = p.s[start:end]
 	}
-	h.Protocol = classifyProtocol(h.With)
+	h.Protocol, p.withPlain = classifyWith(h.With)
 }
 
 func (p *parser) idClause(toks []token) {

@@ -1,5 +1,10 @@
 package received
 
+import (
+	"strings"
+	"time"
+)
+
 // The scanner splits a header value into tokens: words, comments (with
 // nesting), domain literals ("[...]", with a ":port" suffix kept),
 // angle-addresses, quoted strings and semicolons. Tokens are substrings of
@@ -22,6 +27,11 @@ type token struct {
 	kind       tokKind
 }
 
+// firstTokens is the size of the token array a scan starts with, on the
+// stack; a header with more tokens has them moved to a heap array of
+// maxTokens (a header of real mail has 8 to 20).
+const firstTokens = 32
+
 // maxTokens caps the tokens kept per scan; the 32,585 headers of the
 // SpamAssassin corpus have at most 29.
 const maxTokens = 64
@@ -35,7 +45,8 @@ const maxCommentTokens = 16
 const maxCommentDepth = 32
 
 type scanner struct {
-	toks         []token // backed by the caller's array; never grown
+	toks         []token // backed by the caller's array, grown to max when it fills
+	max          int     // the tokens kept at most
 	n            int
 	overflow     bool // more tokens than maxTokens
 	unterminated bool // a comment, literal or quoted string ran to the end
@@ -45,19 +56,41 @@ type scanner struct {
 	unterminatedAt, tooDeepAt int
 	lastSemiTok               int  // index of the last ';' token, -1 when none was kept
 	recovered                 bool // an unterminated comment was cut at a ';' already
+
+	// date, set by the caller, lets scan stop at a ';' followed by
+	// nothing but a date of the commonest form (parseDateRFC): the tokens
+	// it would add are known, and none of them is read but as the date,
+	// which scan then stores in *date. (A pointer to a variable of its
+	// own, so that the date leaving for the heap does not take the token
+	// array with it in escape analysis.)
+	date *scannedDate
+}
+
+// scannedDate is a date scan read; ok reports whether it did.
+type scannedDate struct {
+	t    time.Time
+	zone string
+	ok   bool
 }
 
 // Character classes of the scanner, as bits of charClass.
 const (
-	ccSpace = 1 << iota // white space, including NUL, CR and LF
-	ccDelim             // ends a word: space or one of ( ) [ < ; " ,
-	ccAlnum             // ASCII letter or digit
+	ccSpace   = 1 << iota // white space, including NUL, CR and LF
+	ccDelim               // ends a word: space or one of ( ) [ < ; " ,
+	ccAlnum               // ASCII letter or digit
+	ccComment             // ends a run of plain bytes in a comment: ( ) ; and backslash
+	ccLitEnd              // ends a domain literal: ] [ or white space
 )
 
 var charClass = func() (t [256]uint8) {
 	for _, c := range " \t\r\n\x00\f\v" {
-		t[c] = ccSpace | ccDelim
+		t[c] = ccSpace | ccDelim | ccLitEnd
 	}
+	for _, c := range "();\\" {
+		t[c] |= ccComment
+	}
+	t['['] |= ccLitEnd
+	t[']'] |= ccLitEnd
 	for _, c := range "()[<;\"," {
 		t[c] |= ccDelim
 	}
@@ -69,6 +102,55 @@ var charClass = func() (t [256]uint8) {
 	return t
 }()
 
+// What the scanner does with a byte that starts a token.
+const (
+	actWord    = iota // a word; every byte not named below
+	actSkip           // white space, ')' and ','
+	actSemi           // ';'
+	actComment        // '('
+	actLiteral        // '['
+	actAngle          // '<'
+	actQuoted         // '"'
+)
+
+var scanAction = func() (t [256]uint8) {
+	for _, c := range " \t\r\n\x00\f\v)," {
+		t[c] = actSkip
+	}
+	t[';'], t['('], t['['], t['<'], t['"'] = actSemi, actComment, actLiteral, actAngle, actQuoted
+	return t
+}()
+
+// keyword returns the clause w opens as a keyword (any case), clNone when
+// it is none. The letters are folded with |0x20, which maps no other byte
+// onto a lower-case letter.
+func keyword(w string) clause {
+	switch len(w) {
+	case 2:
+		switch uint16(w[0]|0x20)<<8 | uint16(w[1]|0x20) {
+		case 'b'<<8 | 'y':
+			return clBy
+		case 'i'<<8 | 'd':
+			return clID
+		}
+	case 3:
+		switch uint32(w[0]|0x20)<<16 | uint32(w[1]|0x20)<<8 | uint32(w[2]|0x20) {
+		case 'v'<<16 | 'i'<<8 | 'a':
+			return clVia
+		case 'f'<<16 | 'o'<<8 | 'r':
+			return clFor
+		}
+	case 4:
+		switch uint32(w[0]|0x20)<<24 | uint32(w[1]|0x20)<<16 | uint32(w[2]|0x20)<<8 | uint32(w[3]|0x20) {
+		case 'f'<<24 | 'r'<<16 | 'o'<<8 | 'm':
+			return clFrom
+		case 'w'<<24 | 'i'<<16 | 't'<<8 | 'h':
+			return clWith
+		}
+	}
+	return clNone
+}
+
 func isSpace(c byte) bool { return charClass[c]&ccSpace != 0 }
 
 // isDelim reports whether c ends a word.
@@ -76,11 +158,52 @@ func isDelim(c byte) bool { return charClass[c]&ccDelim != 0 }
 
 func (sc *scanner) add(kind tokKind, start, end int, text string) {
 	if sc.n == len(sc.toks) {
-		sc.overflow = true
-		return
+		if sc.n >= sc.max {
+			sc.overflow = true
+			return
+		}
+		sc.grow()
 	}
 	sc.toks[sc.n] = token{text: text, start: start, end: end, kind: kind}
 	sc.n++
+}
+
+// restIsDate reports whether s[i:] is white space around a date that
+// parseDateRFC reads, whose tokens (an optional weekday, day, month,
+// year, time, offset and an optional zone comment) would all fit, the
+// zone comment being one datePart skips (isZoneComment). It then records
+// the date in sc and counts its tokens as added, so that scan can stop:
+// no ';' follows, and nothing after the date is a clause.
+func (sc *scanner) restIsDate(s string, i int) bool {
+	d, _ := trimLWS(s, i)
+	if len(d) < 24 || !isDigit(d[0]) && !isLetter(d[0]) {
+		return false
+	}
+	t, zone, ok := parseDateRFC(d)
+	if !ok || len(zone) > 5 {
+		return false
+	}
+	ntok := 5
+	if d[0] > '9' {
+		ntok++ // "Thu,"
+	}
+	if d[len(d)-1] == ')' {
+		ntok++ // "(EDT)"
+	}
+	if sc.n+ntok > sc.max {
+		return false // let the token cap be reached as it would be
+	}
+	*sc.date = scannedDate{t, zone, true}
+	return true
+}
+
+// grow moves the tokens to an array of sc.max: the caller's array is
+// smaller, enough for real headers, so that the common case does not pay
+// for clearing the cap's worth on every scan.
+func (sc *scanner) grow() {
+	t := make([]token, sc.max)
+	copy(t, sc.toks)
+	sc.toks = t
 }
 
 // unterminatedFrom records a comment, literal or quoted string opened at
@@ -99,18 +222,24 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 	i, n := 0, len(s)
 	for i < n {
 		c := s[i]
-		switch {
-		case isSpace(c) || c == ')' || c == ',':
-			i++
-		case c == ';':
+		if scanAction[c] == actSkip {
+			for i++; i < n && scanAction[s[i]] == actSkip; i++ {
+			}
+			continue
+		}
+		switch scanAction[c] {
+		case actSemi:
 			*lastSemi = i
 			sc.lastSemiTok = -1
-			if sc.n < len(sc.toks) {
+			if sc.n < sc.max {
 				sc.lastSemiTok = sc.n
 			}
 			sc.add(tokSemi, i, i+1, "")
 			i++
-		case c == '(':
+			if sc.date != nil && sc.restIsDate(s, i) {
+				return
+			}
+		case actComment:
 			// Nesting is counted, not recursed into, so depth costs nothing;
 			// beyond maxCommentDepth the comment is still matched but
 			// reported. An unterminated comment ends at the last ')' before
@@ -120,7 +249,13 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			// made once per scan: a second unterminated comment runs to the
 			// end, so scanning stays linear.
 			j, depth, lastClose, semiClose := i+1, 1, -1, -1
-			for j < n && depth > 0 {
+			for j < n {
+				for j < n && charClass[s[j]]&ccComment == 0 {
+					j++
+				}
+				if j >= n {
+					break
+				}
 				switch s[j] {
 				case '(':
 					depth++
@@ -138,6 +273,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 					j++
 				}
 				j++
+				if depth == 0 {
+					break
+				}
 			}
 			if j > n {
 				j = n
@@ -156,9 +294,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			}
 			sc.add(tokComment, i, end, inner)
 			i = end
-		case c == '[':
+		case actLiteral:
 			j := i + 1
-			for j < n && s[j] != ']' && !isSpace(s[j]) && s[j] != '[' {
+			for j < n && charClass[s[j]]&ccLitEnd == 0 {
 				j++
 			}
 			if j < n && s[j] == ']' {
@@ -180,12 +318,9 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				j++
 			}
 			i = j
-		case c == '<':
-			j := i + 1
-			for j < n && s[j] != '>' {
-				j++
-			}
-			if j < n {
+		case actAngle:
+			if k := strings.IndexByte(s[i+1:], '>'); k >= 0 {
+				j := i + 1 + k
 				sc.add(tokAngle, i, j+1, s[i+1:j])
 				i = j + 1
 			} else {
@@ -193,7 +328,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				sc.add(tokAngle, i, n, s[i+1:])
 				i = n
 			}
-		case c == '"':
+		case actQuoted:
 			j := i + 1
 			for j < n && s[j] != '"' {
 				if s[j] == '\\' {
@@ -210,8 +345,8 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 				i = j + 1
 			}
 		default:
-			j := i
-			for j < n && !isDelim(s[j]) {
+			j := i + 1
+			for j < n && charClass[s[j]]&ccDelim == 0 {
 				j++
 			}
 			// "host[192.0.2.1]" style: a word glued to a literal stays two tokens.
