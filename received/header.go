@@ -33,12 +33,12 @@ type Field struct {
 // the key go-message's textproto files the field under. It allocates only
 // for a name that is neither canonical as written nor one of the few dozen
 // names this package knows (those a trace reads among them).
-func (f *Field) Key() string { return canonicalKey(f.Name) }
+func (f Field) Key() string { return canonicalKey(f.Name) }
 
 // Is reports whether the field has the key name has, as go-message
 // compares keys: f.Key() == textproto.CanonicalMIMEHeaderKey(name), ASCII
 // case ignored for a name of token characters. It does not allocate.
-func (f *Field) Is(name string) bool { return sameKey(f.Name, name) }
+func (f Field) Is(name string) bool { return sameKey(f.Name, name) }
 
 // Get returns the value of the topmost field with the key name has (see
 // [Field.Is]), or "" when there is none.

@@ -41,7 +41,7 @@ func (t *Tracer) authInput(tr *Trace, h received.Header) *auth.Input {
 		in.Hops = append(in.Hops, auth.Hop{Received: &hop.Received, Trusted: hop.Trust == TrustTrusted || hop.Trust == TrustOrigin})
 	}
 	for i := range h {
-		if f := &h[i]; auth.Wants(f.Name) {
+		if f := &h[i]; f.Name == "Received" || auth.Wants(f.Name) {
 			in.Fields = append(in.Fields, auth.Field{Name: f.Key(), Value: f.Value})
 		} else {
 			in.Fields = append(in.Fields, auth.Field{}) // a field of another kind: it only breaks runs
