@@ -9,6 +9,28 @@
 // ([ReadHeader] reads the header block and leaves the parsing to the
 // caller).
 //
+// # Reading a header
+//
+// [ReadMessage] and [ReadHeader] read the header block of a raw message
+// into a [Header] ([Message.Header]): its fields top first, each with its
+// name as written, its value unfolded and its raw text. The block is read
+// once into one string, and every name, value and raw text is a substring
+// of it: reading costs a few allocations a message, none a field. Names
+// are compared without canonicalising them, and a value is written out
+// only when it is folded over more than one line holding text.
+//
+// The fields are exactly those go-message's textproto reader
+// (github.com/emersion/go-message/textproto; this package does not depend
+// on it) gives for the same block: [Field.Key] is its key (net/textproto's
+// canonical form, "Message-Id" for "Message-ID"), [Field.Value] its
+// Value, [Field.Raw] its Raw (line endings made CR LF), and [Header.Get],
+// [Header.Values] and [Header.Has] match names as its keys match; a field
+// with an empty name is skipped as it skips it. Unlike go-message's
+// reader, ReadHeader skips an mbox "From " first line, reads CR-only line
+// endings as line endings, skips a malformed line (no colon, a name with
+// spaces or control bytes) with its continuation lines and goes on, and
+// caps what it reads ([Limits]).
+//
 // # Parsing a hop
 //
 // [Parse] takes the field value (after "Received:", unfolded or not) and
@@ -171,6 +193,8 @@
 // # Concurrency
 //
 // Parse, ParseDate and ParseIPLiteral keep no state between calls and are
-// safe for concurrent use; the package's lookup tables are built at
-// initialisation and only read afterwards.
+// safe for concurrent use, as are ReadMessage and ReadHeader (each call
+// reads with buffers of its own) and the methods of a Header, which only
+// read it; the package's lookup tables are built at initialisation and
+// only read afterwards.
 package received

@@ -261,7 +261,7 @@ func TestReadMessageKeep(t *testing.T) {
 		t.Errorf("subject %q, X-Junk kept %v", m.Header.Get("Subject"), m.Header.Has("X-Junk"))
 	}
 	var names []string
-	for f := m.Header.Fields(); f.Next(); {
+	for _, f := range m.Header {
 		names = append(names, f.Key())
 	}
 	if got := strings.Join(names, ","); got != "Received,Subject,Received" {
@@ -292,7 +292,7 @@ func TestHeaderAsGoMessageReadsIt(t *testing.T) {
 		if err != nil && err != io.EOF {
 			t.Fatalf("%q: go-message: %v", blk, err)
 		}
-		if got, w := fieldList(m.Header), fieldList(want); got != w {
+		if got, w := fieldList(m.Header), textprotoFieldList(want); got != w {
 			t.Errorf("%q:\n got %s\nwant %s", blk, got, w)
 		}
 		for _, k := range []string{"Received", "A", "Subject"} {
@@ -303,7 +303,17 @@ func TestHeaderAsGoMessageReadsIt(t *testing.T) {
 	}
 }
 
-func fieldList(h textproto.Header) string {
+// fieldList lists the fields of h as textprotoFieldList lists those of a
+// go-message header.
+func fieldList(h Header) string {
+	var b strings.Builder
+	for _, f := range h {
+		fmt.Fprintf(&b, "[%s=%q raw %q]", f.Key(), f.Value, f.Raw)
+	}
+	return b.String()
+}
+
+func textprotoFieldList(h textproto.Header) string {
 	var b strings.Builder
 	for f := h.Fields(); f.Next(); {
 		raw, _ := f.Raw()
@@ -361,9 +371,9 @@ func TestReadMessageEveryCap(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrNoHeader) {
 			t.Fatalf("cap %d: %v", max, err)
 		}
-		for f := m.Header.Fields(); f.Next(); {
-			raw, _ := f.Raw()
-			if !bytes.HasSuffix(raw, []byte("\r\n")) || bytes.IndexByte(raw, ':') < 0 {
+		for _, f := range m.Header {
+			raw := f.Raw
+			if !strings.HasSuffix(raw, "\r\n") || strings.IndexByte(raw, ':') < 0 {
 				t.Errorf("cap %d: field %q is not whole", max, raw)
 			}
 			if f.Key() == "X-Dropped" {

@@ -6,10 +6,8 @@ import (
 	"io"
 	"sync"
 
-	"github.com/emersion/go-message/textproto"
-
 	"github.com/spamtrace/spamtrace/auth"
-	"github.com/spamtrace/spamtrace/internal/ascii"
+	"github.com/spamtrace/spamtrace/received"
 )
 
 // Categories of the authentication evidence (package auth): the names are
@@ -23,18 +21,8 @@ const (
 	CategorySPFClientMismatch Category = Category(auth.CategorySPFClientMismatch)
 )
 
-// keepAuthField says which fields the authentication analysis reads
-// besides those keepField keeps: auth.Wants, without a string conversion
-// per field.
-func keepAuthField(name []byte) bool {
-	for _, n := range authFieldNames {
-		if len(n) == len(name) && ascii.EqualFoldBytes(name, n) {
-			return true
-		}
-	}
-	return false
-}
-
+// authFieldNames are the fields of auth.Wants that keepField keeps besides
+// the summary fields (not X-Original-To: a trace has never kept it).
 var authFieldNames = []string{
 	"Authentication-Results", "ARC-Authentication-Results", "ARC-Seal", "ARC-Message-Signature",
 	"DKIM-Signature", "Received-SPF", "Sender", "X-Forefront-Antispam-Report", "X-Microsoft-Antispam",
@@ -45,17 +33,16 @@ var authFieldNames = []string{
 var authInputs = sync.Pool{New: func() any { return new(auth.Input) }}
 
 // authInput is what auth.Analyze needs of a trace after its trust walk.
-func (t *Tracer) authInput(tr *Trace, h textproto.Header) *auth.Input {
+func (t *Tracer) authInput(tr *Trace, h received.Header) *auth.Input {
 	in := authInputs.Get().(*auth.Input)
 	*in = auth.Input{Hops: in.Hops[:0], Fields: in.Fields[:0], Origin: tr.Origin.Hop, LocalDomains: t.LocalDomains}
 	for i := range tr.Hops {
 		hop := &tr.Hops[i]
 		in.Hops = append(in.Hops, auth.Hop{Received: &hop.Received, Trusted: hop.Trust == TrustTrusted || hop.Trust == TrustOrigin})
 	}
-	f := h.Fields()
-	for f.Next() {
-		if k := f.Key(); auth.Wants(k) {
-			in.Fields = append(in.Fields, auth.Field{Name: k, Value: f.Value()})
+	for i := range h {
+		if f := &h[i]; f.Name == "Received" || auth.Wants(f.Name) {
+			in.Fields = append(in.Fields, auth.Field{Name: f.Key(), Value: f.Value})
 		} else {
 			in.Fields = append(in.Fields, auth.Field{}) // a field of another kind: it only breaks runs
 		}
@@ -67,7 +54,7 @@ func (t *Tracer) authInput(tr *Trace, h textproto.Header) *auth.Input {
 }
 
 // addAuth analyses the authentication fields and adds their findings.
-func (t *Tracer) addAuth(tr *Trace, h textproto.Header) {
+func (t *Tracer) addAuth(tr *Trace, h received.Header) {
 	if t.NoAuth {
 		return
 	}

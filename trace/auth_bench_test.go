@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-message/textproto"
-
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -66,7 +64,7 @@ func BenchmarkAuthAnalyze(b *testing.B) {
 	msgs := authBenchMessages(b)
 	type prepared struct {
 		tr *Trace
-		h  textproto.Header
+		h  received.Header
 	}
 	var ps []prepared
 	t := Tracer{NoAuth: true}

@@ -4,57 +4,36 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/emersion/go-message/textproto"
-
 	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
 // readSummary and the client addresses are read in one pass over the
-// fields: go-message's Get and Values canonicalise the key on every call,
-// which is most of the cost on a bulk run.
-func readSummary(h textproto.Header) (Header, []ClientIP, []ClientRecord) {
+// fields, names compared without canonicalising them.
+func readSummary(h received.Header) (Header, []ClientIP, []ClientRecord) {
 	var s Header
 	var ips []ClientIP
 	var recs []ClientRecord
-	f := h.Fields()
-	for f.Next() {
-		k := f.Key()
-		var dst *string
-		switch k {
-		case "From":
-			dst = &s.From
-		case "To":
-			dst = &s.To
-		case "Cc":
-			dst = &s.Cc
-		case "Subject":
-			dst = &s.Subject
-		case "Date":
-			dst = &s.Date
-		case "Message-Id":
-			dst = &s.MessageID
-		case "Return-Path":
-			dst = &s.ReturnPath
-		case "Reply-To":
-			dst = &s.ReplyTo
-		case "Delivered-To":
-			dst = &s.DeliveredTo
-		default:
-			if clientRecordField(k) {
-				if r, ok := readClientRecord(k, f.Value()); ok && len(recs) < maxClientRecords {
-					recs = append(recs, r)
-				}
-				continue
-			}
-			if len(k) > 2 && (k[0] == 'X' || k[0] == 'x') && k[1] == '-' && isClientIPHeader(k) {
-				v := f.Value()
-				ips = append(ips, ClientIP{Header: k, IP: firstIP(v), Text: v})
+	for i := range h {
+		f := &h[i]
+		if f.Name == "Received" {
+			continue // the most common field, none of these
+		}
+		if dst := s.summaryField(f.Name); dst != nil {
+			if *dst == "" { // the first (topmost) field of each name
+				*dst = f.Value
 			}
 			continue
 		}
-		if *dst == "" { // the first (topmost) field of each name
-			*dst = f.Value()
+		k := f.Name
+		if clientRecordField(k) {
+			if r, ok := readClientRecord(f.Key(), f.Value); ok && len(recs) < maxClientRecords {
+				recs = append(recs, r)
+			}
+			continue
+		}
+		if len(k) > 2 && (k[0] == 'X' || k[0] == 'x') && k[1] == '-' && isClientIPHeader(k) {
+			ips = append(ips, ClientIP{Header: f.Key(), IP: firstIP(f.Value), Text: f.Value})
 		}
 	}
 	if s.Date != "" {
@@ -63,6 +42,48 @@ func readSummary(h textproto.Header) (Header, []ClientIP, []ClientRecord) {
 		}
 	}
 	return s, ips, recs
+}
+
+// summaryField returns the field of s that a header field of this name
+// fills, or nil.
+func (s *Header) summaryField(name string) *string {
+	switch len(name) {
+	case 2:
+		if ascii.EqualFold(name, "To") {
+			return &s.To
+		}
+		if ascii.EqualFold(name, "Cc") {
+			return &s.Cc
+		}
+	case 4:
+		if ascii.EqualFold(name, "From") {
+			return &s.From
+		}
+		if ascii.EqualFold(name, "Date") {
+			return &s.Date
+		}
+	case 7:
+		if ascii.EqualFold(name, "Subject") {
+			return &s.Subject
+		}
+	case 8:
+		if ascii.EqualFold(name, "Reply-To") {
+			return &s.ReplyTo
+		}
+	case 10:
+		if ascii.EqualFold(name, "Message-Id") {
+			return &s.MessageID
+		}
+	case 11:
+		if ascii.EqualFold(name, "Return-Path") {
+			return &s.ReturnPath
+		}
+	case 12:
+		if ascii.EqualFold(name, "Delivered-To") {
+			return &s.DeliveredTo
+		}
+	}
+	return nil
 }
 
 func isClientIPHeader(k string) bool {
@@ -116,41 +137,35 @@ func firstIP(v string) netip.Addr {
 // keepField says which header fields a trace reads besides Received: the
 // summary fields, the webmail client-address fields and the authentication
 // fields (auth.go; the receivers' client records of clientrecord.go are
-// among them). Skipping the rest before go-message reads the block saves
-// most of the reading.
+// among them). Skipping the rest while the block is read saves most of the
+// reading.
 func keepField(name []byte) bool {
-	switch len(name) {
-	case 2:
-		if ascii.EqualFoldBytes(name, "To") || ascii.EqualFoldBytes(name, "Cc") {
-			return true
-		}
-	case 4:
-		if ascii.EqualFoldBytes(name, "From") || ascii.EqualFoldBytes(name, "Date") {
-			return true
-		}
-	case 7:
-		if ascii.EqualFoldBytes(name, "Subject") {
-			return true
-		}
-	case 8:
-		if ascii.EqualFoldBytes(name, "Reply-To") {
-			return true
-		}
-	case 10:
-		if ascii.EqualFoldBytes(name, "Message-Id") {
-			return true
-		}
-	case 11:
-		if ascii.EqualFoldBytes(name, "Return-Path") {
-			return true
-		}
-	case 12:
-		if ascii.EqualFoldBytes(name, "Delivered-To") {
+	if len(name) == 0 {
+		return false
+	}
+	for _, n := range keptFields[keptBucket(len(name), name[0], name[len(name)-1])] {
+		if ascii.EqualFoldBytes(name, n) {
 			return true
 		}
 	}
-	if len(name) > 2 && (name[0] == 'X' || name[0] == 'x') && name[1] == '-' && isClientIPHeader(string(name)) {
-		return true
-	}
-	return keepAuthField(name)
+	return false
 }
+
+// keptFields are the names keepField keeps, in buckets by length and
+// first and last letter: most names land in an empty bucket.
+var keptFields = func() (t [256][]string) {
+	for _, list := range [][]string{summaryFieldNames, clientIPHeaders, authFieldNames} {
+		for _, n := range list {
+			b := keptBucket(len(n), n[0], n[len(n)-1])
+			t[b] = append(t[b], n)
+		}
+	}
+	return t
+}()
+
+func keptBucket(n int, first, last byte) uint8 {
+	return uint8(n*7 + int(ascii.Lower(first))*3 + int(ascii.Lower(last)))
+}
+
+// summaryFieldNames are the fields of Header (summaryField).
+var summaryFieldNames = []string{"To", "Cc", "From", "Date", "Subject", "Reply-To", "Message-Id", "Return-Path", "Delivered-To"}

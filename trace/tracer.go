@@ -115,10 +115,30 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 	return tr, nil
 }
 
-// TraceHeader traces an already-read header. hops are its parsed Received
-// fields, topmost first; hopErrs[i], when present, is the parse error of
-// hops[i]. It does no I/O.
+// TraceHeader traces a header already read with go-message's textproto.
+// hops are its parsed Received fields, topmost first; hopErrs[i], when
+// present, is the parse error of hops[i]. It does no I/O. Its fields are
+// read as go-message gives them (its keys, its unfolded values), which is
+// what Trace reads of a raw message's own.
 func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []error) *Trace {
+	return t.traceFields(fromTextproto(h), hops, hopErrs)
+}
+
+// fromTextproto is a go-message header as a received.Header: the names
+// are go-message's keys (the names as written are gone), the fields have
+// no raw text.
+func fromTextproto(h textproto.Header) received.Header {
+	if h.Len() == 0 {
+		return nil
+	}
+	fs := make(received.Header, 0, h.Len())
+	for f := h.Fields(); f.Next(); {
+		fs = append(fs, received.Field{Name: f.Key(), Value: f.Value()})
+	}
+	return fs
+}
+
+func (t *Tracer) traceFields(h received.Header, hops []received.Hop, hopErrs []error) *Trace {
 	tr := &Trace{Hops: make([]Hop, len(hops))}
 	for i := range hops {
 		tr.Hops[i] = Hop{Index: i, Received: hops[i]}
@@ -132,7 +152,7 @@ func (t *Tracer) TraceHeader(h textproto.Header, hops []received.Hop, hopErrs []
 
 // finish reads the summary fields and builds the graph, trust and findings
 // of a trace whose hops are in place.
-func (t *Tracer) finish(tr *Trace, h textproto.Header, cut chainCut) {
+func (t *Tracer) finish(tr *Trace, h received.Header, cut chainCut) {
 	tr.Header, tr.ClientIPs, tr.ClientRecords = readSummary(h)
 	t.build(tr, cut)
 	t.addAuth(tr, h)
@@ -145,10 +165,12 @@ type chainCut struct {
 	bytes  bool // the header block was cut at the byte cap
 }
 
-func countReceived(h textproto.Header) int {
+func countReceived(h received.Header) int {
 	n := 0
-	for f := h.FieldsByKey("Received"); f.Next(); {
-		n++
+	for i := range h {
+		if h[i].Is("Received") {
+			n++
+		}
 	}
 	return n
 }
@@ -156,7 +178,7 @@ func countReceived(h textproto.Header) int {
 // TraceHops traces a bare list of parsed hops, topmost first, with no other
 // header fields.
 func (t *Tracer) TraceHops(hops []received.Hop) *Trace {
-	return t.TraceHeader(textproto.Header{}, hops, nil)
+	return t.traceFields(nil, hops, nil)
 }
 
 func (t *Tracer) build(tr *Trace, cut chainCut) {
