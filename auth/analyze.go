@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -123,25 +124,118 @@ func capAuth(fields []placed, max int) []placed {
 	return out
 }
 
-// kindByLen indexes fieldKinds by name length: kindOf runs on every field.
-var kindByLen = func() (t [32][]int) {
+// kindByLen indexes fieldKinds by name length and lower-case first
+// letter ('a' to 'z', anything else at 26): kindOf runs on every field.
+var kindByLen = func() (t [32][27][]int8) {
 	for i, f := range fieldKinds {
-		t[len(f.name)] = append(t[len(f.name)], i)
+		t[len(f.name)][firstSlot(f.name[0])] = append(t[len(f.name)][firstSlot(f.name[0])], int8(i))
 	}
 	return t
 }()
 
+func firstSlot(c byte) int {
+	if c = ascii.Lower(c); 'a' <= c && c <= 'z' {
+		return int(c - 'a')
+	}
+	return 26
+}
+
 // kindOf classes a field name without allocating.
 func kindOf(name string) kind {
-	if len(name) >= len(kindByLen) {
-		return kOther
-	}
-	for _, i := range kindByLen[len(name)] {
-		if strings.EqualFold(fieldKinds[i].name, name) {
-			return fieldKinds[i].k
-		}
+	if i := fieldIndex(name); i >= 0 {
+		return fieldKinds[i].k
 	}
 	return kOther
+}
+
+// fieldIndex returns the index in fieldKinds of a field name (ASCII case
+// ignored: the names are ASCII, and a name of the same length with a
+// Unicode look-alike of a letter has fewer runes, so Unicode folding
+// matches no more), or -1.
+func fieldIndex(name string) int {
+	if len(name) >= len(kindByLen) || name == "" {
+		return -1
+	}
+	for _, i := range kindByLen[len(name)][firstSlot(name[0])] {
+		if fieldNameKeys[i].matches(name) {
+			return int(i)
+		}
+	}
+	return -1
+}
+
+// nameKey compares a header field name with one of fieldKinds, ASCII case
+// ignored, a machine word at a time: the names are letters and '-', and
+// the byte of a letter with bit 0x20 set is its lower case, which no other
+// byte becomes. The windows cover the name, the last one overlapping the
+// one before it when the length is no multiple of the word.
+type nameKey struct {
+	wide    bool // 8-byte windows (names of 8 bytes or more), else 4
+	n       int  // windows used
+	windows [4]struct {
+		at         int
+		want, mask uint64
+	}
+}
+
+var fieldNameKeys = func() (t [len(fieldKinds)]nameKey) {
+	for i, f := range fieldKinds {
+		k := &t[i]
+		w := 4
+		if len(f.name) >= 8 {
+			k.wide, w = true, 8
+		}
+		var ats []int
+		for at := 0; at+w <= len(f.name); at += w {
+			ats = append(ats, at)
+		}
+		if len(f.name)%w != 0 {
+			ats = append(ats, len(f.name)-w)
+		}
+		for j, at := range ats {
+			var want, mask uint64
+			for b := w - 1; b >= 0; b-- {
+				c := f.name[at+b]
+				m := byte(0)
+				if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' {
+					m = 0x20
+				}
+				want, mask = want<<8|uint64(c|m), mask<<8|uint64(m)
+			}
+			k.windows[j].at, k.windows[j].want, k.windows[j].mask = at, want, mask
+		}
+		k.n = len(ats)
+	}
+	return t
+}()
+
+// matches reports whether name, as long as the key's name, is that name.
+func (k *nameKey) matches(name string) bool {
+	for _, w := range k.windows[:k.n] {
+		var v uint64
+		if k.wide {
+			v = load64(name, w.at)
+		} else {
+			v = uint64(load32(name, w.at))
+		}
+		if v|w.mask != w.want {
+			return false
+		}
+	}
+	return true
+}
+
+// load64 reads the 8 bytes of s at i as a little-endian word.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load32 reads the 4 bytes of s at i as a little-endian word.
+func load32(s string, i int) uint32 {
+	s = s[i : i+4]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // placed is a field with where it sits: above = Received fields above it;
@@ -151,6 +245,7 @@ func kindOf(name string) kind {
 type placed struct {
 	f     Field
 	k     kind
+	name  int // index in fieldKinds
 	above int
 	run   bool
 }
@@ -290,16 +385,16 @@ func Analyze(in *Input) *Evidence {
 				ev.Verdicts = append(ev.Verdicts, v)
 			}
 		case kIdentity, kTraceish:
-			switch n := p.f.Name; {
-			case strings.EqualFold(n, "from"):
+			switch fieldKinds[p.name].name {
+			case "From":
 				from = first(from, p.f.Value)
-			case strings.EqualFold(n, "sender"):
+			case "Sender":
 				sender = first(sender, p.f.Value)
-			case strings.EqualFold(n, "reply-to"):
+			case "Reply-To":
 				replyTo = first(replyTo, p.f.Value)
-			case strings.EqualFold(n, "message-id"):
+			case "Message-Id":
 				msgID = first(msgID, p.f.Value)
-			case strings.EqualFold(n, "return-path"):
+			case "Return-Path":
 				returnPath = first(returnPath, p.f.Value)
 			}
 		}
@@ -410,7 +505,13 @@ func (a *analyzer) place() []placed {
 	out := a.placed[:0]
 	above, run := 0, false
 	for _, f := range a.in.Fields {
-		k := kindOf(f.Name)
+		i, k := -1, kOther
+		if f.Name != "" { // a field of a kind the caller knows Analyze skips
+			i = fieldIndex(f.Name)
+		}
+		if i >= 0 {
+			k = fieldKinds[i].k
+		}
 		switch k {
 		case kReceived:
 			above++
@@ -422,7 +523,7 @@ func (a *analyzer) place() []placed {
 		case kIdentity:
 			run = false
 		}
-		out = append(out, placed{f: f, k: k, above: above, run: run && above > 0})
+		out = append(out, placed{f: f, k: k, name: i, above: above, run: run && above > 0})
 	}
 	a.placed = out
 	return out

@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"hash/maphash"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -16,6 +18,11 @@ func orgDomain(name string) string {
 	if name == "" {
 		return ""
 	}
+	return orgCache.get(name, computeOrgDomain)
+}
+
+// computeOrgDomain is orgDomain of a name normDomain has normalised.
+func computeOrgDomain(name string) string {
 	if !isASCII(name) {
 		if a, err := idna.Lookup.ToASCII(name); err == nil {
 			name = a
@@ -38,6 +45,11 @@ func attribOrg(name string) string {
 	if name == "" {
 		return ""
 	}
+	return attribCache.get(name, computeAttribOrg)
+}
+
+// computeAttribOrg is attribOrg of a name normDomain has normalised.
+func computeAttribOrg(name string) string {
 	if !isASCII(name) {
 		if a, err := idna.Lookup.ToASCII(name); err == nil {
 			name = a
@@ -56,6 +68,34 @@ func attribOrg(name string) string {
 		rest = rest[i+1:]
 	}
 	return rest + "." + ps
+}
+
+// domainCache remembers what a function of a normalised name returned:
+// the public suffix list is the costly part of the analysis, and a bulk
+// run meets the same domains in message after message. It is
+// direct-mapped: a name whose slot is taken replaces the entry there, so
+// memory is fixed and reads take no lock.
+type domainCache struct {
+	slots [4096]atomic.Pointer[[2]string] // name, result
+}
+
+var (
+	orgCache, attribCache domainCache
+	domainSeed            = maphash.MakeSeed()
+)
+
+// get returns f(name), from the cache when it holds name.
+func (c *domainCache) get(name string, f func(string) string) string {
+	slot := &c.slots[maphash.String(domainSeed, name)%uint64(len(c.slots))]
+	if e := slot.Load(); e != nil && e[0] == name {
+		return e[1]
+	}
+	// A copy of the name: the cache must not keep a whole header alive
+	// (f may return a part of its argument).
+	name = strings.Clone(name)
+	e := &[2]string{name, f(name)}
+	slot.Store(e)
+	return e[1]
 }
 
 func normDomain(s string) string {
@@ -173,8 +213,26 @@ func simpleAddress(v string) (string, bool) {
 		spec = v[i+1 : len(v)-1]
 	}
 	at := strings.IndexByte(spec, '@')
-	if at <= 0 || at == len(spec)-1 || strings.ContainsAny(spec, " \t\"()<>,;:[]\\") || strings.IndexByte(spec[at+1:], '@') >= 0 {
+	if at <= 0 || at == len(spec)-1 || hasAddressSpecial(spec) || strings.IndexByte(spec[at+1:], '@') >= 0 {
 		return "", false
 	}
 	return spec, true
+}
+
+// addressSpecials are the characters simpleAddress leaves to net/mail.
+var addressSpecials = func() (t [256]bool) {
+	for _, c := range []byte(" \t\"()<>,;:[]\\") {
+		t[c] = true
+	}
+	return t
+}()
+
+// hasAddressSpecial is strings.ContainsAny(s, " \t\"()<>,;:[]\\").
+func hasAddressSpecial(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if addressSpecials[s[i]] {
+			return true
+		}
+	}
+	return false
 }

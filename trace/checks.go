@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -22,10 +23,10 @@ func runChecks(c *config, tr *Trace) {
 		checkIPForms(h, add)
 		checkReserved(h, add)
 		checkZone(h, add)
-		checkQueueID(h, add)
+		checkQueueID(c, h, add)
 		checkHELO(c, tr, h, add)
-		checkDynamic(tr, h, add)
-		checkSpamware(h, add)
+		checkDynamic(c, tr, h, add)
+		checkSpamware(c, h, add)
 		checkFuture(c, h, add)
 	}
 	checkChain(tr, add)
@@ -129,16 +130,52 @@ var internalNets = []struct {
 	{netip.MustParsePrefix("fe80::/10"), "link-local (RFC 4291)"},
 }
 
-func specialName(a netip.Addr) (name string, impossible bool) {
-	a = a.Unmap().WithZone("")
-	for _, n := range impossibleNets {
-		if n.p.Contains(a) {
-			return n.name, true
+// specialNet is an entry of impossibleNets or internalNets.
+type specialNet struct {
+	p          netip.Prefix
+	name       string
+	impossible bool // of impossibleNets
+}
+
+// specialV4 lists, for each first octet of an IPv4 address, the entries of
+// impossibleNets then internalNets that can hold such an address, in table
+// order; specialV6 lists the IPv6 entries likewise. A hop's address is
+// looked up in the few that can hold it, not in all twenty-one.
+var specialV4, specialV6 = func() (v4 [256][]specialNet, v6 []specialNet) {
+	add := func(n specialNet) {
+		if !n.p.Addr().Is4() {
+			v6 = append(v6, n)
+			return
+		}
+		for o := range 256 {
+			if n.p.Overlaps(netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(o)}), 8)) {
+				v4[o] = append(v4[o], n)
+			}
 		}
 	}
+	for _, n := range impossibleNets {
+		add(specialNet{n.p, n.name, true})
+	}
 	for _, n := range internalNets {
+		add(specialNet{n.p, n.name, false})
+	}
+	return v4, v6
+}()
+
+// specialNets returns the entries that can hold a, an unmapped address
+// without a zone.
+func specialNets(a netip.Addr) []specialNet {
+	if a.Is4() {
+		return specialV4[a.As4()[0]]
+	}
+	return specialV6
+}
+
+func specialName(a netip.Addr) (name string, impossible bool) {
+	a = a.Unmap().WithZone("")
+	for _, n := range specialNets(a) {
 		if n.p.Contains(a) {
-			return n.name, false
+			return n.name, n.impossible
 		}
 	}
 	return "", false
@@ -175,22 +212,22 @@ func checkZone(h *Hop, add func(Finding)) {
 }
 
 func zoneMismatch(zoneName string, t time.Time, hop int, evidence string, add func(Finding)) {
-	name := normZone(zoneName)
-	z, ok := zoneOffsets[name]
+	offsets, strict, ok := zoneOf(zoneName)
 	if !ok {
 		return
 	}
 	_, off := t.Zone()
 	off /= 60
-	for _, o := range z.offsets {
+	for _, o := range offsets {
 		if o == off {
 			return
 		}
 	}
 	sev := SeverityMedium
-	if z.strict {
+	if strict {
 		sev = SeverityHigh
 	}
+	name := normZone(zoneName)
 	where := "this hop's date"
 	if hop < 0 {
 		where = "the Date header"
@@ -198,6 +235,28 @@ func zoneMismatch(zoneName string, t time.Time, hop int, evidence string, add fu
 	add(Finding{Rule: "tz-name-offset", Category: CategoryTimezoneMismatch, Severity: sev, Hop: hop,
 		Message:  fmt.Sprintf("%s gives offset %s but zone name %s, which is never that offset", where, fmtOffset(off), name),
 		Evidence: evidence})
+}
+
+// zoneOf is zoneOffsets[normZone(name)], without making the upper-case
+// name a string (every dated hop asks).
+func zoneOf(name string) (offsets []int, strict, ok bool) {
+	if len(name) == 0 || len(name) > 5 {
+		return nil, false, false
+	}
+	var b [5]byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		default:
+			return nil, false, false
+		}
+		b[i] = c
+	}
+	z, ok := zoneOffsets[string(b[:len(name)])]
+	return z.offsets, z.strict, ok
 }
 
 func fmtOffset(min int) string {
@@ -209,9 +268,9 @@ func fmtOffset(min int) string {
 	return fmt.Sprintf("%c%02d%02d", sign, min/60, min%60)
 }
 
-func checkQueueID(h *Hop, add func(Finding)) {
+func checkQueueID(c *config, h *Hop, add func(Finding)) {
 	r := &h.Received
-	d, skew, ok := queueIDSkew(r)
+	d, skew, ok := queueIDSkew(r, &c.names[h.Index])
 	if !ok || skew <= 15*time.Minute {
 		return
 	}
@@ -269,7 +328,8 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 		}
 		return
 	}
-	name := normName(helo)
+	hn := &c.names[h.Index]
+	name := hn.helo.strip
 	ip := f.IP
 	trustedClient := inNets(ip, c.trustedNets) || (ip.IsValid() && (ip.Unmap().IsPrivate() || ip.Unmap().IsLoopback()))
 	if trustedClient {
@@ -282,17 +342,21 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 		return
 	}
 	// HELO claiming to be the receiving server itself.
-	if by := normName(h.Received.By.Host); by != "" && by == name && strings.Contains(name, ".") && ip.IsValid() && !isInternal(ip) {
-		if rd := normName(f.RDNS); rd != name && !sameOperator(rd, name) {
+	if by := hn.by.norm; by != "" && by == name && strings.Contains(name, ".") && ip.IsValid() && !isInternal(ip) {
+		if rd := hn.rdns.norm; rd != name && !sameOperatorInfo(hn.rdns.infoOf(rd), hn.helo.infoOf(name)) {
 			add(Finding{Rule: "helo-is-receiver", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
 				Message: "the client announced itself as the receiving server " + f.HELO, Evidence: f.HELO})
 			return
 		}
 	}
 	// HELO claiming a big provider while the recorded reverse DNS is elsewhere.
-	if d := registeredDomain(name); d != "" && f.RDNS != "" {
+	if f.RDNS == "" {
+		return
+	}
+	if e := hn.helo.infoOf(name); hasDomain(e) {
+		d := e.domain
 		for _, p := range bigProviders {
-			if d == p && !sameOperator(name, f.RDNS) {
+			if d == p && !sameOperatorInfo(e, hn.rdns.info()) {
 				add(Finding{Rule: "helo-big-provider", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
 					Message: "HELO " + f.HELO + " claims " + d + " but the connecting host's reverse DNS is " + f.RDNS, Evidence: f.HELO})
 				return
@@ -303,8 +367,8 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 
 func isInternal(a netip.Addr) bool {
 	a = a.Unmap().WithZone("")
-	for _, n := range internalNets {
-		if n.p.Contains(a) {
+	for _, n := range specialNets(a) {
+		if !n.impossible && n.p.Contains(a) {
 			return true
 		}
 	}
@@ -373,7 +437,8 @@ func checkFuture(c *config, h *Hop, add func(Finding)) {
 	if d.IsZero() {
 		return
 	}
-	if ahead := d.Sub(c.now); ahead > 24*time.Hour {
+	if d.After(c.futureHop) {
+		ahead := d.Sub(c.now) // more than a day
 		add(Finding{Rule: "future-hop-date", Category: CategoryFutureDate, Severity: SeverityMedium, Hop: h.Index,
 			Message: "the hop is dated " + roundDur(ahead) + " in the future", Evidence: h.Received.DateText})
 	}
@@ -421,11 +486,12 @@ func checkDateHeader(c *config, tr *Trace, add func(Finding)) {
 		Message: "the Date header is " + roundDur(absDur(skew)) + " " + dir + " the earliest Received date", Evidence: tr.Header.Date})
 }
 
-func checkSpamware(h *Hop, add func(Finding)) {
+func checkSpamware(c *config, h *Hop, add func(Finding)) {
 	f := &h.Received.From
-	by := normName(h.Received.By.Host)
+	hn := &c.names[h.Index]
+	by := hn.by.norm
 	switch {
-	case strings.EqualFold(f.HELO, "alt1") || by == "alt1":
+	case ascii.EqualFold(f.HELO, "alt1") || by == "alt1": // no Unicode folding reaches "alt1"
 	case strings.HasPrefix(by, "alt1.") && h.Trust == TrustUnverifiable && registeredDomain(by) != "google.com":
 	default:
 		return

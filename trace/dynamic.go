@@ -16,15 +16,50 @@ var dynamicWords = []string{
 	"res", "resnet", "home", "user", "users", "ftth", "fttx", "wireless", "mobile", "nat",
 }
 
+// isDynamicWord reports whether w is one of dynamicWords.
+func isDynamicWord(w string) bool {
+	if len(w) > maxDynamicWord {
+		return false
+	}
+	for _, dw := range dynamicWordsByLen[len(w)] {
+		if w == dw {
+			return true
+		}
+	}
+	return false
+}
+
+// maxDynamicWord is the length of the longest of dynamicWords.
+const maxDynamicWord = 9
+
+// dynamicWordsByLen indexes dynamicWords by length.
+var dynamicWordsByLen = func() (t [maxDynamicWord + 1][]string) {
+	for _, w := range dynamicWords {
+		t[len(w)] = append(t[len(w)], w)
+	}
+	return t
+}()
+
 // isDynamicName reports whether host looks like an ISP's dynamic or
 // residential host name, and says why. ip, when valid, is the address the
 // name belongs to: its octets spelled inside the name are the surest sign.
 func isDynamicName(host string, ip netip.Addr) (bool, string) {
-	host = normName(host)
+	return dynamicName(normName(host), nil, ip)
+}
+
+// dynamicName is isDynamicName of a normalised host; n, when not nil, is
+// the hop's name host is a form of, whose registered-domain entry it
+// reuses.
+func dynamicName(host string, n *hostName, ip netip.Addr) (bool, string) {
 	if host == "" || !strings.Contains(host, ".") {
 		return false, ""
 	}
-	e := domainInfo(host)
+	var e *rdEntry
+	if n != nil {
+		e = n.infoOf(host)
+	} else {
+		e = domainInfo(host)
+	}
 	// A mail operator's own servers (mail-oln040092253055.outbound.
 	// protection.outlook.com spells its address too) are not end-user
 	// pools, unless the operator is also an access provider.
@@ -57,11 +92,12 @@ func isDynamicName(host string, ip netip.Addr) (bool, string) {
 		}
 		label := sub[start:end]
 		start = end + 1
-		w := strings.TrimRight(label, "0123456789")
-		for _, dw := range dynamicWords {
-			if w == dw {
-				return true, "the name contains \"" + label + "\""
-			}
+		w := label
+		for len(w) > 0 && '0' <= w[len(w)-1] && w[len(w)-1] <= '9' {
+			w = w[:len(w)-1]
+		}
+		if isDynamicWord(w) {
+			return true, "the name contains \"" + label + "\""
 		}
 	}
 	return false, ""
@@ -74,9 +110,22 @@ func encodesIP(host string, ip netip.Addr) bool {
 	var arr [32]int
 	nums := arr[:0]
 	n, digits := 0, 0
-	flush := func() {
+	for i := 0; i <= len(host); i++ {
+		if i < len(host) {
+			if c := host[i]; c >= '0' && c <= '9' {
+				if digits < 12 {
+					n = n*10 + int(c-'0')
+				}
+				digits++
+				continue
+			}
+			if digits == 0 {
+				continue
+			}
+		}
+		// The end of a run of digits (or of the name).
 		if len(nums)+4 > cap(nums) {
-			return
+			break // no room for more: the numbers read so far are all
 		}
 		if digits > 0 && digits <= 3 {
 			nums = append(nums, n)
@@ -86,18 +135,6 @@ func encodesIP(host string, ip netip.Addr) bool {
 		}
 		n, digits = 0, 0
 	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if c >= '0' && c <= '9' {
-			if digits < 12 {
-				n = n*10 + int(c-'0')
-			}
-			digits++
-			continue
-		}
-		flush()
-	}
-	flush()
 	match := func(order [4]int) bool {
 		for s := 0; s+4 <= len(nums); s++ {
 			if nums[s] == order[0] && nums[s+1] == order[1] && nums[s+2] == order[2] && nums[s+3] == order[3] {
@@ -119,7 +156,7 @@ func encodesIP(host string, ip netip.Addr) bool {
 	return strings.Contains(host, string(hex[:]))
 }
 
-func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
+func checkDynamic(c *config, tr *Trace, h *Hop, add func(Finding)) {
 	r := &h.Received
 	f := &r.From
 	name := f.RDNS
@@ -136,7 +173,8 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 	if r.Protocol == received.ProtocolHTTP || r.Protocol == received.ProtocolHTTPS {
 		return // a webmail user's browser, not a mail server
 	}
-	ok, why := isDynamicName(name, f.IP)
+	hn := &c.names[h.Index]
+	ok, why := hn.clientDynamic()
 	if !ok {
 		return
 	}
@@ -146,14 +184,14 @@ func checkDynamic(tr *Trace, h *Hop, add func(Finding)) {
 		// an internal relay: not the sending system
 	case !r.Auth.IsZero():
 		// an authenticated user on a home connection: normal
-	case sameOperator(name, r.By.Host):
+	case sameOperatorInfo(hn.clientName().info(), hn.by.info()):
 		// submitting to its own ISP's server: normal
 		sev = SeverityLow
 	case h.Trust == TrustOrigin:
 		// delivered straight from a home connection to the recipient's
 		// own servers: the classic botnet pattern
 		sev, ctx = SeverityMedium, "; it delivered straight to the recipient's servers"
-	case endUserReceiver(r) || endUserRelay(tr, h):
+	case endUserReceiver(r) || endUserRelay(c, tr, h):
 		// a dial-up host relaying to another end-user machine: no mail
 		// server records such a hop
 		sev, ctx = SeverityMedium, "; the machine it handed the message to is itself an end-user machine"
@@ -203,16 +241,17 @@ func endUserName(n string) bool { return isLocalName(n) || !strings.Contains(n, 
 // dial-up or pool host, or a client that greeted with a bare or localhost
 // name or, from a public address, with a private address literal. Such a
 // machine does not receive mail over SMTP and relay it on.
-func endUserRelay(tr *Trace, h *Hop) bool {
+func endUserRelay(c *config, tr *Trace, h *Hop) bool {
 	if h.Index == 0 {
 		return false
 	}
 	up := &tr.Hops[h.Index-1].Received.From
-	by := normName(h.Received.By.Host)
-	if by == "" || (by != normName(up.RDNS) && by != normName(up.HELO) && !sameAddrLiteral(by, up.IP)) {
+	upn := &c.names[h.Index-1]
+	by := c.names[h.Index].by.norm
+	if by == "" || (by != upn.rdns.norm && by != upn.helo.norm && !sameAddrLiteral(by, up.IP)) {
 		return false
 	}
-	if helo := normName(up.HELO); helo != "" && helo[0] != '[' && endUserName(helo) {
+	if helo := upn.helo.norm; helo != "" && helo[0] != '[' && endUserName(helo) {
 		return true
 	} else if helo != "" && up.IP.IsValid() && !isInternal(up.IP) {
 		// A client that greets with its own private address literal from
@@ -222,11 +261,7 @@ func endUserRelay(tr *Trace, h *Hop) bool {
 			return true
 		}
 	}
-	name := up.RDNS
-	if name == "" {
-		name = up.HELO
-	}
-	ok, _ := isDynamicName(name, up.IP)
+	ok, _ := upn.clientDynamic()
 	return ok
 }
 

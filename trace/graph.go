@@ -15,19 +15,19 @@ import (
 // hop i+1, written by B, says "from C by B". The edge holds when what hop i
 // recorded about its client (B's HELO, rDNS or IP) names the server that
 // wrote hop i+1 (its by host or by IP).
-func buildEdges(hops []Hop) []Edge {
+func buildEdges(hops []Hop, names []hopNames) []Edge {
 	if len(hops) < 2 {
 		return nil
 	}
 	edges := make([]Edge, len(hops)-1)
 	start := 0
 	for i := range edges {
-		m, detail := matchHops(hops, start, i)
-		if isFetch(&hops[i].Received) {
+		m, detail := matchHops(hops, names, start, i)
+		if names[i].fetch {
 			start = i + 1 // a new chain: the mailbox server's own
-		} else if m == MatchNoData && opaqueAbove(&hops[i].Received) {
-			if d, ok := strangerBelow(hops, start, i); ok {
-				m, detail = MatchNone, detail+"; and the older hop's server, "+normName(hops[i+1].Received.By.Host)+", belongs to "+d+", a domain no newer hop names"
+		} else if m == MatchNoData && opaqueAbove(&hops[i].Received, &names[i]) {
+			if d, ok := strangerBelow(names, start, i); ok {
+				m, detail = MatchNone, detail+"; and the older hop's server, "+names[i+1].by.norm+", belongs to "+d+", a domain no newer hop names"
 			}
 		}
 		edges[i] = Edge{Upper: i, Lower: i + 1, Match: m, Detail: detail, Broken: m == MatchNone}
@@ -37,10 +37,12 @@ func buildEdges(hops []Hop) []Edge {
 
 // matchHops matches hop i against hop i+1; hops start to i are the chain
 // above, whose names say which operators the message has been inside.
-func matchHops(hops []Hop, start, i int) (Match, string) {
+// names are the hops' names.
+func matchHops(hops []Hop, names []hopNames, start, i int) (Match, string) {
 	upper, lower := &hops[i].Received, &hops[i+1].Received
+	un, ln := &names[i], &names[i+1]
 	from, by := &upper.From, &lower.By
-	byHost := normName(by.Host)
+	byHost := ln.by.norm
 	byIP := by.IP
 	if !byIP.IsValid() && byHost != "" {
 		if a, form := received.ParseIPLiteral(strings.Trim(byHost, "[]")); form.Canonical() {
@@ -53,7 +55,7 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 			return MatchIP, "the older hop's server is " + byIP.String() + ", the address the newer hop recorded"
 		}
 	}
-	helo, rdns := normName(stripBrackets(from.HELO)), normName(from.RDNS)
+	helo, rdns := un.helo.strip, un.rdns.norm
 	if strings.IndexByte(helo, '@') >= 0 {
 		helo = "" // qmail-scanner writes the envelope sender there
 	}
@@ -71,16 +73,16 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	}
 	// The same server handing the message to itself: a content filter or
 	// local re-injection ("from localhost by mx", above "... by mx").
-	upperBy := normName(upper.By.Host)
+	upperBy := un.by.norm
 	if upperBy != "" && upperBy == byHost && (isLocalName(helo) || isLocalName(rdns) || (fromIP.IsValid() && fromIP.IsLoopback()) || (!fromIP.IsValid() && helo == "" && rdns == "")) {
 		return MatchLocal, "the same server " + byHost + " handed the message to itself"
 	}
-	eBy := domainInfo(byHost)
+	eBy := ln.by.infoOf(byHost)
 	if eBy != nil {
-		if rdns != "" && sameOperatorInfo(domainInfo(rdns), eBy) {
+		if rdns != "" && sameOperatorInfo(un.rdns.infoOf(rdns), eBy) {
 			return MatchDomain, "reverse DNS " + rdns + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
-		if helo != "" && sameOperatorInfo(domainInfo(helo), eBy) {
+		if helo != "" && sameOperatorInfo(un.helo.infoOf(helo), eBy) {
 			return MatchDomain, "HELO " + helo + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
 		}
 	}
@@ -90,20 +92,20 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 		if upperBy == byHost {
 			return MatchLocal, "both hops were written by " + byHost
 		}
-		if sameOperatorInfo(domainInfo(upperBy), eBy) {
+		if sameOperatorInfo(un.by.infoOf(upperBy), eBy) {
 			return MatchDomain, "both hops were written by servers of " + operatorName(upperBy)
 		}
 	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
-	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && internalByName(byHost) && !isLocalSubmission(upper) && !authenticated(upper) &&
+	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && ln.by.internalByNameOf(byHost) && !isLocalSubmission(upper) && !authenticated(upper) &&
 		upper.Protocol != received.ProtocolHTTP && upper.Protocol != received.ProtocolHTTPS {
 		return MatchInternal, "the newer hop names no client and the older hop's server names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
 	}
-	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (sameOperatorInfo(domainInfo(upperBy), eBy) || internalByName(byHost) || operatorAbove(hops, start, i, byHost)) {
+	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (sameOperatorInfo(un.by.infoOf(upperBy), eBy) || ln.by.internalByNameOf(byHost) || operatorAbove(hops, names, start, i, eBy)) {
 		return MatchInternal, "the newer hop received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the older hop's server names itself as it likes (" + describeBy(by) + ")"
 	}
-	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && registeredDomain(upperBy) != "") {
+	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && hasDomain(un.by.infoOf(upperBy))) {
 		// A message submitted on upperBy itself can only have hops below
 		// it from that same server (a list manager or filter re-injecting
 		// what it received), never from an unrelated one.
@@ -138,11 +140,11 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 	// Both sides named but one side only by a bare or internal name (no
 	// dot, or a top-level domain no registry serves, ".local", ".lan",
 	// "aa.mta1vsmtp.cc.prd.sparkpost"): too little to call a break.
-	if (byHost != "" && !byIP.IsValid() && internalByName(byHost)) ||
+	if (byHost != "" && !byIP.IsValid() && ln.by.internalByNameOf(byHost)) ||
 		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
 		return MatchNoData, "only a bare internal name to compare (" + byHost + ")"
 	}
-	if isFetch(upper) {
+	if un.fetch {
 		// A mailbox retrieval names the mailbox server, which is rarely the
 		// host that accepted the mail from outside.
 		return MatchNoData, "the newer hop fetched the message from a mailbox (" + describeFrom(from) + ")"
@@ -158,9 +160,9 @@ func matchHops(hops []Hop, start, i int) (Match, string) {
 // opaqueAbove reports whether hop u tells nothing checkable about its
 // client: no address and no dotted name, or it was written by a local
 // filter.
-func opaqueAbove(u *received.Hop) bool {
+func opaqueAbove(u *received.Hop, un *hopNames) bool {
 	f := &u.From
-	if isLocalName(normName(u.By.Host)) {
+	if isLocalName(un.by.norm) {
 		return true
 	}
 	return !f.IP.IsValid() && !strings.Contains(f.HELO, ".") && !strings.Contains(f.RDNS, ".")
@@ -171,36 +173,38 @@ func opaqueAbove(u *received.Hop) bool {
 // registered domain no hop from start to i names (as writer, HELO or reverse
 // DNS). An opaque internal hop (a spool pickup, a local filter) sits inside
 // one organisation, and the server below it is that organisation's own.
-func strangerBelow(hops []Hop, start, i int) (string, bool) {
-	by := normName(hops[i+1].Received.By.Host)
+func strangerBelow(names []hopNames, start, i int) (string, bool) {
+	lb := &names[i+1].by
+	by := lb.norm
 	if !strings.Contains(by, ".") || isLocalName(by) {
 		return "", false
 	}
 	if _, form := received.ParseIPLiteral(stripBrackets(by)); form != received.IPFormNone {
 		return "", false
 	}
-	d := registeredDomain(by)
-	if d == "" {
+	eb := lb.infoOf(by)
+	if !hasDomain(eb) {
 		return "", false
 	}
 	named := false
 	for j := start; j <= i; j++ {
-		r := &hops[j].Received
-		for _, n := range [...]string{r.By.Host, r.From.HELO, r.From.RDNS} {
-			n = normName(stripBrackets(n))
+		hn := &names[j]
+		for _, nn := range [...]*hostName{&hn.by, &hn.helo, &hn.rdns} {
+			n := nn.strip
 			if n == "" {
 				continue
 			}
-			if registeredDomain(n) == "" {
+			e := nn.infoOf(n)
+			if !hasDomain(e) {
 				continue
 			}
 			named = true
-			if sameOperator(by, n) {
+			if sameOperatorInfo(eb, e) {
 				return "", false
 			}
 		}
 	}
-	return d, named
+	return eb.domain, named
 }
 
 func describeFrom(f *received.From) string {
@@ -260,8 +264,10 @@ func registeredDomain(host string) string {
 // registered domain, whether it sits under a top-level domain no registry
 // serves (see internalByName) and its operator family (operator.go); nil
 // for a name without a dot or an address literal.
-func domainInfo(host string) *rdEntry {
-	host = normName(host)
+func domainInfo(host string) *rdEntry { return domainInfoNorm(normName(host)) }
+
+// domainInfoNorm is domainInfo of a host normName has normalised.
+func domainInfoNorm(host string) *rdEntry {
 	if host == "" || strings.IndexByte(host, '.') < 0 || host[0] == '[' {
 		return nil
 	}
@@ -373,20 +379,24 @@ func describeOperator(host string) string {
 	return host
 }
 
-// operatorAbove reports whether host is a server of an operator that one
-// of hops start to i names (as writer, HELO or reverse DNS).
-func operatorAbove(hops []Hop, start, i int, host string) bool {
-	eh := domainInfo(host)
-	if eh == nil || eh.domain == "" {
+// operatorAbove reports whether the host whose entry is eh is a server of
+// an operator that one of hops start to i names (as writer, HELO or
+// reverse DNS).
+func operatorAbove(hops []Hop, names []hopNames, start, i int, eh *rdEntry) bool {
+	if !hasDomain(eh) {
 		return false
 	}
 	for j := start; j <= i; j++ {
-		r := &hops[j].Received
-		for _, n := range [...]string{r.By.Host, r.From.HELO, r.From.RDNS} {
-			if n != "" && sameOperatorInfo(eh, domainInfo(stripBrackets(n))) {
+		hn := &names[j]
+		for _, nn := range [...]*hostName{&hn.by, &hn.helo, &hn.rdns} {
+			if n := nn.raw; n != "" && sameOperatorInfo(eh, nn.infoOf(stripBrackets(n))) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// hasDomain reports whether a cache entry has a registered domain:
+// registeredDomain(host) != "" for the host e is of.
+func hasDomain(e *rdEntry) bool { return e != nil && e.domain != "" }

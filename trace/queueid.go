@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -65,7 +66,15 @@ func (k queueIDKind) String() string {
 const sendmailIDChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
 const postfixIDChars = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz"
 
-func sendmailDigit(c byte) int { return strings.IndexByte(sendmailIDChars, c) }
+func sendmailDigit(c byte) int { return int(sendmailDigits[c]) }
+
+// sendmailDigits maps a byte to its index in sendmailIDChars, or -1.
+var sendmailDigits = func() (t [256]int8) {
+	for i := range t {
+		t[i] = int8(strings.IndexByte(sendmailIDChars, byte(i)))
+	}
+	return t
+}()
 
 // decodedID is what a queue id encodes.
 type decodedID struct {
@@ -82,27 +91,44 @@ func looksSendmail(h *received.Hop) bool {
 	}
 	s := h.By.Software
 	// "8.12.5/8.12.5", "8.9.3", "Sendmail 8.14.4"
-	if strings.Contains(strings.ToLower(s), "sendmail") {
+	if containsLower(s, "sendmail") {
 		return true
 	}
 	return len(s) >= 3 && s[0] == '8' && s[1] == '.' && s[2] >= '0' && s[2] <= '9'
 }
 
 func looksPostfix(h *received.Hop) bool {
-	return h.Dialect == "postfix" || strings.Contains(strings.ToLower(h.By.Software), "postfix")
+	return h.Dialect == "postfix" || containsLower(h.By.Software, "postfix")
 }
 
 func looksExim(h *received.Hop) bool {
-	return h.Dialect == "exim" || strings.Contains(strings.ToLower(h.By.Software), "exim")
+	return h.Dialect == "exim" || containsLower(h.By.Software, "exim")
+}
+
+// containsLower is strings.Contains(strings.ToLower(s), sub) for a
+// lower-case ASCII sub, without lower-casing an ASCII s.
+func containsLower(s, sub string) bool {
+	if isASCII(s) {
+		return ascii.ContainsFold(s, sub)
+	}
+	return strings.Contains(strings.ToLower(s), sub)
 }
 
 func decodeQueueID(h *received.Hop) (decodedID, bool) {
+	var by hostName
+	by.set(h.By.Host)
+	return decodeQueueIDBy(h, &by)
+}
+
+// decodeQueueIDBy is decodeQueueID with the hop's by host already
+// worked out.
+func decodeQueueIDBy(h *received.Hop, by *hostName) (decodedID, bool) {
 	id := h.ID
 	switch {
 	case h.Dialect == "proofpoint":
 		return decodedID{}, false
 	case looksSendmail(h):
-		if lookAlikeIDs(h) {
+		if lookAlikeIDs(h, by) {
 			return decodedID{}, false
 		}
 		return decodeSendmailID(id)
@@ -117,11 +143,11 @@ func decodeQueueID(h *received.Hop) (decodedID, bool) {
 // lookAlikeIDs reports whether the hop was written by software whose ids
 // look like a decodable format but do not encode the time that way (see
 // the list above).
-func lookAlikeIDs(h *received.Hop) bool {
+func lookAlikeIDs(h *received.Hop, by *hostName) bool {
 	if h.Dialect == "proofpoint" || strings.EqualFold(h.From.HELO, "pps.filterd") {
 		return true
 	}
-	if i := familyOf(normName(h.By.Host)); i >= 0 && operatorFamilies[i].name == "Proofpoint" {
+	if e := by.infoOf(by.norm); e != nil && e.family >= 0 && operatorFamilies[e.family].name == "Proofpoint" {
 		return true
 	}
 	return false
@@ -254,11 +280,11 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // queueIDSkew returns how far the time an id encodes is from the hop's own
 // date, and whether it could be compared.
-func queueIDSkew(h *received.Hop) (decodedID, time.Duration, bool) {
+func queueIDSkew(h *received.Hop, hn *hopNames) (decodedID, time.Duration, bool) {
 	if h.ID == "" || h.Date.IsZero() {
 		return decodedID{}, 0, false
 	}
-	d, ok := decodeQueueID(h)
+	d, ok := decodeQueueIDBy(h, &hn.by)
 	if !ok {
 		return d, 0, false
 	}

@@ -2,9 +2,12 @@ package trace
 
 import (
 	"context"
+	"hash/maphash"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
@@ -15,7 +18,7 @@ import (
 // Tracer traces messages. Its zero value works: no trusted networks beyond
 // what the headers let it infer, the default clock tolerance and limits, and
 // no network I/O. A Tracer is safe for concurrent use once configured; do
-// not change its fields while traces are running.
+// not change its fields while traces are running (between traces is fine).
 type Tracer struct {
 	// TrustedNetworks are the recipient's own and trusted relays' networks.
 	// A hop whose sending IP is inside one is trusted. Nil means only what
@@ -183,8 +186,17 @@ func (t *Tracer) TraceHops(hops []received.Hop) *Trace {
 
 func (t *Tracer) build(tr *Trace, cut chainCut) {
 	c := t.config()
+	names := hopNamesPool.Get().(*[]hopNames)
+	c.names = hopNamesFor(*names, tr.Hops)
+	defer func() {
+		clear(c.names) // the pool must not keep a header alive
+		if cap(c.names) <= maxPooledHops {
+			*names = c.names[:0]
+			hopNamesPool.Put(names)
+		}
+	}()
 	computeDelays(tr)
-	tr.Edges = buildEdges(tr.Hops)
+	tr.Edges = buildEdges(tr.Hops, c.names)
 	tr.Origin = findOrigin(&c, tr, cut)
 	tr.Origin.found = 0 <= tr.Origin.Hop && tr.Origin.Hop < len(tr.Hops)
 	runChecks(&c, tr)
@@ -200,9 +212,13 @@ type config struct {
 	localDomains []string
 	tolerance    time.Duration
 	now          time.Time
+	futureHop    time.Time // now + 24h: a hop dated after it is in the future
 	// pastForwarder is set by the trust walk once it has followed a
 	// forwarding service (trust.go).
 	pastForwarder bool
+	// names are the trace's hops' names, worked out once (hopnames.go):
+	// names[i] is of Hops[i].
+	names []hopNames
 }
 
 func (t *Tracer) config() config {
@@ -215,13 +231,47 @@ func (t *Tracer) config() config {
 	} else {
 		c.now = time.Now()
 	}
-	for _, h := range t.TrustedHosts {
-		c.trustedHosts = append(c.trustedHosts, normName(h))
-	}
-	for _, h := range t.LocalDomains {
-		c.localDomains = append(c.localDomains, normName(h))
-	}
+	c.futureHop = c.now.Add(24 * time.Hour)
+	c.trustedHosts = normNames(t.TrustedHosts)
+	c.localDomains = normNames(t.LocalDomains)
 	return c
+}
+
+// normNames returns names normalised (normName), nil for none. A Tracer's
+// list is normalised once and remembered by the slice it came from: a
+// trace finds the copy by the list's first element and uses it while the
+// list still holds the same strings (compared by pointer first, a few
+// instructions a name). A caller that changes a field between traces, by
+// assigning a new slice or by writing into the old one, gets its new
+// names on the next trace; only changing a field while traces run is not
+// allowed (see Tracer).
+func normNames(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	slot := &normLists[maphash.Comparable(normSeed, &names[0])%uint64(len(normLists))]
+	if e := slot.Load(); e != nil && slices.Equal(e.held, names) {
+		return e.norm
+	}
+	e := &normList{held: slices.Clone(names), norm: make([]string, len(names))}
+	for i, n := range names {
+		e.norm[i] = normName(n)
+	}
+	slot.Store(e)
+	return e.norm
+}
+
+// normLists remembers the normalised host lists of the Tracers in use,
+// direct-mapped: a list whose slot is taken replaces the entry there, so
+// memory is fixed and reads take no lock.
+var (
+	normLists [64]atomic.Pointer[normList]
+	normSeed  = maphash.MakeSeed()
+)
+
+type normList struct {
+	held []string // the strings the list held
+	norm []string // normName of each
 }
 
 func computeDelays(tr *Trace) {
@@ -245,7 +295,15 @@ func (tr *Trace) Path() []Hop {
 
 // normName lower-cases a host name and strips a trailing dot and brackets.
 func normName(s string) string {
-	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if s == "" {
+		return s
+	}
+	// Spaces (ASCII or Unicode) can only be there when an end byte is a
+	// control character, a space or not ASCII.
+	if a, b := s[0], s[len(s)-1]; a <= ' ' || a >= 0x80 || b <= ' ' || b >= 0x80 {
+		s = strings.TrimSpace(s)
+	}
+	s = strings.TrimSuffix(s, ".")
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'A' <= c && c <= 'Z' {
 			return strings.ToLower(s)
@@ -256,10 +314,14 @@ func normName(s string) string {
 
 // inDomains reports whether host is one of domains or below one.
 func inDomains(host string, domains []string) bool {
-	if host == "" {
+	if host == "" || len(domains) == 0 {
 		return false
 	}
-	host = normName(host)
+	return inNormDomains(normName(host), domains)
+}
+
+// inNormDomains is inDomains of a host normName has normalised.
+func inNormDomains(host string, domains []string) bool {
 	for _, d := range domains {
 		if host == d || (strings.HasSuffix(host, d) && len(host) > len(d) && host[len(host)-len(d)-1] == '.') {
 			return true

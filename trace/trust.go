@@ -285,6 +285,7 @@ func (w why) describe(f *received.From) string {
 func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	h := &tr.Hops[i].Received
 	f := &h.From
+	hn := &c.names[i]
 	if authenticated(h) {
 		return false, w.text("hop ", itoa(i), " records an authenticated submission: its client is the sender")
 	}
@@ -296,10 +297,10 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	if inNets(f.IP, c.trustedNets) {
 		return true, w.text("client ", w.ip(f.IP), " is in a trusted network")
 	}
-	if f.RDNS != "" && (inDomains(f.RDNS, c.trustedHosts) || inDomains(f.RDNS, c.localDomains)) {
+	if f.RDNS != "" && (inNormDomains(hn.rdns.norm, c.trustedHosts) || inNormDomains(hn.rdns.norm, c.localDomains)) {
 		return true, w.text("client ", f.RDNS, " is a trusted host")
 	}
-	if isFetch(h) {
+	if hn.fetch {
 		return true, w.text("hop ", itoa(i), " fetched the message from the recipient's mailbox provider")
 	}
 	if f.IP.IsValid() {
@@ -310,7 +311,7 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 			// client from outside: a server that calls itself localhost
 			// while accepting mail from the Internet is a made-up hop
 			// more often than a real one.
-			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(normName(tr.Hops[i+1].Received.By.Host)) && !isFetch(&tr.Hops[i+1].Received) &&
+			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(c.names[i+1].by.norm) && !c.names[i+1].fetch &&
 				tr.Hops[i+1].Received.From.IP.IsValid() && !internalAddr(tr.Hops[i+1].Received.From.IP) {
 				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the older hop ", itoa(i+1), " names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing older is vouched for")
 			}
@@ -322,21 +323,21 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 			// from the Internet.
 			// (Over loopback the client is the server itself, a
 			// content filter handing the message back.)
-			if !a.IsLoopback() && i+1 < len(tr.Hops) && outsideClient(&tr.Hops[i+1].Received) && endUserClient(f) {
+			if !a.IsLoopback() && i+1 < len(tr.Hops) && outsideClient(&tr.Hops[i+1].Received) && endUserClient(f, hn) {
 				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address of an end-user machine (", w.describe(f), "), which does not receive mail from outside, so the older hop ", itoa(i+1), " is not vouched for")
 			}
 			return true, w.text("client ", w.ip(a.WithZone("")), " is an internal address")
 		}
-		if knownInfra(h) {
-			return true, w.text("client ", f.HELO, " is ", knownInfraName(h), " infrastructure handing the message on")
+		if k := knownInfraEntry(h, hn); k >= 0 {
+			return true, w.text("client ", f.HELO, " is ", infraNets[k].name, " infrastructure handing the message on")
 		}
 		// A client in the receiving server's own registered domain, by the
 		// reverse DNS that server looked up, is an internal relay.
-		eR := domainInfo(f.RDNS)
+		eR := hn.rdns.info()
 		if eR != nil && eR.family >= 0 && operatorFamilies[eR.family].gateway && inboundGateway(tr, i, c.pastForwarder) {
 			return true, w.text("client ", f.RDNS, " is the recipient's filtering gateway (", operatorName(f.RDNS), "), which handed the message to the recipient's server")
 		}
-		if sameOperatorInfo(eR, domainInfo(h.By.Host)) {
+		if sameOperatorInfo(eR, hn.by.info()) {
 			return true, w.text("client ", f.RDNS, " is a server of the receiving server's operator, ", operatorName(h.By.Host))
 		}
 		return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), ", which no trusted server vouches for")
@@ -366,18 +367,18 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		}
 		return true, w.text("hop ", itoa(i), " is an internal hand-off")
 	}
-	if isLocalName(normName(f.HELO)) || isLocalName(normName(f.RDNS)) {
+	if isLocalName(hn.helo.norm) || isLocalName(hn.rdns.norm) {
 		return true, w.text("client of hop ", itoa(i), " is the local host")
 	}
 	// No address, and the client named as the receiving system itself: a
 	// hand-off inside it (final delivery over LMTP, "from mail.example by
 	// mail.example", a by name only the system's own hops write).
 	if i+1 < len(tr.Hops) {
-		name := normName(stripBrackets(f.RDNS))
+		name, nn := hn.rdns.strip, &hn.rdns
 		if name == "" {
-			name = normName(stripBrackets(f.HELO))
+			name, nn = hn.helo.strip, &hn.helo
 		}
-		if h.Protocol == received.ProtocolLMTP || h.Protocol == received.ProtocolLMTPS || sameOperator(name, h.By.Host) || internalByName(h.By.Host) && sameOperator(name, tr.Hops[i+1].Received.By.Host) {
+		if h.Protocol == received.ProtocolLMTP || h.Protocol == received.ProtocolLMTPS || sameOperatorInfo(nn.infoOf(name), hn.by.info()) || internalByName(h.By.Host) && sameOperatorInfo(nn.infoOf(name), c.names[i+1].by.info()) {
 			return true, w.text("hop ", itoa(i), " is a hand-off inside the receiving system ", h.By.Host)
 		}
 	}
@@ -387,12 +388,12 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 // endUserClient reports whether a hop's client is, by the names the hop
 // records, an end-user machine: a bare or localhost HELO, or a dial-up,
 // DHCP or pool reverse DNS name.
-func endUserClient(f *received.From) bool {
-	if helo := normName(f.HELO); helo != "" && helo[0] != '[' && endUserName(helo) {
+func endUserClient(f *received.From, hn *hopNames) bool {
+	if helo := hn.helo.norm; helo != "" && helo[0] != '[' && endUserName(helo) {
 		return true
 	}
 	if f.RDNS != "" {
-		ok, _ := isDynamicName(f.RDNS, f.IP)
+		ok, _ := hn.clientDynamic() // the reverse DNS name: it is the client's name
 		return ok
 	}
 	return false
@@ -436,16 +437,16 @@ func isFetch(h *received.Hop) bool {
 	if h.Protocol == received.ProtocolPOP3 || h.Protocol == received.ProtocolIMAP {
 		return true
 	}
-	if ascii.ContainsFold(h.With, "pop3") || ascii.ContainsFold(h.With, "imap") {
+	if containsPOPOrIMAP(h.With) {
 		return true
 	}
 	for _, s := range [...]string{h.By.Software, h.With} {
-		if ascii.ContainsFold(s, "fetchmail") || ascii.ContainsFold(s, "getmail") {
+		if containsFetcher(s) {
 			return true
 		}
 	}
 	for _, cm := range h.Comments {
-		if ascii.ContainsFold(cm, "fetchmail") || ascii.ContainsFold(cm, "getmail") {
+		if containsFetcher(cm) {
 			return true
 		}
 	}
@@ -472,14 +473,21 @@ var infraNets = []struct {
 	}},
 }
 
-func knownInfraEntry(h *received.Hop) int {
+// knownInfraEntry returns the index in infraNets of the provider whose
+// infrastructure hop h (with names hn) is between, or -1.
+func knownInfraEntry(h *received.Hop, hn *hopNames) int {
 	f := &h.From
-	fd, bd := registeredDomain(f.HELO), registeredDomain(h.By.Host)
-	if fd == "" || bd == "" {
+	be := hn.by.info()
+	if !hasDomain(be) {
 		return -1
 	}
+	bd := be.domain
 	for i, e := range infraNets {
-		if !inDomains(fd, e.domains) || !inDomains(bd, e.domains) {
+		if !inDomains(bd, e.domains) {
+			continue
+		}
+		// The HELO is looked up only for a server of the provider.
+		if fe := hn.helo.info(); !hasDomain(fe) || !inDomains(fe.domain, e.domains) {
 			continue
 		}
 		if inNets(f.IP, e.nets) {
@@ -487,15 +495,6 @@ func knownInfraEntry(h *received.Hop) int {
 		}
 	}
 	return -1
-}
-
-func knownInfra(h *received.Hop) bool { return knownInfraEntry(h) >= 0 }
-
-func knownInfraName(h *received.Hop) string {
-	if i := knownInfraEntry(h); i >= 0 {
-		return infraNets[i].name
-	}
-	return ""
 }
 
 // authenticated reports whether the hop records an authenticated
