@@ -199,6 +199,17 @@ type walker struct {
 	// transfer encoding or charset to undo), the body is handed out as a
 	// slice of the input instead of read into a copy.
 	direct directBody
+	// undecoded is the body, as written, of the entity being visited
+	// (the message's own, or the multipart part just read): a
+	// quoted-printable body is decoded from it (decodeQP) rather than
+	// through go-message's readers.
+	undecoded undecodedBody
+}
+
+type undecodedBody struct {
+	e    *message.Entity
+	body []byte    // the bytes, for a message's own entity
+	part io.Reader // the part's reader, for a part of a multipart body
 }
 
 type directBody struct {
@@ -228,6 +239,7 @@ func (w *walker) message(raw []byte, at, parent string, nesting, depth int, head
 	}
 	e, direct, err := readMIME(raw)
 	w.direct = direct
+	w.undecoded = undecodedBody{e: e, body: direct.body}
 	if err != nil && e == nil {
 		w.fail(idx, "unwrap: header: %v", err)
 		return
@@ -261,11 +273,20 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 		return
 	}
 	mt, params, _ := e.Header.ContentType()
-	if mr := e.MultipartReader(); mr != nil {
+	if strings.HasPrefix(mt, "multipart/") { // as e.MultipartReader decides
+		// The parts are read as go-message's multipart reader reads them
+		// (textproto's parts, each made an entity by message.New), keeping
+		// each part's undecoded body at hand.
+		tr := textproto.NewMultipartReader(e.Body, params["boundary"])
 		report := mt == "multipart/report" && strings.EqualFold(params["report-type"], "feedback-report")
 		digest := mt == "multipart/digest"
 		for n := 1; ; n++ {
-			p, err := mr.NextPart()
+			var p *message.Entity
+			tp, err := tr.NextPart()
+			if err == nil {
+				p, err = message.New(message.Header{Header: tp.Header}, tp)
+				w.undecoded = undecodedBody{e: p, part: tp}
+			}
 			if err == io.EOF {
 				return
 			}
@@ -329,11 +350,11 @@ func partPrefix(at string) string {
 }
 
 func (w *walker) leafOrMultipart(idx int, p *message.Entity, at string, depth int, reported bool) {
-	if p.MultipartReader() != nil {
+	mt, _, _ := p.Header.ContentType()
+	if strings.HasPrefix(mt, "multipart/") { // as p.MultipartReader decides
 		w.entity(idx, p, at, depth, false)
 		return
 	}
-	mt, _, _ := p.Header.ContentType()
 	w.leaf(idx, p, mt, at, depth, reported)
 }
 
@@ -351,8 +372,81 @@ func (w *walker) read(p *message.Entity, max int64) ([]byte, bool, error) {
 		}
 		return b[:len(b):len(b)], false, nil
 	}
+	if w.undecoded.e == p {
+		u := w.undecoded
+		w.undecoded = undecodedBody{}
+		if b, truncated, ok := readQP(p, u, max); ok {
+			return b, truncated, nil
+		}
+	}
 	return readCapped(p.Body, max)
 }
+
+// readQP reads a quoted-printable body from its undecoded bytes, with
+// decodeQP and then the charset conversion go-message would apply. It
+// reports false, with p.Body still readable, when the body is not
+// quoted-printable or decodeQP cannot give the reader's bytes (the part
+// then is read again through go-message's readers).
+func readQP(p *message.Entity, u undecodedBody, max int64) ([]byte, bool, bool) {
+	mt, params, _ := p.Header.ContentType()
+	if strings.HasPrefix(mt, "multipart/") || !strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		return nil, false, false
+	}
+	raw := u.body
+	if u.part != nil {
+		var err error
+		raw, err = io.ReadAll(u.part)
+		if err != nil {
+			// a part cut short: go-message's readers see the error where
+			// the bytes end
+			p.Body = decodedAgain(p, raw, err)
+			return nil, false, false
+		}
+	}
+	out, ok := decodeQP(make([]byte, 0, len(raw)), raw)
+	if !ok {
+		if u.part != nil {
+			p.Body = decodedAgain(p, raw, nil)
+		}
+		return nil, false, false
+	}
+	if ch, has := params["charset"]; has && strings.HasPrefix(mt, "text/") {
+		ch = strings.ToLower(ch)
+		if ch != "utf-8" && ch != "us-ascii" && message.CharsetReader != nil {
+			// an unknown charset leaves the text as it is (and was
+			// recorded when the entity was made)
+			if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
+				b, truncated, err := readCapped(r, max)
+				if err != nil {
+					if u.part != nil {
+						p.Body = decodedAgain(p, raw, nil)
+					}
+					return nil, false, false
+				}
+				return b, truncated, true
+			}
+		}
+	}
+	if int64(len(out)) > max {
+		return out[:max], true, true
+	}
+	return out, false, true
+}
+
+// decodedAgain is p's body as go-message would decode it from a part
+// whose reader gave raw and then err (nil: the end).
+func decodedAgain(p *message.Entity, raw []byte, err error) io.Reader {
+	var r io.Reader = bytes.NewReader(raw)
+	if err != nil {
+		r = io.MultiReader(r, errReader{err})
+	}
+	e, _ := message.New(p.Header, r)
+	return e.Body
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // readCapped reads r up to max bytes; truncated reports that more was left.
 func readCapped(r io.Reader, max int64) ([]byte, bool, error) {
