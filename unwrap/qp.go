@@ -56,48 +56,55 @@ func decodeQP(dst, src []byte) ([]byte, bool) {
 // qpLine decodes one line (its end of line eol put back after the white
 // space was trimmed).
 func qpLine(dst, t []byte, eol string) ([]byte, bool) {
-	// at returns the byte at k of the line with its end of line, or -1
-	at := func(k int) int {
-		switch {
-		case k < len(t):
-			return int(t[k])
-		case k-len(t) < len(eol):
-			return int(eol[k-len(t)])
-		}
-		return -1
-	}
 	for k := 0; k < len(t); {
-		c := t[k]
-		switch {
-		case c == '=':
-			hi, lo := hexValue(at(k+1)), hexValue(at(k+2))
-			if hi >= 0 && lo >= 0 {
+		m := k
+		for m < len(t) && qpPlain[t[m]] {
+			m++
+		}
+		dst = append(dst, t[k:m]...)
+		if k = m; k == len(t) {
+			break
+		}
+		if t[k] != '=' {
+			return dst, false // a control byte
+		}
+		if k+2 < len(t) {
+			if hi, lo := hexValue(t[k+1]), hexValue(t[k+2]); hi >= 0 && lo >= 0 {
 				dst = append(dst, byte(hi<<4|lo))
 				k += 3
 				continue
 			}
-			if n := at(k + 1); n < 0 || n == '\r' || n == '\n' {
-				return dst, false
-			}
-		case c == '\t' || c == '\r' || c == '\n' || c >= 0x80:
-		case c < ' ' || c > '~':
+		}
+		// not an escape: a literal '=', unless the line (its end of
+		// line included) ends after it
+		if k+1 >= len(t) || t[k+1] == '\r' || t[k+1] == '\n' {
 			return dst, false
 		}
-		dst = append(dst, c)
+		dst = append(dst, '=')
 		k++
 	}
 	return append(dst, eol...), true
 }
 
+// qpPlain marks the bytes a quoted-printable line passes as they are: all
+// but '=' and the control bytes other than tab, CR and LF (bytes of 0x80
+// and above pass, as mime/quotedprintable lets them).
+var qpPlain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= ' ' && c != '=' && c != 0x7f || c == '\t' || c == '\r' || c == '\n'
+	}
+	return t
+}()
+
 // hexValue is the value of a hex digit (either case), or -1.
-func hexValue(c int) int {
+func hexValue(c byte) int {
 	switch {
 	case '0' <= c && c <= '9':
-		return c - '0'
+		return int(c - '0')
 	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10
+		return int(c-'A') + 10
 	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
+		return int(c-'a') + 10
 	}
 	return -1
 }

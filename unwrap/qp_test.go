@@ -7,6 +7,8 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-message"
 )
 
 // checkQP holds decodeQP to mime/quotedprintable's reader: the same bytes
@@ -100,5 +102,51 @@ func TestQuotedPrintableParts(t *testing.T) {
 				t.Errorf("errors %q, want one with %q", errs, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestASCIIKept checks that every charset asciiKept names decodes each
+// ASCII byte to itself through go-message's charset reader.
+func TestASCIIKept(t *testing.T) {
+	var ascii []byte
+	for c := range 0x80 {
+		ascii = append(ascii, byte(c))
+	}
+	for ch := range asciiKept {
+		r, err := message.CharsetReader(ch, bytes.NewReader(ascii))
+		if err != nil {
+			t.Errorf("%s: %v", ch, err)
+			continue
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, ascii) {
+			t.Errorf("%s: ASCII decodes to %q, %v", ch, got, err)
+		}
+	}
+}
+
+// Text with bytes beyond ASCII is converted from its charset as
+// go-message converts it, in a single-part body and in a part.
+func TestCharsetConverted(t *testing.T) {
+	for _, msg := range []string{
+		"Content-Type: text/plain; charset=iso-8859-1\r\n\r\ncaf\xe9 http://a.example/\xe9\r\n",
+		"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 http://a.example/=E9\r\n",
+		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\ncaf\xe9 http://a.example/\xe9\r\n--b--\r\n",
+		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html; charset=KOI8-R\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 http://a.example/=E9\r\n--b--\r\n",
+	} {
+		ms := Messages([]byte(msg), nil)
+		if len(ms[0].Text) != 1 {
+			t.Fatalf("%q: text %+v", msg, ms[0].Text)
+		}
+		e, _, _ := readMIME([]byte(msg))
+		body := e.Body
+		if mr := e.MultipartReader(); mr != nil {
+			p, _ := mr.NextPart()
+			body = p.Body
+		}
+		want, _ := io.ReadAll(body)
+		if got := ms[0].Text[0].Body; !bytes.Equal(got, want) || len(ms[0].Errors) > 0 {
+			t.Errorf("%q: text %q, errors %q; go-message reads %q", msg, got, ms[0].Errors, want)
+		}
 	}
 }

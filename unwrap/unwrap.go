@@ -29,7 +29,11 @@
 // # Limits
 //
 // MIME is read with go-message's reader (transfer encodings decoded, text
-// converted to UTF-8 through github.com/emersion/go-message/charset).
+// converted to UTF-8 through github.com/emersion/go-message/charset). A
+// quoted-printable body is decoded from its bytes by a decoder of our own
+// that gives mime/quotedprintable's bytes (a body it declines, one with an
+// error, is read through go-message), and ASCII text in a charset that
+// keeps ASCII as it is is not converted: the text is the same.
 // Hostile input costs a bounded amount: [Limits] caps the bytes read of a
 // part, the parts visited, the nesting depth, the attached messages and
 // the text kept. A cap reached, an unknown charset or encoding, or a
@@ -202,7 +206,8 @@ type walker struct {
 	// undecoded is the body, as written, of the entity being visited
 	// (the message's own, or the multipart part just read): a
 	// quoted-printable body is decoded from it (decodeQP) rather than
-	// through go-message's readers.
+	// through go-message's readers, and ASCII text is not converted
+	// (readUndecoded).
 	undecoded undecodedBody
 }
 
@@ -375,62 +380,110 @@ func (w *walker) read(p *message.Entity, max int64) ([]byte, bool, error) {
 	if w.undecoded.e == p {
 		u := w.undecoded
 		w.undecoded = undecodedBody{}
-		if b, truncated, ok := readQP(p, u, max); ok {
+		if b, truncated, ok := readUndecoded(p, u, max); ok {
 			return b, truncated, nil
 		}
 	}
 	return readCapped(p.Body, max)
 }
 
-// readQP reads a quoted-printable body from its undecoded bytes, with
-// decodeQP and then the charset conversion go-message would apply. It
-// reports false, with p.Body still readable, when the body is not
-// quoted-printable or decodeQP cannot give the reader's bytes (the part
-// then is read again through go-message's readers).
-func readQP(p *message.Entity, u undecodedBody, max int64) ([]byte, bool, bool) {
+// readUndecoded reads a body from its undecoded bytes when that saves
+// go-message's readers: a quoted-printable body is decoded by decodeQP,
+// and the charset conversion go-message would apply is left out where it
+// cannot change the text (ASCII text in a charset that keeps ASCII as it
+// is). It reports false, with p.Body still readable, for any other body,
+// and when decodeQP cannot give the reader's bytes.
+func readUndecoded(p *message.Entity, u undecodedBody, max int64) ([]byte, bool, bool) {
 	mt, params, _ := p.Header.ContentType()
-	if strings.HasPrefix(mt, "multipart/") || !strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+	if strings.HasPrefix(mt, "multipart/") {
 		return nil, false, false
+	}
+	var qp bool
+	switch strings.ToLower(p.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		qp = true
+	case "", "7bit", "8bit", "binary":
+	default:
+		return nil, false, false
+	}
+	ch, convert := params["charset"]
+	convert = convert && strings.HasPrefix(mt, "text/")
+	if convert {
+		ch = strings.ToLower(ch)
+		convert = ch != "utf-8" && ch != "us-ascii" && message.CharsetReader != nil
+	}
+	if !qp && !convert {
+		return nil, false, false // go-message reads it as it is
 	}
 	raw := u.body
 	if u.part != nil {
+		// A part is read whole (its bytes are at most the message's);
+		// what a part's reader says at its end, go-message's readers
+		// would say where the bytes end.
 		var err error
-		raw, err = io.ReadAll(u.part)
-		if err != nil {
-			// a part cut short: go-message's readers see the error where
-			// the bytes end
+		if raw, err = io.ReadAll(u.part); err != nil {
 			p.Body = decodedAgain(p, raw, err)
 			return nil, false, false
 		}
 	}
-	out, ok := decodeQP(make([]byte, 0, len(raw)), raw)
-	if !ok {
-		if u.part != nil {
-			p.Body = decodedAgain(p, raw, nil)
-		}
-		return nil, false, false
-	}
-	if ch, has := params["charset"]; has && strings.HasPrefix(mt, "text/") {
-		ch = strings.ToLower(ch)
-		if ch != "utf-8" && ch != "us-ascii" && message.CharsetReader != nil {
-			// an unknown charset leaves the text as it is (and was
-			// recorded when the entity was made)
-			if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
-				b, truncated, err := readCapped(r, max)
-				if err != nil {
-					if u.part != nil {
-						p.Body = decodedAgain(p, raw, nil)
-					}
-					return nil, false, false
-				}
-				return b, truncated, true
+	out := raw[:len(raw):len(raw)]
+	if qp {
+		var ok bool
+		if out, ok = decodeQP(make([]byte, 0, len(raw)), raw); !ok {
+			if u.part != nil {
+				p.Body = decodedAgain(p, raw, nil)
 			}
+			return nil, false, false
+		}
+	}
+	if convert && !(asciiKept[ch] && isASCII(out)) {
+		// an unknown charset leaves the text as it is (and was recorded
+		// when the entity was made)
+		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
+			b, truncated, err := readCapped(r, max)
+			if err != nil {
+				if u.part != nil {
+					p.Body = decodedAgain(p, raw, nil)
+				}
+				return nil, false, false
+			}
+			return b, truncated, true
 		}
 	}
 	if int64(len(out)) > max {
-		return out[:max], true, true
+		return out[:max:max], true, true
 	}
 	return out, false, true
+}
+
+// asciiKept are the charsets (lower case) whose decoders give ASCII text
+// back as it is, byte for byte: one byte a character, the lower half
+// ASCII (TestASCIIKept checks each through go-message's charset reader).
+var asciiKept = map[string]bool{
+	"iso-8859-1": true, "iso-8859-2": true, "iso-8859-3": true, "iso-8859-4": true,
+	"iso-8859-5": true, "iso-8859-6": true, "iso-8859-7": true, "iso-8859-8": true,
+	"iso-8859-9": true, "iso-8859-10": true, "iso-8859-13": true, "iso-8859-14": true,
+	"iso-8859-15": true, "iso-8859-16": true,
+	"windows-1250": true, "windows-1251": true, "windows-1252": true, "windows-1253": true,
+	"windows-1254": true, "windows-1255": true, "windows-1256": true, "windows-1257": true,
+	"windows-1258": true, "koi8-r": true, "koi8-u": true,
+}
+
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // decodedAgain is p's body as go-message would decode it from a part
