@@ -209,6 +209,23 @@ type walker struct {
 	// through go-message's readers, and ASCII text is not converted
 	// (readUndecoded).
 	undecoded undecodedBody
+	ct        parsedType // the last entity's Content-Type
+}
+
+// contentType is e.Header.ContentType(), parsed once for the entity
+// being visited (the walk asks it of the same entity several times).
+func (w *walker) contentType(e *message.Entity) (string, map[string]string) {
+	if w.ct.e != e {
+		mt, params, _ := e.Header.ContentType()
+		w.ct = parsedType{e: e, mt: mt, params: params}
+	}
+	return w.ct.mt, w.ct.params
+}
+
+type parsedType struct {
+	e      *message.Entity
+	mt     string
+	params map[string]string
 }
 
 type undecodedBody struct {
@@ -277,7 +294,7 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 		w.fail(idx, "unwrap: %snested deeper than %d levels; not read", partPrefix(at), w.lim.MaxDepth)
 		return
 	}
-	mt, params, _ := e.Header.ContentType()
+	mt, params := w.contentType(e)
 	if strings.HasPrefix(mt, "multipart/") { // as e.MultipartReader decides
 		// The parts are read as go-message's multipart reader reads them
 		// (textproto's parts, each made an entity by message.New), keeping
@@ -355,7 +372,7 @@ func partPrefix(at string) string {
 }
 
 func (w *walker) leafOrMultipart(idx int, p *message.Entity, at string, depth int, reported bool) {
-	mt, _, _ := p.Header.ContentType()
+	mt, _ := w.contentType(p)
 	if strings.HasPrefix(mt, "multipart/") { // as p.MultipartReader decides
 		w.entity(idx, p, at, depth, false)
 		return
@@ -380,7 +397,8 @@ func (w *walker) read(p *message.Entity, max int64) ([]byte, bool, error) {
 	if w.undecoded.e == p {
 		u := w.undecoded
 		w.undecoded = undecodedBody{}
-		if b, truncated, ok := readUndecoded(p, u, max); ok {
+		mt, params := w.contentType(p)
+		if b, truncated, ok := readUndecoded(p, mt, params, u, max); ok {
 			return b, truncated, nil
 		}
 	}
@@ -393,8 +411,7 @@ func (w *walker) read(p *message.Entity, max int64) ([]byte, bool, error) {
 // cannot change the text (ASCII text in a charset that keeps ASCII as it
 // is). It reports false, with p.Body still readable, for any other body,
 // and when decodeQP cannot give the reader's bytes.
-func readUndecoded(p *message.Entity, u undecodedBody, max int64) ([]byte, bool, bool) {
-	mt, params, _ := p.Header.ContentType()
+func readUndecoded(p *message.Entity, mt string, params map[string]string, u undecodedBody, max int64) ([]byte, bool, bool) {
 	if strings.HasPrefix(mt, "multipart/") {
 		return nil, false, false
 	}
