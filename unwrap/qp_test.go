@@ -90,7 +90,7 @@ func TestQuotedPrintableParts(t *testing.T) {
 			}
 			got := ms[0].Text[0].Body
 			// what go-message's own reader of the part gives
-			e, _, _ := readMIME([]byte(msg))
+			e, _ := message.Read(strings.NewReader(msg))
 			mr := e.MultipartReader()
 			p, _ := mr.NextPart()
 			want, _ := io.ReadAll(p.Body)
@@ -138,7 +138,7 @@ func TestCharsetConverted(t *testing.T) {
 		if len(ms[0].Text) != 1 {
 			t.Fatalf("%q: text %+v", msg, ms[0].Text)
 		}
-		e, _, _ := readMIME([]byte(msg))
+		e, _ := message.Read(strings.NewReader(msg))
 		body := e.Body
 		if mr := e.MultipartReader(); mr != nil {
 			p, _ := mr.NextPart()

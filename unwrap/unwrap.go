@@ -52,6 +52,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // charsets for text parts
@@ -306,7 +308,7 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 			var p *message.Entity
 			tp, err := tr.NextPart()
 			if err == nil {
-				p, err = message.New(message.Header{Header: tp.Header}, tp)
+				p, err = newEntity(message.Header{Header: tp.Header}, tp)
 				w.undecoded = undecodedBody{e: p, part: tp}
 			}
 			if err == io.EOF {
@@ -503,6 +505,85 @@ func isASCII(b []byte) bool {
 	return true
 }
 
+// newEntity is message.New(h, body) with the decoding readers it would
+// set up left until the body is read through them: most bodies are read
+// from their undecoded bytes (readUndecoded), and a charset reader costs
+// two 4 KiB buffers. Where New would report an error (an unknown transfer
+// encoding or charset) it is New that is called.
+func newEntity(h message.Header, body io.Reader) (*message.Entity, error) {
+	mt, params, _ := h.ContentType()
+	if strings.HasPrefix(mt, "multipart/") {
+		// New decodes no transfer encoding of a multipart body, and
+		// converts no charset but a text one's
+		return &message.Entity{Header: h, Body: body}, nil
+	}
+	decode := false
+	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		decode = true
+	case "", "7bit", "8bit", "binary":
+	default:
+		return message.New(h, body)
+	}
+	if ch, ok := params["charset"]; ok && strings.HasPrefix(mt, "text/") {
+		if !charsetKnown(ch) {
+			return message.New(h, body)
+		}
+		ch = strings.ToLower(ch)
+		decode = decode || ch != "utf-8" && ch != "us-ascii"
+	}
+	if !decode {
+		return &message.Entity{Header: h, Body: body}, nil // as New leaves it
+	}
+	return &message.Entity{Header: h, Body: &lazyBody{h: h, r: body}}, nil
+}
+
+// lazyBody is the body message.New would give, made at the first read.
+type lazyBody struct {
+	h   message.Header
+	r   io.Reader
+	dec io.Reader
+}
+
+func (l *lazyBody) Read(p []byte) (int, error) {
+	if l.dec == nil {
+		e, _ := message.New(l.h, l.r) // no error: newEntity checked
+		l.dec = e.Body
+	}
+	return l.dec.Read(p)
+}
+
+// knownCharsets remembers which charsets (lower case) go-message's
+// charset reader knows, for at most maxKnownCharsets names (hostile mail
+// can name any number).
+var knownCharsets sync.Map
+
+const maxKnownCharsets = 256
+
+var knownCharsetsN atomic.Int32
+
+// charsetKnown reports whether message.New converts text of charset ch
+// without an error.
+func charsetKnown(ch string) bool {
+	ch = strings.ToLower(ch)
+	if ch == "utf-8" || ch == "us-ascii" {
+		return true
+	}
+	if message.CharsetReader == nil {
+		return false
+	}
+	if v, ok := knownCharsets.Load(ch); ok {
+		return v.(bool)
+	}
+	_, err := message.CharsetReader(ch, bytes.NewReader(nil))
+	if knownCharsetsN.Load() < maxKnownCharsets {
+		if _, loaded := knownCharsets.LoadOrStore(ch, err == nil); !loaded {
+			knownCharsetsN.Add(1)
+		}
+	}
+	return err == nil
+}
+
 // decodedAgain is p's body as go-message would decode it from a part
 // whose reader gave raw and then err (nil: the end).
 func decodedAgain(p *message.Entity, raw []byte, err error) io.Reader {
@@ -662,7 +743,7 @@ func readMIME(raw []byte) (*message.Entity, directBody, error) {
 		}
 	} // else no Content-* field: the empty header ReadHeader would return
 	direct := directBody{r: bytes.NewReader(raw[i:]), body: raw[i:]}
-	e, nerr := message.New(message.Header{Header: h}, direct.r)
+	e, nerr := newEntity(message.Header{Header: h}, direct.r)
 	if err == nil {
 		err = nerr
 	}
