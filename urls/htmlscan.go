@@ -25,6 +25,9 @@ type htmlScanner struct {
 	doc  []byte
 	text func(b []byte)   // a text token, decoded as the tokenizer's Text decodes it
 	link func(raw string) // an href or form action value, decoded and cleaned
+
+	links []attrVal // the tag being read's link attributes, reused
+	vals  []string  // their values, reused
 }
 
 // rawElements are the elements whose content the tokenizer reads as raw
@@ -168,9 +171,9 @@ type attrVal struct {
 // on. It returns where the next token starts, or -1 when the document
 // ends inside the tag, and the element when its content is raw text.
 func (z *htmlScanner) startTag(lt int) (int, string) {
-	var buf [4]attrVal
-	links := buf[:0]
-	end := z.tag(lt+1, &links)
+	z.links = z.links[:0]
+	end := z.tag(lt+1, &z.links)
+	links := z.links
 	if end < 0 {
 		return -1, ""
 	}
@@ -181,8 +184,7 @@ func (z *htmlScanner) startTag(lt int) (int, string) {
 	name := z.doc[lt+1 : nameEnd]
 	if len(links) > 0 {
 		isForm := len(name) == 4 && hasPrefixFold(name, "form")
-		var out [4]string
-		vals := out[:0]
+		vals := z.vals[:0]
 		for _, a := range links {
 			if a.form && !isForm {
 				continue
@@ -198,6 +200,7 @@ func (z *htmlScanner) startTag(lt int) (int, string) {
 		for _, v := range vals {
 			z.link(v)
 		}
+		z.vals = vals[:0]
 	}
 	raw := ""
 	if len(name) <= len("plaintext") {
