@@ -29,7 +29,11 @@
 // # Limits
 //
 // MIME is read with go-message's reader (transfer encodings decoded, text
-// converted to UTF-8 through github.com/emersion/go-message/charset).
+// converted to UTF-8 through github.com/emersion/go-message/charset). A
+// quoted-printable body is decoded from its bytes by a decoder of our own
+// that gives mime/quotedprintable's bytes (a body it declines, one with an
+// error, is read through go-message), and ASCII text in a charset that
+// keeps ASCII as it is is not converted: the text is the same.
 // Hostile input costs a bounded amount: [Limits] caps the bytes read of a
 // part, the parts visited, the nesting depth, the attached messages and
 // the text kept. A cap reached, an unknown charset or encoding, or a
@@ -48,6 +52,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // charsets for text parts
@@ -199,6 +205,35 @@ type walker struct {
 	// transfer encoding or charset to undo), the body is handed out as a
 	// slice of the input instead of read into a copy.
 	direct directBody
+	// undecoded is the body, as written, of the entity being visited
+	// (the message's own, or the multipart part just read): a
+	// quoted-printable body is decoded from it (decodeQP) rather than
+	// through go-message's readers, and ASCII text is not converted
+	// (readUndecoded).
+	undecoded undecodedBody
+	ct        parsedType // the last entity's Content-Type
+}
+
+// contentType is e.Header.ContentType(), parsed once for the entity
+// being visited (the walk asks it of the same entity several times).
+func (w *walker) contentType(e *message.Entity) (string, map[string]string) {
+	if w.ct.e != e {
+		mt, params, _ := e.Header.ContentType()
+		w.ct = parsedType{e: e, mt: mt, params: params}
+	}
+	return w.ct.mt, w.ct.params
+}
+
+type parsedType struct {
+	e      *message.Entity
+	mt     string
+	params map[string]string
+}
+
+type undecodedBody struct {
+	e    *message.Entity
+	body []byte    // the bytes, for a message's own entity
+	part io.Reader // the part's reader, for a part of a multipart body
 }
 
 type directBody struct {
@@ -228,6 +263,7 @@ func (w *walker) message(raw []byte, at, parent string, nesting, depth int, head
 	}
 	e, direct, err := readMIME(raw)
 	w.direct = direct
+	w.undecoded = undecodedBody{e: e, body: direct.body}
 	if err != nil && e == nil {
 		w.fail(idx, "unwrap: header: %v", err)
 		return
@@ -260,12 +296,21 @@ func (w *walker) entity(idx int, e *message.Entity, at string, depth int, root b
 		w.fail(idx, "unwrap: %snested deeper than %d levels; not read", partPrefix(at), w.lim.MaxDepth)
 		return
 	}
-	mt, params, _ := e.Header.ContentType()
-	if mr := e.MultipartReader(); mr != nil {
+	mt, params := w.contentType(e)
+	if strings.HasPrefix(mt, "multipart/") { // as e.MultipartReader decides
+		// The parts are read as go-message's multipart reader reads them
+		// (textproto's parts, each made an entity by message.New), keeping
+		// each part's undecoded body at hand.
+		tr := textproto.NewMultipartReader(e.Body, params["boundary"])
 		report := mt == "multipart/report" && strings.EqualFold(params["report-type"], "feedback-report")
 		digest := mt == "multipart/digest"
 		for n := 1; ; n++ {
-			p, err := mr.NextPart()
+			var p *message.Entity
+			tp, err := tr.NextPart()
+			if err == nil {
+				p, err = newEntity(message.Header{Header: tp.Header}, tp)
+				w.undecoded = undecodedBody{e: p, part: tp}
+			}
 			if err == io.EOF {
 				return
 			}
@@ -329,11 +374,11 @@ func partPrefix(at string) string {
 }
 
 func (w *walker) leafOrMultipart(idx int, p *message.Entity, at string, depth int, reported bool) {
-	if p.MultipartReader() != nil {
+	mt, _ := w.contentType(p)
+	if strings.HasPrefix(mt, "multipart/") { // as p.MultipartReader decides
 		w.entity(idx, p, at, depth, false)
 		return
 	}
-	mt, _, _ := p.Header.ContentType()
 	w.leaf(idx, p, mt, at, depth, reported)
 }
 
@@ -351,8 +396,208 @@ func (w *walker) read(p *message.Entity, max int64) ([]byte, bool, error) {
 		}
 		return b[:len(b):len(b)], false, nil
 	}
+	if w.undecoded.e == p {
+		u := w.undecoded
+		w.undecoded = undecodedBody{}
+		mt, params := w.contentType(p)
+		if b, truncated, ok := readUndecoded(p, mt, params, u, max); ok {
+			return b, truncated, nil
+		}
+	}
 	return readCapped(p.Body, max)
 }
+
+// readUndecoded reads a body from its undecoded bytes when that saves
+// go-message's readers: a quoted-printable body is decoded by decodeQP,
+// and the charset conversion go-message would apply is left out where it
+// cannot change the text (ASCII text in a charset that keeps ASCII as it
+// is). It reports false, with p.Body still readable, for any other body,
+// and when decodeQP cannot give the reader's bytes.
+func readUndecoded(p *message.Entity, mt string, params map[string]string, u undecodedBody, max int64) ([]byte, bool, bool) {
+	if strings.HasPrefix(mt, "multipart/") {
+		return nil, false, false
+	}
+	var qp bool
+	switch strings.ToLower(p.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		qp = true
+	case "", "7bit", "8bit", "binary":
+	default:
+		return nil, false, false
+	}
+	ch, convert := params["charset"]
+	convert = convert && strings.HasPrefix(mt, "text/")
+	if convert {
+		ch = strings.ToLower(ch)
+		convert = ch != "utf-8" && ch != "us-ascii" && message.CharsetReader != nil
+	}
+	if !qp && !convert {
+		return nil, false, false // go-message reads it as it is
+	}
+	raw := u.body
+	if u.part != nil {
+		// A part is read whole (its bytes are at most the message's);
+		// what a part's reader says at its end, go-message's readers
+		// would say where the bytes end.
+		var err error
+		if raw, err = io.ReadAll(u.part); err != nil {
+			p.Body = decodedAgain(p, raw, err)
+			return nil, false, false
+		}
+	}
+	out := raw[:len(raw):len(raw)]
+	if qp {
+		var ok bool
+		if out, ok = decodeQP(make([]byte, 0, len(raw)), raw); !ok {
+			if u.part != nil {
+				p.Body = decodedAgain(p, raw, nil)
+			}
+			return nil, false, false
+		}
+	}
+	if convert && !(asciiKept[ch] && isASCII(out)) {
+		// an unknown charset leaves the text as it is (and was recorded
+		// when the entity was made)
+		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
+			b, truncated, err := readCapped(r, max)
+			if err != nil {
+				if u.part != nil {
+					p.Body = decodedAgain(p, raw, nil)
+				}
+				return nil, false, false
+			}
+			return b, truncated, true
+		}
+	}
+	if int64(len(out)) > max {
+		return out[:max:max], true, true
+	}
+	return out, false, true
+}
+
+// asciiKept are the charsets (lower case) whose decoders give ASCII text
+// back as it is, byte for byte: one byte a character, the lower half
+// ASCII (TestASCIIKept checks each through go-message's charset reader).
+var asciiKept = map[string]bool{
+	"iso-8859-1": true, "iso-8859-2": true, "iso-8859-3": true, "iso-8859-4": true,
+	"iso-8859-5": true, "iso-8859-6": true, "iso-8859-7": true, "iso-8859-8": true,
+	"iso-8859-9": true, "iso-8859-10": true, "iso-8859-13": true, "iso-8859-14": true,
+	"iso-8859-15": true, "iso-8859-16": true,
+	"windows-1250": true, "windows-1251": true, "windows-1252": true, "windows-1253": true,
+	"windows-1254": true, "windows-1255": true, "windows-1256": true, "windows-1257": true,
+	"windows-1258": true, "koi8-r": true, "koi8-u": true,
+}
+
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// newEntity is message.New(h, body) with the decoding readers it would
+// set up left until the body is read through them: most bodies are read
+// from their undecoded bytes (readUndecoded), and a charset reader costs
+// two 4 KiB buffers. Where New would report an error (an unknown transfer
+// encoding or charset) it is New that is called.
+func newEntity(h message.Header, body io.Reader) (*message.Entity, error) {
+	mt, params, _ := h.ContentType()
+	if strings.HasPrefix(mt, "multipart/") {
+		// New decodes no transfer encoding of a multipart body, and
+		// converts no charset but a text one's
+		return &message.Entity{Header: h, Body: body}, nil
+	}
+	decode := false
+	switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		decode = true
+	case "", "7bit", "8bit", "binary":
+	default:
+		return message.New(h, body)
+	}
+	if ch, ok := params["charset"]; ok && strings.HasPrefix(mt, "text/") {
+		if !charsetKnown(ch) {
+			return message.New(h, body)
+		}
+		ch = strings.ToLower(ch)
+		decode = decode || ch != "utf-8" && ch != "us-ascii"
+	}
+	if !decode {
+		return &message.Entity{Header: h, Body: body}, nil // as New leaves it
+	}
+	return &message.Entity{Header: h, Body: &lazyBody{h: h, r: body}}, nil
+}
+
+// lazyBody is the body message.New would give, made at the first read.
+type lazyBody struct {
+	h   message.Header
+	r   io.Reader
+	dec io.Reader
+}
+
+func (l *lazyBody) Read(p []byte) (int, error) {
+	if l.dec == nil {
+		e, _ := message.New(l.h, l.r) // no error: newEntity checked
+		l.dec = e.Body
+	}
+	return l.dec.Read(p)
+}
+
+// knownCharsets remembers which charsets (lower case) go-message's
+// charset reader knows, for at most maxKnownCharsets names (hostile mail
+// can name any number).
+var knownCharsets sync.Map
+
+const maxKnownCharsets = 256
+
+var knownCharsetsN atomic.Int32
+
+// charsetKnown reports whether message.New converts text of charset ch
+// without an error.
+func charsetKnown(ch string) bool {
+	ch = strings.ToLower(ch)
+	if ch == "utf-8" || ch == "us-ascii" {
+		return true
+	}
+	if message.CharsetReader == nil {
+		return false
+	}
+	if v, ok := knownCharsets.Load(ch); ok {
+		return v.(bool)
+	}
+	_, err := message.CharsetReader(ch, bytes.NewReader(nil))
+	if knownCharsetsN.Load() < maxKnownCharsets {
+		if _, loaded := knownCharsets.LoadOrStore(ch, err == nil); !loaded {
+			knownCharsetsN.Add(1)
+		}
+	}
+	return err == nil
+}
+
+// decodedAgain is p's body as go-message would decode it from a part
+// whose reader gave raw and then err (nil: the end).
+func decodedAgain(p *message.Entity, raw []byte, err error) io.Reader {
+	var r io.Reader = bytes.NewReader(raw)
+	if err != nil {
+		r = io.MultiReader(r, errReader{err})
+	}
+	e, _ := message.New(p.Header, r)
+	return e.Body
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // readCapped reads r up to max bytes; truncated reports that more was left.
 func readCapped(r io.Reader, max int64) ([]byte, bool, error) {
@@ -498,7 +743,7 @@ func readMIME(raw []byte) (*message.Entity, directBody, error) {
 		}
 	} // else no Content-* field: the empty header ReadHeader would return
 	direct := directBody{r: bytes.NewReader(raw[i:]), body: raw[i:]}
-	e, nerr := message.New(message.Header{Header: h}, direct.r)
+	e, nerr := newEntity(message.Header{Header: h}, direct.r)
 	if err == nil {
 		err = nerr
 	}

@@ -229,9 +229,10 @@ func FuzzMessages(f *testing.F) {
 	})
 }
 
-// A body go-message leaves as it is comes back as the input's own bytes,
-// cut to the caps, and an append to it cannot write into the input; a
-// body it decodes is read as before.
+// A body go-message leaves as it is (or ASCII text whose charset
+// conversion would leave it so) comes back as the input's own bytes, cut
+// to the caps, and an append to it cannot write into the input; a body
+// it decodes is read as before.
 func TestSinglePartBody(t *testing.T) {
 	body := "Visit http://win.prizes.example/now\r\nand again\r\n"
 	tests := []struct {
@@ -246,7 +247,8 @@ func TestSinglePartBody(t *testing.T) {
 		{"text/html utf-8 8bit", "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8BIT\r\n", nil, body, false, true},
 		{"cut by MaxTextBytes", "Content-Type: text/plain\r\n", &Limits{MaxTextBytes: 10}, body[:10], true, true},
 		{"cut by MaxPartBytes", "Content-Type: text/plain\r\n", &Limits{MaxPartBytes: 12}, body[:12], true, true},
-		{"latin-1 converted", "Content-Type: text/plain; charset=iso-8859-1\r\n", nil, body, false, false},
+		{"latin-1 ASCII kept", "Content-Type: text/plain; charset=iso-8859-1\r\n", nil, body, false, true},
+		{"windows-1252 ASCII cut", "Content-Type: text/plain; charset=Windows-1252\r\n", &Limits{MaxPartBytes: 12}, body[:12], true, true},
 		{"quoted-printable decoded", "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n", nil, body, false, false},
 	}
 	for _, tt := range tests {

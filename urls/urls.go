@@ -30,7 +30,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/net/html"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
@@ -138,61 +137,16 @@ func (s *Set) AddText(part string, text []byte) {
 }
 
 // AddHTML scans HTML found in MIME part part: the href of every element
-// that has one (a, area, link, base), form actions, and the text.
+// that has one (a, area, link, base), form actions, and the text. The
+// document is split into text and tags as golang.org/x/net/html's
+// tokenizer splits it (see htmlScanner).
 func (s *Set) AddHTML(part string, doc []byte) {
-	doc = s.room(doc)
-	z := html.NewTokenizer(bytes.NewReader(doc))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return
-		case html.TextToken:
-			scanText(z.Text(), func(raw string) { s.add(part, raw) })
-		case html.StartTagToken, html.SelfClosingTagToken:
-			if !mayLink(z.Raw()) {
-				// No attribute of it can be named href or action (the
-				// tokenizer only lower-cases names), so none is asked
-				// for: TagAttr copies each one.
-				continue
-			}
-			// The tag's name is only asked for when an action attribute
-			// needs it (TagName copies it, and most tags are not forms);
-			// TagAttr leaves the name alone, and on a tag without
-			// attributes returns nothing.
-			form := 0 // 0 not asked yet, 1 a form, -1 not (TagName answers once)
-			for more := true; more; {
-				var k, v []byte
-				k, v, more = z.TagAttr()
-				if string(k) == "action" && form == 0 {
-					form = -1
-					if name, _ := z.TagName(); string(name) == "form" {
-						form = 1
-					}
-				}
-				if string(k) == "href" || (string(k) == "action" && form == 1) {
-					s.add(part, cleanHref(string(v)))
-				}
-			}
-		}
+	z := htmlScanner{
+		doc:  s.room(doc),
+		text: func(b []byte) { scanText(b, func(raw string) { s.add(part, raw) }) },
+		link: func(raw string) { s.add(part, raw) },
 	}
-}
-
-// mayLink reports whether a tag as written holds "href" or "action" in
-// any case: whether one of its attributes may be a link.
-func mayLink(tag []byte) bool {
-	for i := 0; i < len(tag); i++ {
-		switch tag[i] | 0x20 {
-		case 'h':
-			if hasPrefixFold(tag[i:], "href") {
-				return true
-			}
-		case 'a':
-			if hasPrefixFold(tag[i:], "action") {
-				return true
-			}
-		}
-	}
-	return false
+	z.run()
 }
 
 // cleanHref removes what a browser removes from an attribute's URL:

@@ -3,6 +3,7 @@ package urls
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -334,6 +335,17 @@ func FuzzAddHTML(f *testing.F) {
 		`<a title="href" x=1>http://g.example/</a><a h\x00ref=http://h.example/>`,
 		`<form><input formaction=http://i.example/></form><a href=&#104;ttp://j.example/>&#104;ttp://k.example/`,
 		`<script>var a = "<a href=http://l.example/>"</script><!-- <a href=http://m.example/> -->`,
+		`<script><!-- <script> </script> http://n.example/ </script> http://o.example/ --> </script>http://p.example/`,
+		`<script><!--<x</script>http://q.example/<!-- -- > --!> --> <?x http://r.example/ > <!doctype http://s.example/>`,
+		`<title>&#104;ttp://t.example/&amp;</title><textarea>x</textareax></textarea >http://u.example/`,
+		`<style>http://v.example/\x00x</style><xmp><a href=http://w.example/></xmp><plaintext></plaintext>http://x.example/`,
+		`<a href="http://y.example/&copy;&x=1&amp;&#x41;&#65&#;&;" href=http://z.example/>`,
+		`</a href=">" http://aa.example/><//x> </> <a\n\rhref\t=\f'http://bb.example/'/><a =href=x href/ action=y>`,
+		`<form/action=http://cc.example/ Action=http://dd.example/><FORM action="http://ee.example/&#13;x">`,
+		"<a href=http://ff.example/\x00>\x00http://gg.example/ <a href=\"http://hh.example/&notit;\">",
+		`<a href="http://ii.example/`,
+		`http://jj.example/<`,
+		`<scr<script>http://kk.example/</SCRIPT/>http://ll.example/<!-`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -345,4 +357,30 @@ func FuzzAddHTML(f *testing.F) {
 			t.Fatalf("AddHTML(%q) =\n%s\nreading every attribute gives\n%s", doc, g, w)
 		}
 	})
+}
+
+// TestAddHTMLRandom holds the scanner to the tokenizer on documents made
+// of the pieces where their reading can part: tags, quotes, comment and
+// script markers, references, NULs and line endings.
+func TestAddHTMLRandom(t *testing.T) {
+	pieces := []string{
+		"<", ">", "/", "!", "?", "-", "--", "=", " ", "\n", "\r", "\t", "\x00", "\"", "'", "&", ";", "#",
+		"a", "x", "href", "HREF", "action", "form", "script", "SCRIPT", "title", "textarea", "style", "plaintext",
+		"<!--", "-->", "--!>", "</", "<a ", "<script>", "</script>", "<form ", "href=", "action=", "<!doctype ",
+		"&amp;", "&lt;", "&#104;", "&#x68;", "&copy", "&nbsp;", "&a=", "http://", "https://", "www.", "h.example", ".com/",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 30000; n++ {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		doc := []byte(b.String())
+		var got, want Set
+		got.AddHTML("1", doc)
+		addHTMLPlain(&want, "1", doc)
+		if g, w := list(got.URLs()), list(want.URLs()); g != w {
+			t.Fatalf("AddHTML(%q) =\n%s\nthe tokenizer gives\n%s", doc, g, w)
+		}
+	}
 }
