@@ -137,9 +137,12 @@ func (p *parser) simpleFromComment(text string) bool {
 		return false
 	}
 	lit := text[k+1 : n-1]
-	for i := 0; i < len(lit); i++ {
-		if c := lit[i]; c == '[' || c == ']' || isSpace(c) {
-			return false
+	a, q := quad(lit) // a canonical quad holds none of the bytes below
+	if q != quadOK {
+		for i := 0; i < len(lit); i++ {
+			if c := lit[i]; c == '[' || c == ']' || isSpace(c) {
+				return false
+			}
 		}
 	}
 	word := ""
@@ -154,7 +157,11 @@ func (p *parser) simpleFromComment(text string) bool {
 		}
 	}
 	f := &p.hop.From
-	p.setLiteral(lit, 0)
+	if q == quadOK {
+		p.setAddr(a, IPFormIPv4, lit, 0) // what setLiteral gives
+	} else {
+		p.setLiteral(lit, 0)
+	}
 	if word != "" && f.RDNS == "" && !f.RDNSUnknown {
 		p.setRDNS(word)
 	}
@@ -320,13 +327,21 @@ func looksHost(w string) bool {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if !(isLetter(c) || isDigit(c) || c == '.' || c == '-' || c == '_') && c < 0x80 {
+		if !hostByte[w[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// hostByte marks the bytes looksHost takes: ASCII letters, digits, '.',
+// '-', '_', and every byte of 0x80 and above.
+var hostByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isLetter(byte(c)) || isDigit(byte(c)) || c == '.' || c == '-' || c == '_' || c >= 0x80
+	}
+	return t
+}()
 
 func trimDot(s string) string {
 	if len(s) > 1 && s[len(s)-1] == '.' {
