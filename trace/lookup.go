@@ -44,10 +44,11 @@ type GeoInfo struct {
 // it on a Tracer to turn lookups on; nothing is asked of the network
 // otherwise.
 //
-// A Lookups caches every answer for its lifetime (by address, by name and
-// query type, by network), merges identical questions in flight, and is
-// safe for concurrent use by many traces: a bulk run with one Lookups asks
-// each distinct question once.
+// A Lookups caches answers (by address, by name and query type, by
+// network), up to MaxCached of them, merges identical questions in flight,
+// and is safe for concurrent use by many traces: a bulk run with one
+// Lookups asks each distinct question once while the answers fit in the
+// cache, and a long-running server's cache does not grow past the cap.
 type Lookups struct {
 	// DNS answers PTR, A/AAAA and DNSBL questions. Nil means no DNS
 	// lookups (no PTR, no forward confirmation, no DNSBL).
@@ -76,10 +77,19 @@ type Lookups struct {
 	// means 32.
 	Concurrency int
 
+	// MaxCached caps the answers kept. Zero means 200,000 (some tens of
+	// megabytes at most). The cache is kept in two generations: once
+	// the newer holds half the cap, it becomes the older and the one
+	// before is dropped; an answer asked for again from the older
+	// generation moves to the newer. So answers in use stay, and what
+	// has not been asked for in a while goes.
+	MaxCached int
+
 	once  sync.Once
 	sem   chan struct{}
 	mu    sync.Mutex
-	memo  map[string]*memoEntry
+	memo  map[string]*memoEntry // the newer generation
+	old   map[string]*memoEntry // the older one
 	stats map[string]int
 }
 
@@ -126,14 +136,37 @@ func (l *Lookups) Questions() map[string]int {
 	return out
 }
 
-// memoize runs fn once per key for the Lookups' lifetime; concurrent
+func (l *Lookups) maxCached() int {
+	if l.MaxCached > 0 {
+		return l.MaxCached
+	}
+	return 200_000
+}
+
+// cached returns the entry of k, moving it from the older generation to
+// the newer, or stores a new one (reported by ok false). l.mu is held.
+func (l *Lookups) cached(k string) (e *memoEntry, ok bool) {
+	if e, ok = l.memo[k]; ok {
+		return e, true
+	}
+	if e, ok = l.old[k]; ok {
+		delete(l.old, k)
+	} else {
+		e = &memoEntry{done: make(chan struct{})}
+	}
+	if len(l.memo) >= max(l.maxCached()/2, 1) {
+		l.old, l.memo = l.memo, make(map[string]*memoEntry, len(l.memo))
+	}
+	l.memo[k] = e
+	return e, ok
+}
+
+// memoize runs fn once per key while its answer is cached; concurrent
 // callers with the same key wait for the first.
 func (l *Lookups) memoize(ctx context.Context, kind, key string, fn func(ctx context.Context, e *memoEntry)) *memoEntry {
 	l.mu.Lock()
-	e, ok := l.memo[kind+" "+key]
+	e, ok := l.cached(kind + " " + key)
 	if !ok {
-		e = &memoEntry{done: make(chan struct{})}
-		l.memo[kind+" "+key] = e
 		l.stats[kind]++
 	}
 	l.mu.Unlock()
@@ -163,8 +196,10 @@ func (l *Lookups) memoize(ctx context.Context, kind, key string, fn func(ctx con
 	// question a moment before ctx's own timer fires: go by the clock.)
 	if dl, ok := ctx.Deadline(); e.err != nil && (ctx.Err() != nil || ok && !time.Now().Before(dl)) {
 		l.mu.Lock()
-		if l.memo[kind+" "+key] == e {
-			delete(l.memo, kind+" "+key)
+		if k := kind + " " + key; l.memo[k] == e {
+			delete(l.memo, k)
+		} else if l.old[k] == e {
+			delete(l.old, k)
 		}
 		l.mu.Unlock()
 	}

@@ -389,3 +389,49 @@ func TestRealCountryDatabase(t *testing.T) {
 		}
 	}
 }
+
+// The cache keeps at most MaxCached answers in its two generations; an
+// answer asked for again from the older generation is kept, one not asked
+// for in two generations is asked again.
+func TestLookupsCacheIsBounded(t *testing.T) {
+	lk := &Lookups{MaxCached: 4}
+	lk.init()
+	calls := map[string]int{}
+	ask := func(k string) {
+		lk.memoize(context.Background(), "test", k, func(context.Context, *memoEntry) { calls[k]++ })
+		if n := len(lk.memo) + len(lk.old); n > 4 {
+			t.Fatalf("after %s: %d answers cached, cap 4", k, n)
+		}
+	}
+	for _, k := range []string{"a", "b", "a", "c", "a", "d", "b", "a"} {
+		ask(k)
+	}
+	// a: asked once, kept by being asked again; b: dropped after two
+	// generations, so asked again; c, d: once.
+	want := map[string]int{"a": 1, "b": 2, "c": 1, "d": 1}
+	for k, n := range want {
+		if calls[k] != n {
+			t.Errorf("%s looked up %d times, want %d (all: %v)", k, calls[k], n, calls)
+		}
+	}
+
+	// Through a real DNS server: many distinct addresses, the cache stays
+	// within its cap, and the latest answers are still cached.
+	srv := newDNSServer(t)
+	lk = &Lookups{DNS: srv.resolver(), MaxCached: 8, Timeout: time.Second}
+	tracer := &Tracer{Lookups: lk}
+	for i := 10; i < 40; i++ {
+		traceWith(t, tracer, hopFrom(fmt.Sprintf("81.2.69.%d", i), "gone.example.net"))
+		lk.mu.Lock()
+		n := len(lk.memo) + len(lk.old)
+		lk.mu.Unlock()
+		if n > 8 {
+			t.Fatalf("%d answers cached, cap 8", n)
+		}
+	}
+	before := srv.total()
+	traceWith(t, tracer, hopFrom("81.2.69.39", "gone.example.net"))
+	if after := srv.total(); after != before {
+		t.Errorf("the latest address was asked again: %d questions, then %d", before, after)
+	}
+}
