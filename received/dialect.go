@@ -222,56 +222,35 @@ const (
 	hpVger                  // vger.kernel.org
 )
 
+// hostPartTexts are the hp parts' texts, as data.
+var hostPartTexts = []struct {
+	text string
+	bit  uint16
+}{
+	{"hotmail.msn.com", hpHotmail}, {".yahoo.com", hpYahoo}, {".yahoodns.net", hpYahooDNS},
+	{"mailgun", hpMailgun}, {"pphosted.com", hpPPHosted}, {"ppops.net", hpPPOps},
+	{"mimecast", hpMimecast}, {"barracuda", hpBarracuda}, {"vger.kernel.org", hpVger},
+}
+
+// hostPartsByFirst lists the hp parts by their first byte.
+var hostPartsByFirst = func() (t [256][]int) {
+	for k, e := range hostPartTexts {
+		t[e.text[0]] = append(t[e.text[0]], k)
+	}
+	return t
+}()
+
 // hostParts reports which of the hp parts by contains, in one pass.
 func hostParts(by string) (m uint16) {
 	for i := 0; i < len(by); i++ {
-		if !hostPartFirst[by[i]] {
-			continue
-		}
-		r := by[i:]
-		switch by[i] {
-		case 'h':
-			if strings.HasPrefix(r, "hotmail.msn.com") {
-				m |= hpHotmail
-			}
-		case '.':
-			if strings.HasPrefix(r, ".yahoo.com") {
-				m |= hpYahoo
-			} else if strings.HasPrefix(r, ".yahoodns.net") {
-				m |= hpYahooDNS
-			}
-		case 'm':
-			if strings.HasPrefix(r, "mailgun") {
-				m |= hpMailgun
-			} else if strings.HasPrefix(r, "mimecast") {
-				m |= hpMimecast
-			}
-		case 'p':
-			if strings.HasPrefix(r, "pphosted.com") {
-				m |= hpPPHosted
-			} else if strings.HasPrefix(r, "ppops.net") {
-				m |= hpPPOps
-			}
-		case 'b':
-			if strings.HasPrefix(r, "barracuda") {
-				m |= hpBarracuda
-			}
-		case 'v':
-			if strings.HasPrefix(r, "vger.kernel.org") {
-				m |= hpVger
+		for _, k := range hostPartsByFirst[by[i]] {
+			if e := &hostPartTexts[k]; strings.HasPrefix(by[i:], e.text) {
+				m |= e.bit
 			}
 		}
 	}
 	return m
 }
-
-// hostPartFirst marks the first bytes of the hp parts.
-var hostPartFirst = func() (t [256]bool) {
-	for _, c := range "h.mpbv" {
-		t[c] = true
-	}
-	return t
-}()
 
 // serviceDialect names the services known by their receiving hosts,
 // whatever software they run (Proofpoint runs sendmail, for one); "" for

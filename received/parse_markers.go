@@ -139,31 +139,9 @@ func findMarkers(c string, m *markerPos) (dialect int) {
 }
 
 // findDialect is findMarkers for the dialect markers alone.
-func findDialect(c string) (dialect int) {
-	dialect = len(dialectMarkers)
-	n := len(c)
-	for i := 0; i+1 < n; {
-		if charClass[c[i]]&ccAlnum == 0 {
-			i++
-			continue
-		}
-		l1, l2 := lowerTab[c[i]], lowerTab[c[i+1]]
-		if markerSeconds[l1&127][l2>>6]&(1<<(l2&63)) != 0 {
-			tab := markerTab[l1]
-			for k := range tab {
-				e := &tab[k]
-				if e.comment || e.second != l2 || n-i < len(e.text) || !restEqualLower(c[i+2:], e.text[2:]) {
-					continue
-				}
-				if int(e.dialect) < dialect {
-					dialect = int(e.dialect)
-				}
-			}
-		}
-		for i++; i < n && charClass[c[i]]&ccAlnum != 0; i++ {
-		}
-	}
-	return dialect
+func findDialect(c string) int {
+	var m markerPos
+	return findMarkers(c, &m)
 }
 
 // restEqualLower reports whether s starts with lower, a lower-case string,
