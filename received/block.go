@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/spamtrace/spamtrace/internal/ascii"
 )
@@ -23,6 +24,7 @@ type readBuffers struct {
 	rawRead io.LimitedReader
 	replay  replay
 	lines   lineState // readLines's
+	inPlace inPlace   // readInPlace's writer
 	block   []byte
 	fields  []fieldSpan // the fields of block, top first
 	vals    []byte      // the values of the folded fields, unfolded
@@ -154,6 +156,13 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 		}
 		return rb.readPieces(r, max)
 	}
+	switch r.(type) {
+	case *bytes.Reader, *strings.Reader:
+		if ok, err := rb.readInPlace(r.(seekWriterTo), max); ok {
+			return rb.block, false, err
+		}
+		rb.lines = lineState{} // read it again from its start
+	}
 	// Any other reader: read as much as readLines needs, in reads of
 	// growing size (a large buffer left in the pool must not make every
 	// read copy a whole message).
@@ -182,6 +191,67 @@ func (rb *readBuffers) readHeaderBlock(r io.Reader, max int64) ([]byte, bool, er
 	}
 	rb.replay = replay{b: buf, err: err, r: &rb.rawRead}
 	return rb.readPieces(&rb.replay, max)
+}
+
+// seekWriterTo is what *bytes.Reader and *strings.Reader have in common:
+// their WriteTo hands all their remaining bytes to one Write (or
+// WriteString) call, the bytes they hold and not a copy, and they can be
+// moved back. (Other readers with these methods, *os.File among them,
+// write in pieces and read to the end: they are not read this way.)
+type seekWriterTo interface {
+	io.Reader
+	io.WriterTo
+	io.Seeker
+}
+
+// readInPlace reads the header block of r where r's bytes lie, through
+// r's WriteTo, when readLines can read it all (the fast case of a
+// BytesReader), and leaves r just after the bytes consumed, as a
+// BytesReader is left. Otherwise it leaves r where it was and returns
+// false. The error returned with true is r's own Seek error, if any.
+func (rb *readBuffers) readInPlace(r seekWriterTo, max int64) (bool, error) {
+	pos, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return false, nil
+	}
+	w := &rb.inPlace // in the pooled buffers: handed to an interface, it would escape
+	*w = inPlace{rb: rb, max: max}
+	defer func() { w.rb = nil }()
+	if _, err := r.WriteTo(w); err != nil || !w.ok {
+		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+			return true, err // cannot happen for the two readers we take
+		}
+		return false, nil
+	}
+	_, err = r.Seek(pos+int64(w.n), io.SeekStart)
+	return true, err
+}
+
+// inPlace is the io.Writer and io.StringWriter readInPlace hands to a
+// reader's WriteTo: it reads the header block out of the one slice it is
+// given and keeps nothing of it (readLines copies what it keeps).
+type inPlace struct {
+	rb     *readBuffers
+	max    int64
+	n      int
+	ok     bool
+	called bool
+}
+
+func (w *inPlace) Write(p []byte) (int, error) {
+	if w.called {
+		w.ok = false // more than one write: not the whole rest at once
+		return len(p), nil
+	}
+	w.called = true
+	w.rb.lines = lineState{}
+	w.n, w.ok = w.rb.readLines(p[:min(int64(len(p)), w.max+1)], true, w.max)
+	return len(p), nil
+}
+
+func (w *inPlace) WriteString(s string) (int, error) {
+	// readLines only reads its input: the string's bytes are not written.
+	return w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // replay gives the bytes already read from an input, then the error that

@@ -9,33 +9,69 @@ import (
 	"testing"
 )
 
-// readBoth reads raw through a bytes.Reader (bufio's path) and through a
-// BytesReader (read in place) and fails unless the two agree on
-// everything ReadMessage returns.
+// readBoth reads raw through a plain io.Reader (bufio's path) and in
+// place: through a BytesReader, a *bytes.Reader and a *strings.Reader. It
+// fails unless all agree on everything ReadMessage returns.
 func readBoth(t testing.TB, raw []byte, lim *Limits) {
 	t.Helper()
-	want, werr := ReadMessage(bytes.NewReader(raw), lim)
+	want, werr := ReadMessage(struct{ io.Reader }{bytes.NewReader(raw)}, lim)
 	br := NewBytesReader(raw)
-	got, gerr := ReadMessage(br, lim)
-	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
-		t.Fatalf("error %v, through bufio %v", gerr, werr)
-	}
-	if (want == nil) != (got == nil) {
-		t.Fatalf("message %v, through bufio %v", got, want)
-	}
-	if want == nil {
-		return
-	}
-	if w, g := fieldList(want.Header), fieldList(got.Header); w != g {
-		t.Fatalf("header\n%q\nthrough bufio\n%q", g, w)
-	}
-	if !reflect.DeepEqual(want.Received, got.Received) || !reflect.DeepEqual(want.Hops, got.Hops) ||
-		fmt.Sprint(want.HopErrs) != fmt.Sprint(got.HopErrs) || fmt.Sprint(want.Errors) != fmt.Sprint(got.Errors) ||
-		want.Truncated != got.Truncated {
-		t.Fatalf("message\n%+v\nthrough bufio\n%+v", got, want)
+	bsr := bytes.NewReader(raw)
+	ssr := strings.NewReader(string(raw))
+	for _, r := range []io.Reader{br, bsr, ssr} {
+		got, gerr := ReadMessage(r, lim)
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Fatalf("%T: error %v, through bufio %v", r, gerr, werr)
+		}
+		if (want == nil) != (got == nil) {
+			t.Fatalf("%T: message %v, through bufio %v", r, got, want)
+		}
+		if want == nil {
+			continue
+		}
+		if w, g := fieldList(want.Header), fieldList(got.Header); w != g {
+			t.Fatalf("%T: header\n%q\nthrough bufio\n%q", r, g, w)
+		}
+		if !reflect.DeepEqual(want.Received, got.Received) || !reflect.DeepEqual(want.Hops, got.Hops) ||
+			fmt.Sprint(want.HopErrs) != fmt.Sprint(got.HopErrs) || fmt.Sprint(want.Errors) != fmt.Sprint(got.Errors) ||
+			want.Truncated != got.Truncated {
+			t.Fatalf("%T: message\n%+v\nthrough bufio\n%+v", r, got, want)
+		}
 	}
 	if br.off > len(raw) {
 		t.Fatalf("reader at %d of %d bytes", br.off, len(raw))
+	}
+	// Read in place, the two standard readers are left where a
+	// BytesReader is; read through bufio, at most a read further on.
+	bpos, spos := bsr.Size()-int64(bsr.Len()), ssr.Size()-int64(ssr.Len())
+	if bpos != spos || bpos < int64(br.off) || bpos > int64(len(raw)) {
+		t.Fatalf("bytes.Reader at %d, strings.Reader at %d, BytesReader at %d, of %d bytes", bpos, spos, br.off, len(raw))
+	}
+}
+
+// A header read in place from a *bytes.Reader or *strings.Reader leaves
+// the body to be read from where the header ended.
+func TestStandardReadersInPlace(t *testing.T) {
+	const raw = "From x@y Mon Jan  1 00:00:00 2024\nSubject: hi\r\nReceived: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nthe body\r\n"
+	for _, r := range []interface {
+		io.Reader
+		io.Seeker
+	}{bytes.NewReader([]byte(raw)), strings.NewReader(raw)} {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ReadHeader(r, nil)
+		if err != nil || len(m.Received) != 1 || m.Header.Get("Subject") != "hi" {
+			t.Fatalf("%T: %v, %+v", r, err, m)
+		}
+		rest, _ := io.ReadAll(r)
+		if string(rest) != "the body\r\n" {
+			t.Fatalf("%T: after the header %q", r, rest)
+		}
+		// Already at its end: no header, as from any reader.
+		if _, err := ReadHeader(r, nil); err == nil {
+			t.Fatalf("%T: a header read from an exhausted reader", r)
+		}
 	}
 }
 
