@@ -21,7 +21,7 @@ func runChecks(c *config, tr *Trace) {
 		h := &tr.Hops[i]
 		checkParse(h, add)
 		checkIPForms(h, add)
-		checkReserved(h, add)
+		checkReserved(c, h, add)
 		checkZone(h, add)
 		checkQueueID(c, h, add)
 		checkHELO(c, tr, h, add)
@@ -181,7 +181,7 @@ func specialName(a netip.Addr) (name string, impossible bool) {
 	return "", false
 }
 
-func checkReserved(h *Hop, add func(Finding)) {
+func checkReserved(c *config, h *Hop, add func(Finding)) {
 	f := &h.Received.From
 	if !f.IP.IsValid() {
 		return
@@ -192,7 +192,7 @@ func checkReserved(h *Hop, add func(Finding)) {
 	}
 	if impossible {
 		add(Finding{Rule: "reserved-client-ip", Category: CategoryReservedIP, Severity: SeverityHigh, Hop: h.Index,
-			Message: "the connecting address " + f.IPText + " is in a " + name + " range; no real client connects from there", Evidence: f.IPText})
+			Message: c.text.join("the connecting address ", f.IPText, " is in a ", name, " range; no real client connects from there"), Evidence: f.IPText})
 		return
 	}
 	sev := SeverityInfo
@@ -200,7 +200,7 @@ func checkReserved(h *Hop, add func(Finding)) {
 		sev = SeverityLow
 	}
 	add(Finding{Rule: "internal-client-ip", Category: CategoryReservedIP, Severity: sev, Hop: h.Index,
-		Message: "the connecting address " + f.IPText + " is " + name + "; normal inside an organisation", Evidence: f.IPText})
+		Message: c.text.join("the connecting address ", f.IPText, " is ", name, "; normal inside an organisation"), Evidence: f.IPText})
 }
 
 func checkZone(h *Hop, add func(Finding)) {

@@ -15,19 +15,19 @@ import (
 // hop i+1, written by B, says "from C by B". The edge holds when what hop i
 // recorded about its client (B's HELO, rDNS or IP) names the server that
 // wrote hop i+1 (its by host or by IP).
-func buildEdges(hops []Hop, names []hopNames) []Edge {
+func buildEdges(hops []Hop, names []hopNames, tb *texts) []Edge {
 	if len(hops) < 2 {
 		return nil
 	}
 	edges := make([]Edge, len(hops)-1)
 	start := 0
 	for i := range edges {
-		m, detail := matchHops(hops, names, start, i)
+		m, detail := matchHops(hops, names, start, i, tb)
 		if names[i].fetch {
 			start = i + 1 // a new chain: the mailbox server's own
 		} else if m == MatchNoData && opaqueAbove(&hops[i].Received, &names[i]) {
 			if d, ok := strangerBelow(names, start, i); ok {
-				m, detail = MatchNone, detail+"; and the older hop's server, "+names[i+1].by.norm+", belongs to "+d+", a domain no newer hop names"
+				m, detail = MatchNone, tb.join(detail, "; and the older hop's server, ", names[i+1].by.norm, ", belongs to ", d, ", a domain no newer hop names")
 			}
 		}
 		edges[i] = Edge{Upper: i, Lower: i + 1, Match: m, Detail: detail, Broken: m == MatchNone}
@@ -38,7 +38,7 @@ func buildEdges(hops []Hop, names []hopNames) []Edge {
 // matchHops matches hop i against hop i+1; hops start to i are the chain
 // above, whose names say which operators the message has been inside.
 // names are the hops' names.
-func matchHops(hops []Hop, names []hopNames, start, i int) (Match, string) {
+func matchHops(hops []Hop, names []hopNames, start, i int, tb *texts) (Match, string) {
 	upper, lower := &hops[i].Received, &hops[i+1].Received
 	un, ln := &names[i], &names[i+1]
 	from, by := &upper.From, &lower.By
@@ -52,7 +52,7 @@ func matchHops(hops []Hop, names []hopNames, start, i int) (Match, string) {
 	fromIP := from.IP
 	if fromIP.IsValid() && byIP.IsValid() {
 		if fromIP.Unmap().WithZone("") == byIP.Unmap().WithZone("") {
-			return MatchIP, "the older hop's server is " + byIP.String() + ", the address the newer hop recorded"
+			return MatchIP, tb.join("the older hop's server is ", byIP.String(), ", the address the newer hop recorded")
 		}
 	}
 	helo, rdns := un.helo.strip, un.rdns.norm
@@ -65,51 +65,51 @@ func matchHops(hops []Hop, names []hopNames, start, i int) (Match, string) {
 	// "localhost" names every machine: it joins nothing.
 	if byHost != "" && !isLocalName(byHost) {
 		if rdns != "" && rdns == byHost {
-			return MatchHost, "reverse DNS " + rdns + " names the older hop's server"
+			return MatchHost, tb.join("reverse DNS ", rdns, " names the older hop's server")
 		}
 		if helo != "" && helo == byHost {
-			return MatchHost, "HELO " + helo + " names the older hop's server"
+			return MatchHost, tb.join("HELO ", helo, " names the older hop's server")
 		}
 	}
 	// The same server handing the message to itself: a content filter or
 	// local re-injection ("from localhost by mx", above "... by mx").
 	upperBy := un.by.norm
 	if upperBy != "" && upperBy == byHost && (isLocalName(helo) || isLocalName(rdns) || (fromIP.IsValid() && fromIP.IsLoopback()) || (!fromIP.IsValid() && helo == "" && rdns == "")) {
-		return MatchLocal, "the same server " + byHost + " handed the message to itself"
+		return MatchLocal, tb.join("the same server ", byHost, " handed the message to itself")
 	}
 	eBy := ln.by.infoOf(byHost)
 	if eBy != nil {
 		if rdns != "" && sameOperatorInfo(un.rdns.infoOf(rdns), eBy) {
-			return MatchDomain, "reverse DNS " + rdns + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
+			return MatchDomain, tb.join("reverse DNS ", rdns, " and the older hop's server ", byHost, " are both ", operatorName(byHost), "'s")
 		}
 		if helo != "" && sameOperatorInfo(un.helo.infoOf(helo), eBy) {
-			return MatchDomain, "HELO " + helo + " and the older hop's server " + byHost + " are both " + operatorName(byHost) + "'s"
+			return MatchDomain, tb.join("HELO ", helo, " and the older hop's server ", byHost, " are both ", operatorName(byHost), "'s")
 		}
 	}
 	// Both hops written by one organisation: its internal names need not
 	// match what the outside world sees.
 	if upperBy != "" && byHost != "" {
 		if upperBy == byHost {
-			return MatchLocal, "both hops were written by " + byHost
+			return MatchLocal, tb.join("both hops were written by ", byHost)
 		}
 		if sameOperatorInfo(un.by.infoOf(upperBy), eBy) {
-			return MatchDomain, "both hops were written by servers of " + operatorName(upperBy)
+			return MatchDomain, tb.join("both hops were written by servers of ", operatorName(upperBy))
 		}
 	}
 	haveFrom := fromIP.IsValid() || helo != "" || rdns != ""
 	haveBy := byHost != "" || byIP.IsValid()
 	if !haveFrom && upper.From == (received.From{}) && upperBy != "" && ln.by.internalByNameOf(byHost) && !isLocalSubmission(upper) && !authenticated(upper) &&
 		upper.Protocol != received.ProtocolHTTP && upper.Protocol != received.ProtocolHTTPS {
-		return MatchInternal, "the newer hop names no client and the older hop's server names itself only as " + byHost + ": an internal hop of " + describeOperator(upperBy)
+		return MatchInternal, tb.join("the newer hop names no client and the older hop's server names itself only as ", byHost, ": an internal hop of ", describeOperator(upperBy))
 	}
 	if internalAddr(fromIP) && haveBy && !isLocalName(byHost) && (sameOperatorInfo(un.by.infoOf(upperBy), eBy) || ln.by.internalByNameOf(byHost) || operatorAbove(hops, names, start, i, eBy)) {
-		return MatchInternal, "the newer hop received from the internal address " + fromIP.WithZone("").String() + ", inside " + describeOperator(upperBy) + "'s own network; the older hop's server names itself as it likes (" + describeBy(by) + ")"
+		return MatchInternal, tb.join("the newer hop received from the internal address ", fromIP.WithZone("").String(), ", inside ", describeOperator(upperBy), "'s own network; the older hop's server names itself as it likes (", describeBy(by), ")")
 	}
 	if !haveFrom && upperBy != "" && byHost != "" && !authenticated(upper) && (isLocalSubmission(upper) || upper.From == (received.From{}) && hasDomain(un.by.infoOf(upperBy))) {
 		// A message submitted on upperBy itself can only have hops below
 		// it from that same server (a list manager or filter re-injecting
 		// what it received), never from an unrelated one.
-		return MatchNone, "the newer hop records mail that entered " + upperBy + " without a network client (a local submission), but the older hop was written by " + byHost + ", another server"
+		return MatchNone, tb.join("the newer hop records mail that entered ", upperBy, " without a network client (a local submission), but the older hop was written by ", byHost, ", another server")
 	}
 	if !haveFrom || !haveBy {
 		switch {
@@ -122,32 +122,32 @@ func matchHops(hops []Hop, names []hopNames, start, i int) (Match, string) {
 		}
 	}
 	if isLocalName(byHost) {
-		return MatchNoData, "the older hop names its server only as " + byHost
+		return MatchNoData, tb.join("the older hop names its server only as ", byHost)
 	}
 	if isLocalName(upperBy) {
-		return MatchNoData, "the newer hop was written by a local filter (" + upperBy + ")"
+		return MatchNoData, tb.join("the newer hop was written by a local filter (", upperBy, ")")
 	}
 	if lf := lower.From.IP; lf.IsValid() && (lf.Unmap().IsLoopback() || lf.Unmap().IsPrivate()) {
 		// An internal hop (content filter, list manager, a home or office
 		// gateway) on a host whose own name for itself is not its public
 		// name.
-		return MatchNoData, "the older hop is internal to " + byHost + ", whose own name need not be its public one"
+		return MatchNoData, tb.join("the older hop is internal to ", byHost, ", whose own name need not be its public one")
 	}
 	if lower.From.IPText == "" && lower.From.HELO == "" && lower.From.RDNS == "" {
 		// A local submission: the host names itself as it likes.
-		return MatchNoData, "the older hop is a local submission on " + byHost
+		return MatchNoData, tb.join("the older hop is a local submission on ", byHost)
 	}
 	// Both sides named but one side only by a bare or internal name (no
 	// dot, or a top-level domain no registry serves, ".local", ".lan",
 	// "aa.mta1vsmtp.cc.prd.sparkpost"): too little to call a break.
 	if (byHost != "" && !byIP.IsValid() && ln.by.internalByNameOf(byHost)) ||
 		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
-		return MatchNoData, "only a bare internal name to compare (" + byHost + ")"
+		return MatchNoData, tb.join("only a bare internal name to compare (", byHost, ")")
 	}
 	if un.fetch {
 		// A mailbox retrieval names the mailbox server, which is rarely the
 		// host that accepted the mail from outside.
-		return MatchNoData, "the newer hop fetched the message from a mailbox (" + describeFrom(from) + ")"
+		return MatchNoData, tb.join("the newer hop fetched the message from a mailbox (", describeFrom(from), ")")
 	}
 	var b strings.Builder
 	b.WriteString("the newer hop received from ")

@@ -196,7 +196,7 @@ func (t *Tracer) build(tr *Trace, cut chainCut) {
 		}
 	}()
 	computeDelays(tr)
-	tr.Edges = buildEdges(tr.Hops, c.names)
+	tr.Edges = buildEdges(tr.Hops, c.names, &c.text)
 	tr.Origin = findOrigin(&c, tr, cut)
 	tr.Origin.found = 0 <= tr.Origin.Hop && tr.Origin.Hop < len(tr.Hops)
 	runChecks(&c, tr)
@@ -219,6 +219,8 @@ type config struct {
 	// names are the trace's hops' names, worked out once (hopnames.go):
 	// names[i] is of Hops[i].
 	names []hopNames
+	// text holds the trace's explanations (texts.go).
+	text texts
 }
 
 func (t *Tracer) config() config {
