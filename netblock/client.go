@@ -23,8 +23,8 @@ import (
 // Client looks up netblocks. Its zero value queries the real registries:
 // RDAP first (the IANA bootstrap registry is embedded), then whois with
 // referrals followed from registry to registry. A Client caches what it
-// learns for its lifetime and is safe for concurrent use; do not change its
-// fields after the first Lookup.
+// learns, up to MaxCached entries, and is safe for concurrent use; do not
+// change its fields after the first Lookup.
 type Client struct {
 	// WhoisServer, "host:port", receives every whois query (tests, private
 	// mirrors). Setting it turns RDAP off unless RDAPServer is also set.
@@ -77,12 +77,22 @@ type Client struct {
 	// registry host. Nil means DefaultRateLimits; an empty map means none.
 	RateLimits map[string]time.Duration
 
+	// MaxCached caps the cache's entries (a netblock is filed under each
+	// of the prefixes its range covers, at most 65). Zero means 100,000
+	// (some tens of megabytes at most). The cache is kept in two
+	// generations: once the newer holds half the cap, it becomes the
+	// older and the one before is dropped; a netblock found in the older
+	// generation is filed again in the newer. So networks in use stay,
+	// and a long-running server's cache does not grow past the cap.
+	MaxCached int
+
 	once     sync.Once
 	boot     *bootstrap
 	bootErr  error
 	sem      chan struct{}
 	mu       sync.Mutex
-	cache    map[netip.Prefix]*Netblock
+	cache    map[netip.Prefix]*Netblock // the newer generation
+	oldCache map[netip.Prefix]*Netblock // the older one
 	inflight map[netip.Prefix]*call
 	next     map[string]time.Time
 	httpc    *http.Client
@@ -266,9 +276,23 @@ func finish(nb *Netblock) (*Netblock, error) {
 
 // cachedLocked returns the cached netblock holding a; c.mu is held.
 func (c *Client) cachedLocked(a netip.Addr) *Netblock {
+	if nb := findCached(c.cache, a); nb != nil {
+		return nb
+	}
+	if nb := findCached(c.oldCache, a); nb != nil {
+		c.fileLocked(nb) // in use: into the newer generation
+		return nb
+	}
+	return nil
+}
+
+func findCached(m map[netip.Prefix]*Netblock, a netip.Addr) *Netblock {
+	if len(m) == 0 {
+		return nil
+	}
 	for bits := a.BitLen(); bits >= 0; bits-- {
 		p, _ := a.Prefix(bits)
-		if nb, ok := c.cache[p]; ok && nb.Contains(a) {
+		if nb, ok := m[p]; ok && nb.Contains(a) {
 			return nb
 		}
 	}
@@ -278,6 +302,16 @@ func (c *Client) cachedLocked(a netip.Addr) *Netblock {
 func (c *Client) store(nb *Netblock) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.fileLocked(nb)
+}
+
+// fileLocked files nb in the newer generation under the prefixes of its
+// range (at most 64) and its own prefix, starting a new generation first
+// when the newer one holds half the cap; c.mu is held.
+func (c *Client) fileLocked(nb *Netblock) {
+	if len(c.cache) >= c.maxCached()/2 {
+		c.oldCache, c.cache = c.cache, make(map[netip.Prefix]*Netblock, len(c.cache))
+	}
 	if nb.First.IsValid() && nb.Last.IsValid() {
 		n := 0
 		for _, p := range rangePrefixes(nb.First, nb.Last) {
@@ -290,6 +324,13 @@ func (c *Client) store(nb *Netblock) {
 	if nb.Prefix.IsValid() {
 		c.cache[nb.Prefix] = nb
 	}
+}
+
+func (c *Client) maxCached() int {
+	if c.MaxCached > 0 {
+		return max(c.MaxCached, 2)
+	}
+	return 100_000
 }
 
 func (c *Client) lookup(ctx context.Context, addr netip.Addr) (*Netblock, error) {

@@ -387,3 +387,60 @@ func TestWhoisRateLimitPerRegistry(t *testing.T) {
 		t.Errorf("queries ripe=%d arin=%d", ripe.Queries.Load(), arin.Queries.Load())
 	}
 }
+
+// The cache holds at most about MaxCached entries however many networks
+// are looked up; a network asked for again and again stays in it, and one
+// not asked for in a while is asked of the registry again.
+func TestCacheBounded(t *testing.T) {
+	var perNet sync.Map // "b1.b2" -> *atomic.Int64
+	srv := newWhoisServer(t, func(q string) string {
+		a, err := netip.ParseAddr(q)
+		if err != nil {
+			return "% bad query\n"
+		}
+		b := a.As4()
+		n, _ := perNet.LoadOrStore(fmt.Sprintf("%d.%d", b[1], b[2]), new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+		return fmt.Sprintf("inetnum:        %d.%d.%d.0 - %d.%d.%d.255\nnetname:        NET\ncountry:        GB\nabuse-mailbox:  abuse@example.net\n",
+			b[0], b[1], b[2], b[0], b[1], b[2])
+	})
+	const max = 100
+	c := &Client{WhoisServer: srv.Addr(), RateLimits: noLimits(), MaxCached: max}
+	ctx := context.Background()
+	hot := netip.MustParseAddr("81.200.1.1")
+	queries := func(a netip.Addr) int64 {
+		b := a.As4()
+		n, ok := perNet.Load(fmt.Sprintf("%d.%d", b[1], b[2]))
+		if !ok {
+			return 0
+		}
+		return n.(*atomic.Int64).Load()
+	}
+	first := netip.AddrFrom4([4]byte{81, 0, 0, 1})
+	for i := range 2000 {
+		a := netip.AddrFrom4([4]byte{81, byte(i / 250), byte(i % 250), 1})
+		if _, err := c.Lookup(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if i%10 == 0 {
+			if _, err := c.Lookup(ctx, hot); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.mu.Lock()
+		n := len(c.cache) + len(c.oldCache)
+		c.mu.Unlock()
+		if n > max+2*65 {
+			t.Fatalf("after %d networks the cache holds %d entries, cap %d", i+1, n, max)
+		}
+	}
+	if n := queries(hot); n != 1 {
+		t.Errorf("the network in use was asked of the registry %d times, want 1", n)
+	}
+	if _, err := c.Lookup(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if n := queries(first); n != 2 {
+		t.Errorf("the first network, not asked for since, was asked %d times, want 2 (dropped from the cache)", n)
+	}
+}

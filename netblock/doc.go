@@ -42,7 +42,9 @@
 // the dialer refuses loopback, private and special-purpose addresses.
 // Answers, referral depth, redirects, time per query and per lookup are
 // capped ([Client] fields). Results are cached by prefix, so one answer
-// serves every address inside the network; identical lookups in flight are
+// serves every address inside the network, up to [Client.MaxCached]
+// entries (a long-running server's cache keeps the networks in use and
+// does not grow past it); identical lookups in flight are
 // merged; queries are bounded in number and spaced per registry.
 //
 // A Client is safe for concurrent use.
