@@ -22,6 +22,7 @@ func runChecks(c *config, tr *Trace) {
 		checkParse(h, add)
 		checkIPForms(h, add)
 		checkReserved(c, h, add)
+		checkSendOnly(c, h, add)
 		checkZone(h, add)
 		checkQueueID(c, h, add)
 		checkHELO(c, tr, h, add)
@@ -201,6 +202,23 @@ func checkReserved(c *config, h *Hop, add func(Finding)) {
 	}
 	add(Finding{Rule: "internal-client-ip", Category: CategoryReservedIP, Severity: sev, Hop: h.Index,
 		Message: c.text.join("the connecting address ", f.IPText, " is ", name, "; normal inside an organisation"), Evidence: f.IPText})
+}
+
+// checkSendOnly flags a hop below the top written in the name of an
+// operator's send-only server (operatorFamily.sendOnly): those servers
+// hand mail out of the operator's network and write no Received field, so
+// the hop was made up below the real ones.
+func checkSendOnly(c *config, h *Hop, add func(Finding)) {
+	if h.Index == 0 {
+		return // the top hop is the recipient's own server's
+	}
+	op, ok := sendOnlyServer(c.names[h.Index].by.norm)
+	if !ok {
+		return
+	}
+	by := h.Received.By.Host
+	add(Finding{Rule: "send-only-server", Category: CategoryBrokenChain, Severity: SeverityMedium, Hop: h.Index,
+		Message: c.text.join("the hop claims to have been written by ", by, ", one of ", op, "'s sending servers, which hand mail out and write no Received field of their own"), Evidence: by})
 }
 
 func checkZone(h *Hop, add func(Finding)) {

@@ -344,3 +344,71 @@ body
 		t.Errorf("outbound gateway: origin = %+v; want hop 0, the gateway", tr.Origin)
 	}
 }
+
+func TestSendOnlyServer(t *testing.T) {
+	for host, want := range map[string]string{
+		"eur05-vi1-obe.outbound.protection.outlook.com": "Microsoft",
+		"apc01-pu1-obe.outbound.protection.outlook.com": "Microsoft",
+		"outbound.protection.outlook.com":               "", // no host label of its own
+		"am6eur05ft.mail.protection.outlook.com":        "", // Exchange Online's receiving side
+		"db9pr04mb8429.eurprd04.prod.outlook.com":       "",
+		"a27-5.smtp-out.us-west-2.amazonses.com":        "Amazon SES",
+		"a8-30.smtp-out.amazonses.com":                  "Amazon SES",
+		"smtp-out.amazonses.com":                        "",
+		"inbound-smtp.us-west-2.amazonaws.com":          "",
+		"a27-5.smtp-out.us-west-2.example.com":          "",
+		"[40.107.22.50]":                                "",
+		"":                                              "",
+	} {
+		got, ok := sendOnlyServer(host)
+		if got != want || ok != (want != "") {
+			t.Errorf("sendOnlyServer(%q) = %q, %v; want %q", host, got, ok, want)
+		}
+	}
+}
+
+// Mail sent through Amazon SES to an Amazon WorkMail mailbox, with a hop
+// made up below it in the name of SES's sending server: the origin stays
+// the SES server (whom an abuse report must reach), and the made-up hop is
+// flagged.
+func TestSendOnlyServerForgedBelow(t *testing.T) {
+	tr := chain(t, nil,
+		"from a27-5.smtp-out.us-west-2.amazonses.com (a27-5.smtp-out.us-west-2.amazonses.com [54.240.27.5]) by inbound-smtp.us-west-2.amazonaws.com with SMTP id k6sbr4gfpakd50h3l0qtp3gteubfgi4rv5kvlh01 for someone@customer.awsapps.com; Thu, 14 Mar 2024 09:14:33 +0000",
+		"from [61.181.236.7] (dsl-81-2-69-44.pool.example.net [81.2.69.44]) by a27-5.smtp-out.us-west-2.amazonses.com with ESMTP id 4TvB; Thu, 14 Mar 2024 09:14:30 +0000",
+	)
+	if tr.Origin.Hop != 0 || tr.Origin.IP != netip.MustParseAddr("54.240.27.5") {
+		t.Errorf("origin = %+v; want hop 0, 54.240.27.5 (Amazon SES's server)", tr.Origin)
+	}
+	if tr.Hops[1].Trust != TrustUnverifiable {
+		t.Errorf("the made-up hop is %v, want unverifiable", tr.Hops[1].Trust)
+	}
+	found := false
+	for _, f := range tr.Findings {
+		if f.Rule == "send-only-server" {
+			found = f.Hop == 1 && f.Severity == SeverityMedium && f.Category == CategoryBrokenChain
+		}
+	}
+	if !found {
+		t.Errorf("no medium send-only-server finding on hop 1: %+v", tr.Findings)
+	}
+}
+
+// Microsoft 365 to Microsoft 365: below the sending tenant's outbound
+// server are that tenant's own hops, written by prod.outlook.com servers,
+// down to the user's authenticated submission. They are Microsoft's, not
+// the outbound server's, and are followed as before.
+func TestSendOnlyServerRealHopsBelow(t *testing.T) {
+	tr := chain(t, nil,
+		"from EUR05-VI1-obe.outbound.protection.outlook.com (40.107.21.50) by AM6EUR05FT021.mail.protection.outlook.com (10.233.241.93) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7386.12 via Frontend Transport; Tue, 12 Mar 2024 09:14:33 +0000",
+		"from DB9PR04MB8429.eurprd04.prod.outlook.com (2603:10a6:10:2c7::11) by DB9PR04MB8430.eurprd04.prod.outlook.com (2603:10a6:10:2c7::12) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7386.14; Tue, 12 Mar 2024 09:14:32 +0000",
+		"from [192.168.1.7] (81.2.69.77) by DB9PR04MB8429.eurprd04.prod.outlook.com with ESMTPSA id 15.20.7386.14; Tue, 12 Mar 2024 09:14:31 +0000",
+	)
+	if tr.Origin.Hop != 2 || tr.Origin.IP != netip.MustParseAddr("81.2.69.77") {
+		t.Errorf("origin = %+v; want hop 2, 81.2.69.77 (the sender's own submission)", tr.Origin)
+	}
+	for _, f := range tr.Findings {
+		if f.Rule == "send-only-server" {
+			t.Errorf("send-only-server on real hops: %+v", f)
+		}
+	}
+}

@@ -52,6 +52,12 @@ type operatorFamily struct {
 	// domains hold end-user hosts (AOL's ipt.aol.com dial-ups) besides
 	// mail servers.
 	residential bool
+	// sendOnly are the names of the operator's servers that only hand
+	// mail out of its network: they appear as the client of a receiving
+	// server, never as the server that wrote a Received field. Each is a
+	// suffix of labels ("outbound.protection.outlook.com"), "*" standing
+	// for any one label, below which a host name has at least one label.
+	sendOnly []string
 	// source says where the names come from.
 	source string
 }
@@ -69,9 +75,11 @@ var operatorFamilies = []operatorFamily{
 	{name: "Google", domains: []string{"google.com", "gmail.com", "googlemail.com", "1e100.net", "googlegroups.com"},
 		source: "doc: Google Workspace Admin Help, IP ranges of Google's mail servers, support.google.com/a/answer/60764 (_spf.google.com) and support.google.com/a/answer/27642; seen: mail-*.google.com, mx.google.com, gmr-mx.google.com, *.1e100.net reverse DNS, Google Groups' by mail-*.google.com above internal \"by 2002:...\" hops"},
 	{name: "Microsoft", domains: []string{"outlook.com", "hotmail.com", "live.com", "msn.com", "microsoft.com", "office365.com", "exchangelabs.com", "outlook.office.com", "office.com"},
-		source: "doc: Microsoft Learn, Microsoft 365 URLs and IP address ranges (learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges: *.mail.protection.outlook.com) and the anti-spam message headers page (X-Forefront-Antispam-Report); seen: *.outbound.protection.outlook.com, *.prod.outlook.com, *.prod.exchangelabs.com, *.hotmail.com"},
+		sendOnly: []string{"outbound.protection.outlook.com"},
+		source: "doc: Microsoft Learn, Microsoft 365 URLs and IP address ranges (learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges: *.mail.protection.outlook.com) and the anti-spam message headers page (X-Forefront-Antispam-Report); seen: *.outbound.protection.outlook.com, *.prod.outlook.com, *.prod.exchangelabs.com, *.hotmail.com; send-only: *.outbound.protection.outlook.com is the client of 211 receiving hops in the modern corpus and writes none"},
 	{name: "Amazon SES", domains: []string{"amazonses.com"}, patterns: []namePattern{{"email-smtp.", ".amazonaws.com"}, {"inbound-smtp.", ".amazonaws.com"}, {"feedback-smtp.", ".amazonses.com"}},
-		source: "doc: AWS General Reference, Amazon Simple Email Service endpoints and quotas, docs.aws.amazon.com/general/latest/gr/ses.html (email-smtp.<region>.amazonaws.com, inbound-smtp.<region>.amazonaws.com); seen: *.smtp-out.amazonses.com, *.smtp-out.<region>.amazonses.com"},
+		sendOnly: []string{"smtp-out.amazonses.com", "smtp-out.*.amazonses.com"},
+		source: "doc: AWS General Reference, Amazon Simple Email Service endpoints and quotas, docs.aws.amazon.com/general/latest/gr/ses.html (email-smtp.<region>.amazonaws.com, inbound-smtp.<region>.amazonaws.com); seen: *.smtp-out.amazonses.com, *.smtp-out.<region>.amazonses.com; send-only: SES takes mail in at email-smtp.<region>.amazonaws.com or its API and delivers from *.smtp-out hosts, the client of 29 receiving hops in the modern corpus, writer of none"},
 	{name: "Mailgun", domains: []string{"mailgun.net", "mailgun.org", "mailgun.com", "mailgun.info", "mailgun.us", "postgun.com"},
 		source: "Mailgun documentation (sending hosts m*.mailgun.net); its relays write mail*.static.mailgun.info, z*.mailgun.us, mxa.mailgun.org and *.postgun.com in one chain"},
 	{name: "SendGrid", domains: []string{"sendgrid.net", "sendgrid.com"},
@@ -219,6 +227,46 @@ func orgLabel(d string) string {
 // operatorName says whose host is, for a person: the family's name or the
 // registered domain.
 func operatorName(host string) string { return operatorKey(host) }
+
+// sendOnlyServer reports whether a normalised host name is one of an
+// operator's send-only servers (operatorFamily.sendOnly), and whose.
+func sendOnlyServer(host string) (string, bool) {
+	if host == "" || host[0] == '[' {
+		return "", false
+	}
+	for i := range operatorFamilies {
+		for _, p := range operatorFamilies[i].sendOnly {
+			if labelSuffix(host, p) {
+				return operatorFamilies[i].name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// labelSuffix reports whether a normalised (lower-case) host ends in the
+// labels of pattern, "*" matching any one label, with at least one label
+// of its own before them.
+func labelSuffix(host, pattern string) bool {
+	for pattern != "" {
+		var pl string
+		if i := strings.LastIndexByte(pattern, '.'); i >= 0 {
+			pattern, pl = pattern[:i], pattern[i+1:]
+		} else {
+			pattern, pl = "", pattern
+		}
+		i := strings.LastIndexByte(host, '.')
+		if i < 0 {
+			return false // the pattern's labels, and none of host's own
+		}
+		hl := host[i+1:]
+		host = host[:i]
+		if pl != "*" && hl != pl {
+			return false
+		}
+	}
+	return host != ""
+}
 
 // isGateway reports whether host belongs to a filtering gateway or
 // forwarding service of the table.
