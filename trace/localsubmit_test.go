@@ -50,6 +50,33 @@ func TestLocalSubmissionMintedMessageID(t *testing.T) {
 	}
 }
 
+// A message the server wrote itself (a Postfix bounce: a hop with no from
+// part, its queue id in the Message-ID) began there: a hop from an outside
+// client placed below it is not believed either. The same hop under a
+// Message-ID the server did not mint (a list re-submitting what it
+// received) is followed as before.
+func TestServerWrittenMessageMintedMessageID(t *testing.T) {
+	const top = "Received: from mx.example.org (mx.example.org [10.1.2.3]) by mailbox.example.org (Postfix) with ESMTPS id 4Q1 for <someone@example.org>; Tue, 12 Mar 2024 09:14:33 +0000\n" +
+		"Received: by mx.example.org (Postfix) id 8C82A7E7; Tue, 12 Mar 2024 09:14:32 +0000\n"
+	const forged = "Received: from [61.181.236.7] (dsl-81-2-69-44.pool.example.net [81.2.69.44]) by mx.example.org (Postfix) with ESMTP id 4TvB; Tue, 12 Mar 2024 09:14:30 +0000\n"
+	bounce := top + forged + "Message-Id: <20240312091432.8C82A7E7@mx.example.org>\nFrom: MAILER-DAEMON@mx.example.org\n\nx\n"
+	tr, err := TraceMessage(context.Background(), strings.NewReader(bounce))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Origin.IP.String() == "81.2.69.44" || tr.Hops[2].Trust != TrustUnverifiable {
+		t.Errorf("bounce: origin %+v, the made-up hop %v", tr.Origin, tr.Hops[2].Trust)
+	}
+	if !strings.Contains(tr.Origin.Reason, "hop 1 records a message that began on its server and the Message-ID carries its queue id 8C82A7E7") {
+		t.Errorf("bounce: reason %q", tr.Origin.Reason)
+	}
+	resent := top + forged + "Message-Id: <CAF=abc@mail.gmail.com>\n\nx\n"
+	tr, _ = TraceMessage(context.Background(), strings.NewReader(resent))
+	if tr.Origin.Hop != 2 || tr.Origin.IP.String() != "81.2.69.44" {
+		t.Errorf("resent: origin %+v, want hop 2", tr.Origin)
+	}
+}
+
 // An internal client that is an end-user machine (a bare HELO, a DHCP
 // name) does not vouch for an older hop that records a client from
 // outside: a desktop does not take mail from the Internet. Over loopback

@@ -349,15 +349,21 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	}
 	// No client address: a local pickup or an internal hand-off such as
 	// Gmail's "by 2002:...". Follow the chain when it connects, unless
-	// the hop is a local program's submission whose queue id the
-	// Message-ID carries: the server minted the Message-ID when the
-	// program handed it a message without one, so the message was
-	// written there (a list expander re-submitting mail it received
-	// keeps the message's own Message-ID), and an older hop from an
-	// outside client is made up. (A message that lacked a Message-ID and
-	// was re-injected on the same machine, over loopback, is left alone.)
-	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" && f.Ident != "" && mintedMessageID(tr.Header.MessageID, h) && outsideClient(&tr.Hops[i+1].Received) {
-		return false, w.text("hop ", itoa(i), " records a local submission by ", f.Ident, " and the Message-ID carries its queue id ", h.ID, ": the message was written on ", h.By.Host, ", so the older hops cannot be believed")
+	// the hop is a local program's submission (or a message the server
+	// made itself, a bounce or a report: no from part at all) whose queue
+	// id the Message-ID carries: the server minted the Message-ID when the
+	// program handed it a message without one, or for the message it
+	// wrote, so the message was written there (a list expander
+	// re-submitting mail it received keeps the message's own Message-ID),
+	// and an older hop from an outside client is made up. (A message that
+	// lacked a Message-ID and was re-injected on the same machine, over
+	// loopback, is left alone.)
+	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" && (f.Ident != "" || *f == received.From{}) && mintedMessageID(tr.Header.MessageID, h) && outsideClient(&tr.Hops[i+1].Received) {
+		by := "a local submission by " + f.Ident
+		if f.Ident == "" {
+			by = "a message that began on its server"
+		}
+		return false, w.text("hop ", itoa(i), " records ", by, " and the Message-ID carries its queue id ", h.ID, ": the message was written on ", h.By.Host, ", so the older hops cannot be believed")
 	}
 	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
 		// A hop that received over SMTP without recording its client
