@@ -70,6 +70,20 @@ func TestServerWrittenMessageMintedMessageID(t *testing.T) {
 	if !strings.Contains(tr.Origin.Reason, "hop 1 records a message that began on its server and the Message-ID carries its queue id 8C82A7E7") {
 		t.Errorf("bounce: reason %q", tr.Origin.Reason)
 	}
+	// Exim's own message ("from user by host with local", Message-ID
+	// "<E" + id + "@host>") and sendmail's DSN ("from localhost
+	// (localhost)", no address), as real bounces record them.
+	for name, self := range map[string]string{
+		"exim":     "Received: from mail by mx.example.org with local id 1d5Q3j-0002h2-9s for someone@example.org; Tue, 12 Mar 2024 09:14:32 +0000\nMessage-Id: <E1d5Q3j-0002h2-9s@mx.example.org>\n",
+		"sendmail": "Received: from localhost (localhost) by mx.example.org (8.17.1/8.17.1) id t5EKjZJv020261; Tue, 12 Mar 2024 09:14:32 +0000\nMessage-Id: <202403120914.t5EKjZJv020261@mx.example.org>\n",
+	} {
+		hop, mid, _ := strings.Cut(self, "\nMessage-Id:")
+		msg := strings.SplitN(top, "\n", 2)[0] + "\n" + hop + "\n" + forged + "Message-Id:" + mid + "\nx\n"
+		tr, _ := TraceMessage(context.Background(), strings.NewReader(msg))
+		if tr.Origin.IP.String() == "81.2.69.44" || !strings.Contains(tr.Origin.Reason, "the Message-ID carries its queue id") {
+			t.Errorf("%s: origin %+v", name, tr.Origin)
+		}
+	}
 	resent := top + forged + "Message-Id: <CAF=abc@mail.gmail.com>\n\nx\n"
 	tr, _ = TraceMessage(context.Background(), strings.NewReader(resent))
 	if tr.Origin.Hop != 2 || tr.Origin.IP.String() != "81.2.69.44" {

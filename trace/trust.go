@@ -358,7 +358,8 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	// and an older hop from an outside client is made up. (A message that
 	// lacked a Message-ID and was re-injected on the same machine, over
 	// loopback, is left alone.)
-	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" && (f.Ident != "" || *f == received.From{}) && mintedMessageID(tr.Header.MessageID, h) && outsideClient(&tr.Hops[i+1].Received) {
+	localOrigin := f.RDNS == "" && f.IPText == "" && (f.HELO == "" && (f.Ident != "" || *f == received.From{}) || isLocalName(hn.helo.norm))
+	if i+1 < len(tr.Hops) && localOrigin && mintedMessageID(tr.Header.MessageID, h) && outsideClient(&tr.Hops[i+1].Received) {
 		by := "a local submission by " + f.Ident
 		if f.Ident == "" {
 			by = "a message that began on its server"
@@ -418,8 +419,9 @@ func outsideClient(h *received.Hop) bool {
 
 // mintedMessageID reports whether the Message-ID was made by the hop's
 // server: it holds the hop's queue id (as sendmail's and Postfix's own
-// Message-IDs do, "<200208211622.g7LGMmA01223@dogma.slashnull.org>") at
-// a word boundary, with the server's host after the "@".
+// Message-IDs do, "<200208211622.g7LGMmA01223@dogma.slashnull.org>", and
+// Exim's, "<E1d5Q3j-0002h2-9s@f424.i.mail.ru>") at a word boundary, with
+// the server's host after the "@".
 func mintedMessageID(msgID string, h *received.Hop) bool {
 	if len(h.ID) < 6 || h.By.Host == "" {
 		return false
@@ -438,7 +440,7 @@ func mintedMessageID(msgID string, h *received.Hop) bool {
 		before = left[k-1]
 	}
 	end := k + len(h.ID)
-	return (before == '.' || before == '<') && end == len(left)
+	return (before == '.' || before == '<' || left[:k] == "<E") && end == len(left)
 }
 
 // isFetch reports whether the hop is a mailbox retrieval (fetchmail,
