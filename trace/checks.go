@@ -212,7 +212,7 @@ func checkSendOnly(c *config, h *Hop, add func(Finding)) {
 	if h.Index == 0 {
 		return // the top hop is the recipient's own server's
 	}
-	op, ok := sendOnlyServer(c.names[h.Index].by.norm)
+	op, ok := sendOnlyServer(c.names[h.Index].by.norm, c.names[h.Index].by.info())
 	if !ok {
 		return
 	}

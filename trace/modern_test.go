@@ -360,7 +360,8 @@ func TestSendOnlyServer(t *testing.T) {
 		"[40.107.22.50]":                                "",
 		"":                                              "",
 	} {
-		got, ok := sendOnlyServer(host)
+		norm := normName(host)
+		got, ok := sendOnlyServer(norm, domainInfo(norm))
 		if got != want || ok != (want != "") {
 			t.Errorf("sendOnlyServer(%q) = %q, %v; want %q", host, got, ok, want)
 		}

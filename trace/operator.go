@@ -228,17 +228,17 @@ func orgLabel(d string) string {
 // registered domain.
 func operatorName(host string) string { return operatorKey(host) }
 
-// sendOnlyServer reports whether a normalised host name is one of an
-// operator's send-only servers (operatorFamily.sendOnly), and whose.
-func sendOnlyServer(host string) (string, bool) {
-	if host == "" || host[0] == '[' {
+// sendOnlyServer reports whether a host (its normalised name and its
+// registered-domain entry) is one of an operator's send-only servers
+// (operatorFamily.sendOnly), and whose.
+func sendOnlyServer(host string, e *rdEntry) (string, bool) {
+	if e == nil || e.family < 0 {
 		return "", false
 	}
-	for i := range operatorFamilies {
-		for _, p := range operatorFamilies[i].sendOnly {
-			if labelSuffix(host, p) {
-				return operatorFamilies[i].name, true
-			}
+	f := &operatorFamilies[e.family]
+	for _, p := range f.sendOnly {
+		if labelSuffix(host, p) {
+			return f.name, true
 		}
 	}
 	return "", false

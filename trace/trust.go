@@ -304,7 +304,7 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		return true, w.text("hop ", itoa(i), " fetched the message from the recipient's mailbox provider")
 	}
 	if i+1 < len(tr.Hops) {
-		if op, ok := sendOnlyServer(c.names[i+1].by.norm); ok {
+		if op, ok := sendOnlyServer(c.names[i+1].by.norm, c.names[i+1].by.info()); ok {
 			return false, w.text("the older hop ", itoa(i+1), " claims to have been written by ", tr.Hops[i+1].Received.By.Host, ", one of ", op, "'s sending servers, which hand mail on and write no Received field of their own, so it is not vouched for")
 		}
 	}
