@@ -254,6 +254,8 @@ type placed struct {
 type hopInfo struct {
 	org, op string // organisational domain and operator of the by-host; "" if not a domain
 	done    bool
+	by      string // normDomain of the by-host, once byDone
+	byDone  bool
 }
 
 // analyzers are reused: their scratch slices hold nothing a result keeps.
@@ -460,14 +462,27 @@ func (a *analyzer) indexHops() {
 	clear(a.hops)
 }
 
+// byHost returns hop h's by-host as normDomain gives it, worked out once
+// a trace (a field's writer is compared with every hop's).
+func (a *analyzer) byHost(h int) string {
+	hi := &a.hops[h]
+	if !hi.byDone {
+		hi.byDone = true
+		if r := a.in.Hops[h].Received; r != nil {
+			hi.by = normDomain(r.By.Host)
+		}
+	}
+	return hi.by
+}
+
 // org returns hop h's by-host organisational domain and operator; "" when
 // the by-host is no domain name.
 func (a *analyzer) org(h int) (string, string) {
 	hi := &a.hops[h]
 	if !hi.done {
 		hi.done = true
-		if r := a.in.Hops[h].Received; r != nil {
-			host := normDomain(r.By.Host)
+		if a.in.Hops[h].Received != nil {
+			host := a.byHost(h)
 			if host != "" && strings.Contains(host, ".") && !isIPText(host) {
 				hi.org = a.orgOf(host)
 				hi.op = operatorOf(hi.org)
@@ -489,7 +504,7 @@ func (a *analyzer) trustedNames() []string {
 			continue
 		}
 		if org, _ := a.org(i); org != "" {
-			a.trusted = append(a.trusted, normDomain(h.Received.By.Host), org)
+			a.trusted = append(a.trusted, a.byHost(i), org)
 		}
 	}
 	return a.trusted
@@ -567,7 +582,7 @@ func (a *analyzer) match(writer string, worg string, h int) int {
 	if h < 0 || h >= len(a.in.Hops) || a.in.Hops[h].Received == nil || writer == "" {
 		return 0
 	}
-	if normDomain(a.in.Hops[h].Received.By.Host) == writer {
+	if a.byHost(h) == writer {
 		return 3
 	}
 	org, op := a.org(h)
@@ -677,7 +692,7 @@ func (a *analyzer) orgOf(name string) string {
 // the two candidates.
 func (a *analyzer) hostElsewhere(writer string, below, above int) bool {
 	for h, hop := range a.in.Hops {
-		if h != below && h != above && hop.Received != nil && normDomain(hop.Received.By.Host) == writer {
+		if h != below && h != above && hop.Received != nil && a.byHost(h) == writer {
 			return true
 		}
 	}
