@@ -189,10 +189,22 @@ func CarrierKind(mediaType string) Kind { return carriers[mediaType] }
 // comes after the message that carries it. The first element is always the
 // top-level message, even when its MIME structure cannot be read.
 func Messages(raw []byte, lim *Limits) []Message {
-	w := walker{lim: lim.orDefaults()}
-	w.message(stripFromLine(raw), "", "", 0, 0, false)
+	l := lim.orDefaults()
+	raw = stripFromLine(raw)
+	if !walkOnly {
+		f := inPlace{lim: l}
+		if f.message(raw, "", "", 0, 0, false) {
+			return f.out
+		}
+	}
+	w := walker{lim: l}
+	w.message(raw, "", "", 0, 0, false)
 	return w.out
 }
+
+// walkOnly turns the in-place reading off, for tests that compare it with
+// the walk.
+var walkOnly = false
 
 type walker struct {
 	lim      Limits
