@@ -196,6 +196,10 @@ func decodeBody(f *fields, ct contentType, raw []byte, max int64) ([]byte, bool,
 		}
 	}
 	if convert && message.CharsetReader != nil && !(asciiKept[ch] && isASCII(out)) {
+		if t := tableFor(ch); t != nil {
+			b, truncated := t.convert(make([]byte, 0, len(out)+len(out)/2), out, max)
+			return b, truncated, true
+		}
 		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
 			b, truncated, err := readCapped(r, max)
 			if err != nil {
@@ -524,8 +528,9 @@ func isTokenChar(c byte) bool {
 type splitter struct {
 	b            []byte
 	pos          int
-	dashBoundary string // "--" boundary
-	nl           string // "\r\n", or "\n" once the first delimiter line ends so
+	delim        []byte // "\r\n--" boundary "--"
+	dashBoundary []byte // "--" boundary
+	nl           []byte // "\r\n", or "\n" once the first delimiter line ends so
 	partsRead    int
 }
 
@@ -536,7 +541,8 @@ func newSplitter(b []byte, boundary string) (*splitter, bool) {
 	if boundary == "" || len(boundary) > 70 {
 		return nil, false
 	}
-	return &splitter{b: b, dashBoundary: "--" + boundary, nl: "\r\n"}, true
+	d := []byte("\r\n--" + boundary + "--")
+	return &splitter{b: b, delim: d, dashBoundary: d[2 : len(d)-2], nl: d[:2]}, true
 }
 
 // next returns the next part's fields and body; more is false at the
@@ -584,7 +590,7 @@ func (s *splitter) next() (f fields, body []byte, more, ok bool) {
 		if s.partsRead == 0 {
 			continue
 		}
-		if string(line) == s.nl {
+		if bytes.Equal(line, s.nl) {
 			expectNewPart = true
 			continue
 		}
@@ -601,15 +607,15 @@ func (s *splitter) bodyEnd() (int, bool) {
 	b := s.b
 	start := s.pos
 	i := start
-	if strings.HasPrefix(string(b[i:]), s.dashBoundary) {
+	if bytes.HasPrefix(b[i:], s.dashBoundary) {
 		if matchAfter(b, i+len(s.dashBoundary)) {
 			return i, true
 		}
 		i += len(s.dashBoundary)
 	}
-	delim := s.nl + s.dashBoundary
+	delim := s.delim[2-len(s.nl) : len(s.delim)-2] // nl "--" boundary
 	for {
-		k := bytes.Index(b[i:], []byte(delim))
+		k := bytes.Index(b[i:], delim)
 		if k < 0 {
 			return 0, false
 		}
@@ -635,24 +641,24 @@ func matchAfter(b []byte, j int) bool {
 
 // isFinal matches ^--boundary--[ \t]*(\r\n)?$ (with s.nl).
 func (s *splitter) isFinal(line []byte) bool {
-	if !strings.HasPrefix(string(line), s.dashBoundary+"--") {
+	if !bytes.HasPrefix(line, s.delim[2:]) {
 		return false
 	}
-	rest := trimLeftLWSP(line[len(s.dashBoundary)+2:])
-	return len(rest) == 0 || string(rest) == s.nl
+	rest := trimLeftLWSP(line[len(s.delim)-2:])
+	return len(rest) == 0 || bytes.Equal(rest, s.nl)
 }
 
 // isDelimiter matches a delimiter line, switching to LF line ends on the
 // first one that ends so, as isBoundaryDelimiterLine does.
 func (s *splitter) isDelimiter(line []byte) bool {
-	if !strings.HasPrefix(string(line), s.dashBoundary) {
+	if !bytes.HasPrefix(line, s.dashBoundary) {
 		return false
 	}
 	rest := trimLeftLWSP(line[len(s.dashBoundary):])
 	if s.partsRead == 0 && len(rest) == 1 && rest[0] == '\n' {
-		s.nl = "\n"
+		s.nl = s.delim[1:2]
 	}
-	return string(rest) == s.nl
+	return bytes.Equal(rest, s.nl)
 }
 
 func trimLeftLWSP(b []byte) []byte {

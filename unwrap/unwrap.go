@@ -468,6 +468,10 @@ func readUndecoded(p *message.Entity, mt string, params map[string]string, u und
 		}
 	}
 	if convert && !(asciiKept[ch] && isASCII(out)) {
+		if t := tableFor(ch); t != nil {
+			b, truncated := t.convert(make([]byte, 0, len(out)+len(out)/2), out, max)
+			return b, truncated, true
+		}
 		// an unknown charset leaves the text as it is (and was recorded
 		// when the entity was made)
 		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
