@@ -31,7 +31,6 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
 )
 
 // URL is one advertised address.
@@ -347,7 +346,7 @@ func Parse(raw string) (URL, bool) {
 	}
 	u := URL{URL: raw, Host: host}
 	if strings.IndexByte(host, '.') > 0 {
-		if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		if d, ok := registeredDomain(host); ok {
 			u.Domain = d
 		}
 	}
