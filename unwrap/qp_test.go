@@ -183,3 +183,23 @@ func TestByteTableSameAsReader(t *testing.T) {
 		t.Errorf("a table for a charset not in asciiKept")
 	}
 }
+
+// qpSpecial flags every word holding a byte qpPlain does not pass, and
+// (with tab, CR and LF aside) no word of plain bytes.
+func TestQPSpecial(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'a'
+			}
+			w[pos] = byte(c)
+			got := qpSpecial(uint64(w[0])|uint64(w[1])<<8|uint64(w[2])<<16|uint64(w[3])<<24|
+				uint64(w[4])<<32|uint64(w[5])<<40|uint64(w[6])<<48|uint64(w[7])<<56) != 0
+			want := !qpPlain[c] || c == '\t' || c == '\r' || c == '\n'
+			if got != want {
+				t.Errorf("byte %#x at %d: flagged %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
