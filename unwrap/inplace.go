@@ -2,6 +2,7 @@ package unwrap
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -16,8 +17,8 @@ import (
 // below reads these messages from the input's own bytes and gives the
 // same Messages: each step is the one the walk takes, written for bytes
 // held whole. Wherever the walk would record an error, or reaches
-// something this reading does not do (base64 or another decoding of a
-// part that is read, an encoded word in a parameter, RFC 2231 parameter
+// something this reading does not do (an unknown transfer encoding, an
+// encoded word in a parameter, RFC 2231 parameter
 // continuations, a bare CR in a header, a multipart body not closed, a
 // limit reached), it gives up and the message is read by the walk from
 // the start. TestInPlaceSameAsWalk and FuzzInPlace hold the two to the
@@ -172,13 +173,14 @@ func (w *inPlace) leaf(idx int, f *fields, ct contentType, body []byte, mt, at s
 
 // decodeBody is the body walker.read gives, at most max bytes: the bytes
 // as written, quoted-printable decoded, the charset converted. It reports
-// false for a body it does not decode (base64) and where the walk's
-// reading would end in an error.
+// false where the walk's reading would end in an error.
 func decodeBody(f *fields, ct contentType, raw []byte, max int64) ([]byte, bool, bool) {
-	qp := false
+	qp, b64 := false, false
 	switch lowerASCII(f.cte) {
 	case "quoted-printable":
 		qp = true
+	case "base64":
+		b64 = true
 	case "", "7bit", "8bit", "binary":
 	default:
 		return nil, false, false
@@ -192,6 +194,12 @@ func decodeBody(f *fields, ct contentType, raw []byte, max int64) ([]byte, bool,
 	if qp {
 		var ok bool
 		if out, ok = decodeQP(make([]byte, 0, len(raw)), raw); !ok {
+			return nil, false, false
+		}
+	}
+	if b64 {
+		var ok bool
+		if out, ok = decodeBase64(raw); !ok {
 			return nil, false, false
 		}
 	}
@@ -213,6 +221,32 @@ func decodeBody(f *fields, ct contentType, raw []byte, max int64) ([]byte, bool,
 	}
 	return out, false, true
 }
+
+// decodeBase64 decodes a body as go-message's reader does (spaces and
+// tabs made line breaks, line breaks dropped, then base64.NewDecoder with
+// the standard encoding). It reports false where that reader would fail.
+func decodeBase64(raw []byte) ([]byte, bool) {
+	buf := make([]byte, 0, len(raw))
+	for len(raw) > 0 {
+		i := 0
+		for i < len(raw) && !b64Space(raw[i]) {
+			i++
+		}
+		buf = append(buf, raw[:i]...)
+		for i < len(raw) && b64Space(raw[i]) {
+			i++
+		}
+		raw = raw[i:]
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(buf)))
+	n, err := base64.StdEncoding.Decode(out, buf)
+	if err != nil {
+		return nil, false
+	}
+	return out[:n:n], true
+}
+
+func b64Space(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // readFields reads the header block at the start of b up to and with its
 // blank line (end is where the body starts) and returns its Content-Type

@@ -73,7 +73,12 @@ func TestInPlaceSameAsWalk(t *testing.T) {
 		{"latin-1 cut", "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nVoil\xe0 http://a.example/\r\n", &Limits{MaxPartBytes: 5}, true},
 		{"unknown charset", "Content-Type: text/plain; charset=x-nothing\r\n\r\n" + body, nil, false},
 		{"unknown encoding", "Content-Transfer-Encoding: x-uuencode\r\n\r\n" + body, nil, false},
-		{"base64 text", "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n", nil, false},
+		{"base64 text", "Content-Transfer-Encoding: base64\r\n\r\naHR0cDov\r\nL2EuZXhh\tbXBsZS8=\r\n", nil, true},
+		{"base64 latin-1", "Content-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: BASE64\r\n\r\n4OHi\r\n", nil, true},
+		{"base64 unpadded", "Content-Transfer-Encoding: base64\r\n\r\naGk\r\n", nil, false},
+		{"base64 junk", "Content-Transfer-Encoding: base64\r\n\r\naG!k\r\n", nil, false},
+		{"base64 after padding", "Content-Transfer-Encoding: base64\r\n\r\naGk=aGk=\r\n", nil, false},
+		{"base64 cut", "Content-Transfer-Encoding: base64\r\n\r\naHR0cDovL2EuZXhhbXBsZS8=\r\n", &Limits{MaxPartBytes: 4}, true},
 		{"cut text", "\r\n" + body, &Limits{MaxTextBytes: 7}, true},
 		{"multipart", mp("multipart/alternative; boundary=\"b\"",
 			"preamble\r\n--b\r\nContent-Type: text/plain\r\n\r\n"+body+"--b\r\nContent-Type: text/html; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>=E0 http://b.example/</p>\r\n--b--\r\nepilogue\r\n"), nil, true},
@@ -91,7 +96,7 @@ func TestInPlaceSameAsWalk(t *testing.T) {
 		{"nested", mp("multipart/mixed; boundary=o",
 			"--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n--i\r\n\r\n"+body+"--i--\r\n\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n"+spam+"\r\n--o--\r\n"), nil, true},
 		{"forwarded qp", forward("8bit", spam, spam), nil, true},
-		{"forwarded base64", forward("base64", spam), nil, false},
+		{"forwarded base64", forward("base64", spam), nil, true},
 		{"too many attached", forward("8bit", spam, spam), &Limits{MaxAttached: 1}, false},
 		{"too deep", forward("8bit", forward("8bit", spam)), &Limits{MaxNesting: 1}, false},
 		{"too many parts", forward("8bit", spam, spam), &Limits{MaxParts: 2}, false},
@@ -120,6 +125,8 @@ func TestInPlaceSameAsWalk(t *testing.T) {
 func FuzzInPlace(f *testing.F) {
 	f.Add([]byte(forward("8bit", spam, forward("8bit", spam))))
 	f.Add([]byte(spam))
+	f.Add([]byte(forward("base64", spam)))
+	f.Add([]byte("Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: base64\n\n4OHi IGh0\tdHA6\r\n\n"))
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n<a href=3Dx>\xe0</a>\n--b--\n"))
 	f.Add([]byte("Content-Type: multipart/report; report-type=feedback-report; boundary=r\n\n--r\n\n--r\n\n--r\nContent-Type: text/rfc822-headers\n\nA: b\n--r--\n"))
 	f.Add([]byte("Content-Type: multipart/digest; boundary=g\n\n--g\n\nSubject: x\n\n--g--"))
@@ -132,16 +139,27 @@ func FuzzInPlace(f *testing.F) {
 	})
 }
 
-// Over the 2002 corpus (SPAMTRACE_CORPUS names its data directory) the
-// in-place reading gives the walk's Messages, and keeps most messages.
+// Over the 2002 corpus (SPAMTRACE_CORPUS names its data directory) and
+// the modern one (SPAMTRACE_MODERN) the in-place reading gives the walk's
+// Messages, and keeps most messages.
 func TestInPlaceCorpus(t *testing.T) {
-	dir := os.Getenv("SPAMTRACE_CORPUS")
-	if dir == "" {
-		t.Skip("SPAMTRACE_CORPUS not set")
+	var msgs []corpus.Message
+	if dir := os.Getenv("SPAMTRACE_CORPUS"); dir != "" {
+		m, err := corpus.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m...)
 	}
-	msgs, err := corpus.Load(dir)
-	if err != nil {
-		t.Fatal(err)
+	if dir := os.Getenv("SPAMTRACE_MODERN"); dir != "" {
+		m, err := corpus.LoadModern(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m...)
+	}
+	if len(msgs) == 0 {
+		t.Skip("SPAMTRACE_CORPUS and SPAMTRACE_MODERN not set")
 	}
 	kept := 0
 	for _, m := range msgs {
