@@ -384,3 +384,32 @@ func TestAddHTMLRandom(t *testing.T) {
 		}
 	}
 }
+
+// Text mayDecodeToURL turns down decodes to no ':' and no '.', and so to
+// no URL; what it lets through is decoded and scanned.
+func TestMayDecodeToURL(t *testing.T) {
+	pieces := []string{"&nbsp;", "&amp;", "&lt;", "&gt;", "&quot;", "&copy;", "&eacute;", "&colon;", "&period;",
+		"&#58;", "&#x2E;", "&#x3a", "&Colon;", "&ap;", "&hellip;", "&middot;", "&nbsp", "&amp", "www", "http",
+		"a", " ", "/", "&", ";", "example", "com", "&#", "x3a;"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b []byte
+		for range 1 + rng.IntN(8) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		dec := html.UnescapeString(string(b))
+		if !mayDecodeToURL(b) && strings.ContainsAny(dec, ":.") {
+			t.Fatalf("%q decodes to %q, but was turned down", b, dec)
+		}
+	}
+	for _, s := range []string{"&nbsp;click here&nbsp;", "a &amp; b"} {
+		if mayDecodeToURL([]byte(s)) {
+			t.Errorf("%q let through", s)
+		}
+	}
+	for _, s := range []string{"http&colon;//a.example/", "www&period;a&period;example", "&#104;ttp&#58;//a/", "a.b &amp;"} {
+		if !mayDecodeToURL([]byte(s)) {
+			t.Errorf("%q turned down", s)
+		}
+	}
+}
