@@ -9,7 +9,7 @@ import (
 
 // Spam names the same few hosts over and over, in one message and across
 // a run: the registered domain of a host is remembered in a small
-// direct-mapped table (a slot per hash, the last host to land there kept),
+// direct-mapped table of 4096 slots (a slot per hash, the last host to land there kept),
 // so the public suffix list is searched once for each. The table is
 // bounded and safe for concurrent use; a slot is replaced whole.
 
@@ -18,7 +18,7 @@ type domainEntry struct {
 	ok           bool // EffectiveTLDPlusOne gave no error
 }
 
-const domainSlots = 1024
+const domainSlots = 4096
 
 var (
 	domainSeed  = maphash.MakeSeed()
