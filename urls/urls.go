@@ -124,6 +124,7 @@ func (s *Set) add(part, raw string) {
 	}
 	if s.seen == nil {
 		s.seen = map[string]bool{}
+		s.urls = make([]URL, 0, 4) // a message keeps three or four on average
 	}
 	s.seen[u.URL] = true
 	u.Part = part
