@@ -90,10 +90,7 @@ func (z *htmlScanner) run() {
 			case c2 == '>':
 				i = j + 3
 			case isLetter(c2):
-				end := z.plainTagEnd(j + 2)
-				if end < 0 {
-					end = z.tag(j+2, nil)
-				}
+				end := z.tag(j+2, nil)
 				if end < 0 {
 					return
 				}
@@ -175,10 +172,7 @@ type attrVal struct {
 // ends inside the tag, and the element when its content is raw text.
 func (z *htmlScanner) startTag(lt int) (int, string) {
 	z.links = z.links[:0]
-	end := z.plainTagEnd(lt + 1)
-	if end < 0 {
-		end = z.tag(lt+1, &z.links)
-	}
+	end := z.tag(lt+1, &z.links)
 	links := z.links
 	if end < 0 {
 		return -1, ""
@@ -244,35 +238,6 @@ func (z *htmlScanner) slowTag(tag []byte) {
 			z.link(cleanHref(string(v)))
 		}
 	}
-}
-
-// plainTagEnd returns where a tag whose name starts at i ends, for a tag
-// tag would read without a link and without a quoted value: no quote, no
-// "href" and no "action" (in either case) before the first '>', which then
-// ends it. It returns -1 for any other tag (tag reads it).
-func (z *htmlScanner) plainTagEnd(i int) int {
-	gt := bytes.IndexByte(z.doc[i:], '>')
-	if gt < 0 {
-		return -1
-	}
-	seg := z.doc[i : i+gt]
-	for k, c := range seg {
-		// c|0x20 folds the letters (and turns a few control bytes
-		// into a quote: read by tag, as they may well be)
-		switch c | 0x20 {
-		case '"', '\'':
-			return -1
-		case 'h':
-			if hasPrefixFold(seg[k:], "href") {
-				return -1
-			}
-		case 'a':
-			if hasPrefixFold(seg[k:], "action") {
-				return -1
-			}
-		}
-	}
-	return i + gt + 1
 }
 
 // tag reads the name and attributes of a tag from i (the name's first

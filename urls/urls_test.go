@@ -413,33 +413,3 @@ func TestMayDecodeToURL(t *testing.T) {
 		}
 	}
 }
-
-// A tag plainTagEnd reads ends where tag says, with no link; random tags
-// of the bytes that matter to both.
-func TestPlainTagEnd(t *testing.T) {
-	alphabet := []string{"a", "b", "H", "ref", "href", "ACTION", "act", "=", " ", "\t", "/", ">", "\"", "'", "x=1", "\x02", "\n"}
-	rng := rand.New(rand.NewPCG(3, 4))
-	plain := 0
-	for range 50000 {
-		doc := []byte("<")
-		for range 1 + rng.IntN(10) {
-			doc = append(doc, alphabet[rng.IntN(len(alphabet))]...)
-		}
-		if !isLetter(doc[1]) {
-			continue
-		}
-		z := htmlScanner{doc: doc}
-		end := z.plainTagEnd(1)
-		if end < 0 {
-			continue
-		}
-		plain++
-		var links []attrVal
-		if want := z.tag(1, &links); end != want || len(links) != 0 {
-			t.Fatalf("%q: plainTagEnd %d, tag %d with %d links", doc, end, want, len(links))
-		}
-	}
-	if plain < 1000 {
-		t.Errorf("only %d plain tags", plain)
-	}
-}
