@@ -28,12 +28,17 @@
 //
 // # Limits
 //
-// MIME is read with go-message's reader (transfer encodings decoded, text
-// converted to UTF-8 through github.com/emersion/go-message/charset). A
-// quoted-printable body is decoded from its bytes by a decoder of our own
-// that gives mime/quotedprintable's bytes (a body it declines, one with an
-// error, is read through go-message), and ASCII text in a charset that
-// keeps ASCII as it is is not converted: the text is the same.
+// MIME is read as go-message's reader reads it (transfer encodings
+// decoded, text converted to UTF-8 through
+// github.com/emersion/go-message/charset). A message that reader would
+// read without a problem is read in place, from the input's own bytes, by
+// a reading held to give the same Messages (inplace.go); any other is read
+// through go-message. A quoted-printable body is decoded from its bytes by
+// a decoder of our own that gives mime/quotedprintable's bytes (a body it
+// declines, one with an error, is read through go-message), ASCII text in
+// a charset that keeps ASCII as it is is not converted, and text in such a
+// charset is converted by a table of its upper 128 bytes made from
+// go-message's reader: the text is the same.
 // Hostile input costs a bounded amount: [Limits] caps the bytes read of a
 // part, the parts visited, the nesting depth, the attached messages and
 // the text kept. A cap reached, an unknown charset or encoding, or a

@@ -8,10 +8,10 @@ import (
 )
 
 // Spam names the same few hosts over and over, in one message and across
-// a run: the registered domain of a host is remembered in a small
-// direct-mapped table of 4096 slots (a slot per hash, the last host to land there kept),
-// so the public suffix list is searched once for each. The table is
-// bounded and safe for concurrent use; a slot is replaced whole.
+// a run: the registered domain of a host is remembered in a direct-mapped
+// table of 4096 slots (a slot per hash, the last host to land there
+// kept), so the public suffix list is searched about once for each. The
+// table is bounded and safe for concurrent use; a slot is replaced whole.
 
 type domainEntry struct {
 	host, domain string
