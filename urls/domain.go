@@ -35,35 +35,3 @@ func registeredDomain(host string) (string, bool) {
 	slot.Store(&domainEntry{host: host, domain: d, ok: err == nil})
 	return d, err == nil
 }
-
-// Lists and newsletters write the same links in every message (the
-// unsubscribe page, the archive): a URL of at most maxCachedURL bytes is
-// parsed once and remembered in a second table like the first, keyed by
-// the URL as written.
-
-type parsedEntry struct {
-	raw string
-	u   URL
-	ok  bool
-}
-
-const (
-	parsedSlots  = 4096
-	maxCachedURL = 256
-)
-
-var parsedTable [parsedSlots]atomic.Pointer[parsedEntry]
-
-// parseCached is Parse(raw).
-func parseCached(raw string) (URL, bool) {
-	if len(raw) > maxCachedURL {
-		return Parse(raw)
-	}
-	slot := &parsedTable[maphash.String(domainSeed, raw)%parsedSlots]
-	if e := slot.Load(); e != nil && e.raw == raw {
-		return e.u, e.ok
-	}
-	u, ok := Parse(raw)
-	slot.Store(&parsedEntry{raw: raw, u: u, ok: ok})
-	return u, ok
-}

@@ -114,7 +114,7 @@ func (s *Set) add(part, raw string) {
 	if s.seen[raw] {
 		return // parsed once is enough: spam repeats its links
 	}
-	u, ok := parseCached(raw)
+	u, ok := Parse(raw)
 	if !ok {
 		return
 	}
