@@ -413,3 +413,29 @@ func TestMayDecodeToURL(t *testing.T) {
 		}
 	}
 }
+
+// A URL written again is kept once, whether the Set still looks through
+// its list or has moved to a map, and the order is the order first found.
+func TestSetKeepsEachOnce(t *testing.T) {
+	for _, n := range []int{1, maxListed, maxListed + 1, 3 * maxListed} {
+		var s Set
+		var text []byte
+		for i := range n {
+			text = fmt.Appendf(text, "http://h%d.example/ ", i)
+			if i > 0 {
+				text = fmt.Appendf(text, "http://h%d.example/ ", i-1)
+			}
+		}
+		s.AddText("1", text)
+		s.AddHTML("2", text)
+		got := s.URLs()
+		if len(got) != n {
+			t.Fatalf("n=%d: %d URLs kept", n, len(got))
+		}
+		for i, u := range got {
+			if want := fmt.Sprintf("http://h%d.example/", i); u.URL != want || u.Part != "1" {
+				t.Fatalf("n=%d: URL %d is %q in part %q, want %q in part 1", n, i, u.URL, u.Part, want)
+			}
+		}
+	}
+}
