@@ -2,6 +2,7 @@ package unwrap
 
 import (
 	"bytes"
+	"encoding/binary"
 )
 
 // qpLineMax is the longest line mime/quotedprintable's reader takes: it
@@ -31,7 +32,11 @@ func decodeQP(dst, src []byte) ([]byte, bool) {
 		}
 		hasLF := line[len(line)-1] == '\n'
 		hasCR := hasLF && len(line) > 1 && line[len(line)-2] == '\r'
-		t := bytes.TrimRight(line, "\n\r \t")
+		n := len(line)
+		for n > 0 && (line[n-1] == '\n' || line[n-1] == '\r' || line[n-1] == ' ' || line[n-1] == '\t') {
+			n--
+		}
+		t := line[:n]
 		var eol string
 		if len(t) > 0 && t[len(t)-1] == '=' {
 			rest := bytes.TrimLeft(line[len(t):], " \t")
@@ -58,6 +63,11 @@ func decodeQP(dst, src []byte) ([]byte, bool) {
 func qpLine(dst, t []byte, eol string) ([]byte, bool) {
 	for k := 0; k < len(t); {
 		m := k
+		// eight bytes at a time while none is '=', DEL or a control byte
+		// (tab, CR and LF stop it too; the table below takes them)
+		for m+8 <= len(t) && qpSpecial(binary.LittleEndian.Uint64(t[m:])) == 0 {
+			m += 8
+		}
 		for m < len(t) && qpPlain[t[m]] {
 			m++
 		}
@@ -84,6 +94,17 @@ func qpLine(dst, t []byte, eol string) ([]byte, bool) {
 		k++
 	}
 	return append(dst, eol...), true
+}
+
+// qpSpecial sets the top bit of some byte of w when a byte of w is below
+// 0x20, '=' or DEL (and maybe of a byte above a flagged one, through a
+// borrow: the caller then reads byte by byte).
+func qpSpecial(w uint64) uint64 {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	below := (w - 0x20*lsb) &^ w
+	eq := w ^ ('=' * lsb)
+	del := w ^ (0x7f * lsb)
+	return (below | (eq-lsb)&^eq | (del-lsb)&^del) & msb
 }
 
 // qpPlain marks the bytes a quoted-printable line passes as they are: all

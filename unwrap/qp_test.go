@@ -150,3 +150,56 @@ func TestCharsetConverted(t *testing.T) {
 		}
 	}
 }
+
+// TestByteTableSameAsReader converts texts of every byte through each
+// asciiKept charset's table and through go-message's charset reader.
+func TestByteTableSameAsReader(t *testing.T) {
+	var all []byte
+	for c := range 256 {
+		all = append(all, byte(c))
+	}
+	texts := [][]byte{all, []byte("caf\xe9 http://a.example/\xe9\xe8\r\n"), []byte("plain"), nil}
+	for ch := range asciiKept {
+		tab := tableFor(ch)
+		if tab == nil {
+			t.Errorf("%s: no table", ch)
+			continue
+		}
+		for _, text := range texts {
+			for _, max := range []int64{1 << 20, 3, 0} {
+				r, err := message.CharsetReader(ch, bytes.NewReader(text))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, wantCut, _ := readCapped(r, max)
+				got, gotCut := tab.convert(nil, text, max)
+				if !bytes.Equal(got, want) || gotCut != wantCut {
+					t.Errorf("%s max %d: table %q %v, reader %q %v", ch, max, got, gotCut, want, wantCut)
+				}
+			}
+		}
+	}
+	if tableFor("utf-8") != nil || tableFor("shift_jis") != nil {
+		t.Errorf("a table for a charset not in asciiKept")
+	}
+}
+
+// qpSpecial flags every word holding a byte qpPlain does not pass, and
+// (with tab, CR and LF aside) no word of plain bytes.
+func TestQPSpecial(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'a'
+			}
+			w[pos] = byte(c)
+			got := qpSpecial(uint64(w[0])|uint64(w[1])<<8|uint64(w[2])<<16|uint64(w[3])<<24|
+				uint64(w[4])<<32|uint64(w[5])<<40|uint64(w[6])<<48|uint64(w[7])<<56) != 0
+			want := !qpPlain[c] || c == '\t' || c == '\r' || c == '\n'
+			if got != want {
+				t.Errorf("byte %#x at %d: flagged %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}

@@ -28,12 +28,17 @@
 //
 // # Limits
 //
-// MIME is read with go-message's reader (transfer encodings decoded, text
-// converted to UTF-8 through github.com/emersion/go-message/charset). A
-// quoted-printable body is decoded from its bytes by a decoder of our own
-// that gives mime/quotedprintable's bytes (a body it declines, one with an
-// error, is read through go-message), and ASCII text in a charset that
-// keeps ASCII as it is is not converted: the text is the same.
+// MIME is read as go-message's reader reads it (transfer encodings
+// decoded, text converted to UTF-8 through
+// github.com/emersion/go-message/charset). A message that reader would
+// read without a problem is read in place, from the input's own bytes, by
+// a reading held to give the same Messages (inplace.go); any other is read
+// through go-message. A quoted-printable body is decoded from its bytes by
+// a decoder of our own that gives mime/quotedprintable's bytes (a body it
+// declines, one with an error, is read through go-message), ASCII text in
+// a charset that keeps ASCII as it is is not converted, and text in such a
+// charset is converted by a table of its upper 128 bytes made from
+// go-message's reader: the text is the same.
 // Hostile input costs a bounded amount: [Limits] caps the bytes read of a
 // part, the parts visited, the nesting depth, the attached messages and
 // the text kept. A cap reached, an unknown charset or encoding, or a
@@ -189,10 +194,22 @@ func CarrierKind(mediaType string) Kind { return carriers[mediaType] }
 // comes after the message that carries it. The first element is always the
 // top-level message, even when its MIME structure cannot be read.
 func Messages(raw []byte, lim *Limits) []Message {
-	w := walker{lim: lim.orDefaults()}
-	w.message(stripFromLine(raw), "", "", 0, 0, false)
+	l := lim.orDefaults()
+	raw = stripFromLine(raw)
+	if !walkOnly {
+		f := inPlace{lim: l}
+		if f.message(raw, "", "", 0, 0, false) {
+			return f.out
+		}
+	}
+	w := walker{lim: l}
+	w.message(raw, "", "", 0, 0, false)
 	return w.out
 }
+
+// walkOnly turns the in-place reading off, for tests that compare it with
+// the walk.
+var walkOnly = false
 
 type walker struct {
 	lim      Limits
@@ -456,6 +473,10 @@ func readUndecoded(p *message.Entity, mt string, params map[string]string, u und
 		}
 	}
 	if convert && !(asciiKept[ch] && isASCII(out)) {
+		if t := tableFor(ch); t != nil {
+			b, truncated := t.convert(make([]byte, 0, len(out)+len(out)/2), out, max)
+			return b, truncated, true
+		}
 		// an unknown charset leaves the text as it is (and was recorded
 		// when the entity was made)
 		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {

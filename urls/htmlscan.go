@@ -527,9 +527,21 @@ func (z *htmlScanner) emitText(b []byte, convertNUL, raw bool) {
 		b = bytes.ReplaceAll(b, nulByte, replacement)
 	}
 	if !raw && bytes.IndexByte(b, '&') >= 0 {
+		if !mayDecodeToURL(b) {
+			return // the text scan would find nothing in it
+		}
 		b = []byte(html.UnescapeString(string(b)))
 	}
 	z.text(b)
+}
+
+// mayDecodeToURL reports whether text may hold a URL once its character
+// references are decoded. Every URL the text scan finds holds a ':' or a
+// '.', and a reference gives one only as a number (&#58;, &#x2e;) or as
+// &colon; or &period;.
+func mayDecodeToURL(b []byte) bool {
+	return bytes.IndexByte(b, ':') >= 0 || bytes.IndexByte(b, '.') >= 0 || bytes.IndexByte(b, '#') >= 0 ||
+		bytes.Contains(b, []byte("colon;")) || bytes.Contains(b, []byte("period;"))
 }
 
 // attrUnescape decodes the character references of an attribute value as

@@ -31,7 +31,6 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
 )
 
 // URL is one advertised address.
@@ -60,7 +59,7 @@ type Set struct {
 	Limits Limits
 
 	urls      []URL
-	seen      map[string]bool
+	seen      map[string]bool // the kept URLs, once there are more than maxListed
 	scanned   int
 	truncated bool
 }
@@ -112,7 +111,7 @@ func (s *Set) add(part, raw string) {
 	if len(raw) > maxURLBytes {
 		raw = raw[:maxURLBytes]
 	}
-	if s.seen[raw] {
+	if s.has(raw) {
 		return // parsed once is enough: spam repeats its links
 	}
 	u, ok := Parse(raw)
@@ -123,12 +122,36 @@ func (s *Set) add(part, raw string) {
 		s.truncated = true
 		return
 	}
-	if s.seen == nil {
-		s.seen = map[string]bool{}
+	if s.urls == nil {
+		s.urls = make([]URL, 0, 4) // a message keeps three or four on average
 	}
-	s.seen[u.URL] = true
 	u.Part = part
 	s.urls = append(s.urls, u)
+	if s.seen != nil {
+		s.seen[u.URL] = true
+	} else if len(s.urls) > maxListed {
+		s.seen = make(map[string]bool, 2*len(s.urls))
+		for _, k := range s.urls {
+			s.seen[k.URL] = true
+		}
+	}
+}
+
+// maxListed is how many URLs a Set looks through one by one before it
+// keeps a map of them: most messages keep a few.
+const maxListed = 16
+
+// has reports whether the URL raw is kept.
+func (s *Set) has(raw string) bool {
+	if s.seen != nil {
+		return s.seen[raw]
+	}
+	for i := range s.urls {
+		if s.urls[i].URL == raw {
+			return true
+		}
+	}
+	return false
 }
 
 // AddText scans plain text found in MIME part part.
@@ -347,7 +370,7 @@ func Parse(raw string) (URL, bool) {
 	}
 	u := URL{URL: raw, Host: host}
 	if strings.IndexByte(host, '.') > 0 {
-		if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		if d, ok := registeredDomain(host); ok {
 			u.Domain = d
 		}
 	}

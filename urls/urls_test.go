@@ -384,3 +384,58 @@ func TestAddHTMLRandom(t *testing.T) {
 		}
 	}
 }
+
+// Text mayDecodeToURL turns down decodes to no ':' and no '.', and so to
+// no URL; what it lets through is decoded and scanned.
+func TestMayDecodeToURL(t *testing.T) {
+	pieces := []string{"&nbsp;", "&amp;", "&lt;", "&gt;", "&quot;", "&copy;", "&eacute;", "&colon;", "&period;",
+		"&#58;", "&#x2E;", "&#x3a", "&Colon;", "&ap;", "&hellip;", "&middot;", "&nbsp", "&amp", "www", "http",
+		"a", " ", "/", "&", ";", "example", "com", "&#", "x3a;"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b []byte
+		for range 1 + rng.IntN(8) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		dec := html.UnescapeString(string(b))
+		if !mayDecodeToURL(b) && strings.ContainsAny(dec, ":.") {
+			t.Fatalf("%q decodes to %q, but was turned down", b, dec)
+		}
+	}
+	for _, s := range []string{"&nbsp;click here&nbsp;", "a &amp; b"} {
+		if mayDecodeToURL([]byte(s)) {
+			t.Errorf("%q let through", s)
+		}
+	}
+	for _, s := range []string{"http&colon;//a.example/", "www&period;a&period;example", "&#104;ttp&#58;//a/", "a.b &amp;"} {
+		if !mayDecodeToURL([]byte(s)) {
+			t.Errorf("%q turned down", s)
+		}
+	}
+}
+
+// A URL written again is kept once, whether the Set still looks through
+// its list or has moved to a map, and the order is the order first found.
+func TestSetKeepsEachOnce(t *testing.T) {
+	for _, n := range []int{1, maxListed, maxListed + 1, 3 * maxListed} {
+		var s Set
+		var text []byte
+		for i := range n {
+			text = fmt.Appendf(text, "http://h%d.example/ ", i)
+			if i > 0 {
+				text = fmt.Appendf(text, "http://h%d.example/ ", i-1)
+			}
+		}
+		s.AddText("1", text)
+		s.AddHTML("2", text)
+		got := s.URLs()
+		if len(got) != n {
+			t.Fatalf("n=%d: %d URLs kept", n, len(got))
+		}
+		for i, u := range got {
+			if want := fmt.Sprintf("http://h%d.example/", i); u.URL != want || u.Part != "1" {
+				t.Fatalf("n=%d: URL %d is %q in part %q, want %q in part 1", n, i, u.URL, u.Part, want)
+			}
+		}
+	}
+}

@@ -41,8 +41,36 @@ func appendTime(b []byte, t time.Time) []byte {
 		return append(b, '"', '"')
 	}
 	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339)
+	b = appendRFC3339(b, t)
 	return append(b, '"')
+}
+
+// appendRFC3339 is t.AppendFormat(b, time.RFC3339) without reading the
+// layout: a trace writes a date for every hop. Years outside 0-9999 are
+// left to AppendFormat.
+func appendRFC3339(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, time.RFC3339)
+	}
+	hour, min, sec := t.Clock()
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+min/10), byte('0'+min%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10))
+	_, off := t.Zone()
+	if off == 0 {
+		return append(b, 'Z')
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	h, m := off/3600, off/60%60
+	if h > 99 {
+		return t.AppendFormat(b[:len(b)-19], time.RFC3339)
+	}
+	return append(b, sign, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
 }
 
 // record is one message's result as the command reports it.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spamtrace/spamtrace/trace"
 )
@@ -85,5 +86,30 @@ func TestAppendRecordClientRecords(t *testing.T) {
 	}
 	if len(v.ClientRecords) != 1 || v.ClientRecords[0].Writer != "google.com" || v.ClientRecords[0].IP != "209.85.220.41" || v.ClientRecords[0].Field != "Received-Spf" {
 		t.Errorf("client_records = %+v", v.ClientRecords)
+	}
+}
+
+// appendRFC3339 writes what AppendFormat writes with time.RFC3339, for
+// every zone offset form and years at and past the edges it handles.
+func TestAppendRFC3339(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("EDT", -4*3600), time.FixedZone("IST", 5*3600+1800),
+		time.FixedZone("odd", -(3*3600 + 25*60 + 7)), time.FixedZone("zero", 0), time.FixedZone("far", 100*3600),
+		time.FixedZone("east", 14*3600)}
+	if l, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
+		zones = append(zones, l)
+	}
+	times := []time.Time{time.Date(2002, 8, 22, 7, 36, 16, 0, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 1, 12, 0, 0, 0, time.UTC), time.Unix(0, 0), time.Unix(1<<40, 0)}
+	for i := range 200 {
+		times = append(times, time.Unix(int64(i)*7919*86400+int64(i)*3607, 0))
+	}
+	for _, tm := range times {
+		for _, z := range zones {
+			u := tm.In(z)
+			if got, want := string(appendRFC3339(nil, u)), u.Format(time.RFC3339); got != want {
+				t.Errorf("%v: %s, want %s", u, got, want)
+			}
+		}
 	}
 }

@@ -418,6 +418,10 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			if opt.ttyOut {
 				// the report and the bar share the terminal
 				progress.pause(func() { out.Write(*c); out.Flush() })
+			} else if len(*c) >= chunkBytes {
+				// a full chunk goes out as it is, not copied into out
+				out.Flush()
+				stdout.Write(*c)
 			} else {
 				out.Write(*c)
 			}
