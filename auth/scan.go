@@ -111,9 +111,39 @@ func (c *cursor) quoted() (string, error) {
 	return "", errQuote
 }
 
+// tokenStops classes the bytes that end a token: 1 for those that always
+// do (white space, '(' and ';'), 2 for '=' and 4 for '/', the stop sets
+// the parsers pass.
+var tokenStops = func() (t [256]uint8) {
+	for _, b := range " \t\r\n(;" {
+		t[b] = 1
+	}
+	t['='], t['/'] = 2, 4
+	return t
+}()
+
+// stopMask returns the tokenStops mask of a stop set, when it has one.
+func stopMask(stop string) (uint8, bool) {
+	switch stop {
+	case "":
+		return 1, true
+	case "=":
+		return 1 | 2, true
+	case "=/", "/=":
+		return 1 | 2 | 4, true
+	}
+	return 0, false
+}
+
 // token reads up to white space, a comment, ';' or any byte in stop.
 func (c *cursor) token(stop string) string {
 	start := c.i
+	if m, ok := stopMask(stop); ok {
+		for c.i < len(c.s) && tokenStops[c.s[c.i]]&m == 0 {
+			c.i++
+		}
+		return c.s[start:c.i]
+	}
 	for c.i < len(c.s) {
 		b := c.s[c.i]
 		if isWSP(b) || b == '(' || b == ';' || strings.IndexByte(stop, b) >= 0 {

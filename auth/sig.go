@@ -63,13 +63,13 @@ func ParseDKIMSignature(v string) DKIMSignature {
 }
 
 func headerList(v string) []string {
-	v = stripFWS(v)
+	v = lower(stripFWS(v)) // one copy at most, not one a mixed-case name
 	out := make([]string, 0, strings.Count(v, ":")+1)
 	for v != "" {
 		var p string
 		p, v, _ = strings.Cut(v, ":")
 		if p != "" {
-			out = append(out, lower(p))
+			out = append(out, p)
 		}
 	}
 	return out
