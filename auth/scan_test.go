@@ -3,7 +3,12 @@ package auth
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
+
+// unsafeData is the address of a string's bytes: whether two strings
+// share them.
+func unsafeData(s string) *byte { return unsafe.StringData(s) }
 
 // tokenByHand is token as the spec reads: up to white space, a comment,
 // ';' or a byte of stop.
@@ -40,5 +45,31 @@ func TestHeaderList(t *testing.T) {
 	got := strings.Join(headerList(" From:To: Subject:\r\n\tDate::Message-ID:"), ",")
 	if want := "from,to,subject,date,message-id"; got != want {
 		t.Errorf("headerList = %q, want %q", got, want)
+	}
+}
+
+func TestFoldValue(t *testing.T) {
+	for _, c := range []struct {
+		in          string
+		lower       bool
+		want        string
+		sameAsInput bool
+	}{
+		{"abc", false, "abc", true},
+		{"abc", true, "abc", true},
+		{"a b\tc\r\n d", false, "abcd", false},
+		{"From:To", false, "From:To", true},
+		{"From:To", true, "from:to", false},
+		{" From :\r\n\tTO", true, "from:to", false},
+		{"", true, "", true},
+		{"ÄB", true, "Äb", false},
+	} {
+		got := foldValue(c.in, c.lower)
+		if got != c.want {
+			t.Errorf("foldValue(%q, %v) = %q, want %q", c.in, c.lower, got, c.want)
+		}
+		if c.sameAsInput && len(got) > 0 && unsafeData(got) != unsafeData(c.in) {
+			t.Errorf("foldValue(%q, %v) copied a value it did not change", c.in, c.lower)
+		}
 	}
 }

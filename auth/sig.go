@@ -63,7 +63,7 @@ func ParseDKIMSignature(v string) DKIMSignature {
 }
 
 func headerList(v string) []string {
-	v = lower(stripFWS(v)) // one copy at most, not one a mixed-case name
+	v = foldValue(v, true) // one copy at most, not one a mixed-case name
 	out := make([]string, 0, strings.Count(v, ":")+1)
 	for v != "" {
 		var p string

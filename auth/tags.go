@@ -65,15 +65,34 @@ func tagValue(tags []Tag, name string) (string, bool) {
 }
 
 // stripFWS removes all white space (for b=, bh=, h= values).
-func stripFWS(s string) string {
-	if strings.IndexAny(s, " \t\r\n") < 0 {
+func stripFWS(s string) string { return foldValue(s, false) }
+
+// foldValue is s without white space and, when lowerCase is set, in ASCII
+// lower case (the names of a DKIM h= list are ASCII, RFC 5322 ftext): s
+// itself when that changes nothing, else one copy.
+func foldValue(s string, lowerCase bool) string {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if isWSP(c) || lowerCase && 'A' <= c && c <= 'Z' {
+			break
+		}
+	}
+	if i == len(s) {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if !isWSP(s[i]) {
-			b.WriteByte(s[i])
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isWSP(c):
+			continue
+		case lowerCase && 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
 		}
+		b.WriteByte(c)
 	}
 	return b.String()
 }
