@@ -154,13 +154,8 @@ func (w *inPlace) leaf(idx int, f *fields, ct contentType, body []byte, mt, at s
 		return true
 	}
 	m := &w.out[idx]
-	used := 0
-	for _, t := range m.Text {
-		used += len(t.Body)
-	}
-	room := int64(w.lim.MaxTextBytes - used)
-	if room <= 0 {
-		m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Truncated: true})
+	room, ok := textRoom(m, at, mt, w.lim)
+	if !ok {
 		return true
 	}
 	b, truncated, ok := decodeBody(f, ct, body, min(room, w.lim.MaxPartBytes))

@@ -670,13 +670,8 @@ func (w *walker) leaf(idx int, p *message.Entity, mt, at string, depth int, repo
 		return
 	}
 	m := &w.out[idx]
-	used := 0
-	for _, t := range m.Text {
-		used += len(t.Body)
-	}
-	room := int64(w.lim.MaxTextBytes - used)
-	if room <= 0 {
-		m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Truncated: true})
+	room, ok := textRoom(m, at, mt, w.lim)
+	if !ok {
 		return
 	}
 	body, truncated, err := w.read(p, min(room, w.lim.MaxPartBytes))
@@ -782,4 +777,20 @@ func asciiEqualFold(b []byte, lower string) bool {
 		}
 	}
 	return true
+}
+
+// textRoom returns how many more text bytes message m may take (the
+// MaxTextBytes of its texts together), or false, with a truncated text
+// of part at recorded, when it has none left.
+func textRoom(m *Message, at, mt string, lim Limits) (int64, bool) {
+	used := 0
+	for _, t := range m.Text {
+		used += len(t.Body)
+	}
+	room := int64(lim.MaxTextBytes - used)
+	if room <= 0 {
+		m.Text = append(m.Text, Text{Part: at, HTML: mt == "text/html", Truncated: true})
+		return 0, false
+	}
+	return room, true
 }
