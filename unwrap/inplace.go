@@ -199,16 +199,8 @@ func decodeBody(f *fields, ct contentType, raw []byte, max int64) ([]byte, bool,
 		}
 	}
 	if convert && message.CharsetReader != nil && !(asciiKept[ch] && isASCII(out)) {
-		if t := tableFor(ch); t != nil {
-			b, truncated := t.convert(make([]byte, 0, len(out)+len(out)/2), out, max)
-			return b, truncated, true
-		}
-		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
-			b, truncated, err := readCapped(r, max)
-			if err != nil {
-				return nil, false, false
-			}
-			return b, truncated, true
+		if b, truncated, done, err := convertCharset(ch, out, max); done {
+			return b, truncated, err == nil
 		}
 	}
 	if int64(len(out)) > max {

@@ -473,14 +473,9 @@ func readUndecoded(p *message.Entity, mt string, params map[string]string, u und
 		}
 	}
 	if convert && !(asciiKept[ch] && isASCII(out)) {
-		if t := tableFor(ch); t != nil {
-			b, truncated := t.convert(make([]byte, 0, len(out)+len(out)/2), out, max)
-			return b, truncated, true
-		}
 		// an unknown charset leaves the text as it is (and was recorded
 		// when the entity was made)
-		if r, err := message.CharsetReader(ch, bytes.NewReader(out)); err == nil {
-			b, truncated, err := readCapped(r, max)
+		if b, truncated, done, err := convertCharset(ch, out, max); done {
 			if err != nil {
 				if u.part != nil {
 					p.Body = decodedAgain(p, raw, nil)
@@ -793,4 +788,24 @@ func textRoom(m *Message, at, mt string, lim Limits) (int64, bool) {
 		return 0, false
 	}
 	return room, true
+}
+
+// convertCharset converts text from charset ch to UTF-8, at most max
+// bytes, by the byte table when ch has one, else through go-message's
+// charset reader. done is false when no converter knows ch (the text
+// stays as it is); err is the reader's, when it failed part way.
+func convertCharset(ch string, text []byte, max int64) (b []byte, truncated, done bool, err error) {
+	if t := tableFor(ch); t != nil {
+		b, truncated = t.convert(make([]byte, 0, len(text)+len(text)/2), text, max)
+		return b, truncated, true, nil
+	}
+	if message.CharsetReader == nil {
+		return nil, false, false, nil
+	}
+	r, err := message.CharsetReader(ch, bytes.NewReader(text))
+	if err != nil {
+		return nil, false, false, nil
+	}
+	b, truncated, err = readCapped(r, max)
+	return b, truncated, true, err
 }
