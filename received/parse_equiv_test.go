@@ -22,20 +22,9 @@ import (
 // skipped when neither is set.
 func corpusReceived(tb testing.TB) []string {
 	tb.Helper()
-	var msgs []corpus.Message
-	if dir := os.Getenv("SPAMTRACE_CORPUS"); dir != "" {
-		m, err := corpus.Load(dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		msgs = append(msgs, m...)
-	}
-	if dir := os.Getenv("SPAMTRACE_MODERN"); dir != "" {
-		m, err := corpus.LoadModern(dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		msgs = append(msgs, m...)
+	msgs, err := corpus.FromEnv()
+	if err != nil {
+		tb.Fatal(err)
 	}
 	if len(msgs) == 0 {
 		tb.Skip("SPAMTRACE_CORPUS and SPAMTRACE_MODERN not set")

@@ -2,7 +2,6 @@ package unwrap
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -143,20 +142,9 @@ func FuzzInPlace(f *testing.F) {
 // the modern one (SPAMTRACE_MODERN) the in-place reading gives the walk's
 // Messages, and keeps most messages.
 func TestInPlaceCorpus(t *testing.T) {
-	var msgs []corpus.Message
-	if dir := os.Getenv("SPAMTRACE_CORPUS"); dir != "" {
-		m, err := corpus.Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs = append(msgs, m...)
-	}
-	if dir := os.Getenv("SPAMTRACE_MODERN"); dir != "" {
-		m, err := corpus.LoadModern(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs = append(msgs, m...)
+	msgs, err := corpus.FromEnv()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(msgs) == 0 {
 		t.Skip("SPAMTRACE_CORPUS and SPAMTRACE_MODERN not set")

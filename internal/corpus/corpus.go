@@ -77,3 +77,26 @@ func LoadModern(dir string) ([]Message, error) {
 	}
 	return out, nil
 }
+
+// FromEnv loads the corpora the environment names: the 2002 corpus from
+// $SPAMTRACE_CORPUS (as Load reads it) and the modern one from
+// $SPAMTRACE_MODERN (as LoadModern reads it), in that order; none when
+// neither is set.
+func FromEnv() ([]Message, error) {
+	var msgs []Message
+	if dir := os.Getenv("SPAMTRACE_CORPUS"); dir != "" {
+		m, err := Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m...)
+	}
+	if dir := os.Getenv("SPAMTRACE_MODERN"); dir != "" {
+		m, err := LoadModern(dir)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m...)
+	}
+	return msgs, nil
+}
