@@ -67,12 +67,22 @@ func sendmailID(t time.Time, r *rand.Rand) string {
 	return string(b) + fmt.Sprintf("%05d", r.Intn(99999))
 }
 
+// own is a host name under a registered domain of the forger's own, one per
+// case (RFC 2606's .test): the forged names must share no registered domain
+// with the real servers of the message. The anonymised folders of the
+// modern corpus rewrote every real name to example.com, example.net and
+// the like, so a forged name under one of those would look like a server
+// of the recipient's own operator, which no real spammer's machine is.
+func (f *forgeCtx) own(format string, args ...any) string {
+	return fmt.Sprintf(format, args...) + fmt.Sprintf(".spam%d.test", f.n)
+}
+
 func dateText(t time.Time) string { return t.Format("Mon, 2 Jan 2006 15:04:05 -0700") }
 
 // hop writes a forged hop; the zero arguments take plausible defaults.
 func (f *forgeCtx) hop(helo, rdns, lit, by, id, date string) string {
 	if helo == "" {
-		helo = fmt.Sprintf("mail%d.sender%d.example.com", f.n%7, f.n)
+		helo = f.own("mail%d", f.n%7)
 	}
 	if rdns == "" {
 		rdns = helo
@@ -94,7 +104,7 @@ func (f *forgeCtx) hop(helo, rdns, lit, by, id, date string) string {
 
 var forgeries = []forgery{
 	{cat: trace.CategoryBrokenChain, make: func(f *forgeCtx) string {
-		return f.hop("", "", "", fmt.Sprintf("relay%d.unrelated%d.example.net", f.n%5, f.n), "", "")
+		return f.hop("", "", "", f.own("relay%d.unrelated", f.n%5), "", "")
 	}},
 	{cat: trace.CategoryTimezoneMismatch, make: func(f *forgeCtx) string {
 		t := f.date.Add(-2 * time.Minute).In(time.FixedZone("", -6*3600))
@@ -137,12 +147,12 @@ var forgeries = []forgery{
 		return f.hop("", "", "", "", sendmailID(t, f.rnd), dateText(t))
 	}},
 	{cat: trace.CategoryHELOIPMismatch, make: func(f *forgeCtx) string {
-		return f.hop("["+publicIP(f.rnd).String()+"]", fmt.Sprintf("host%d.example.com", f.n), "", "", "", "")
+		return f.hop("["+publicIP(f.rnd).String()+"]", f.own("host%d", f.n), "", "", "", "")
 	}},
 	{cat: trace.CategoryDynamicHost, make: func(f *forgeCtx) string {
 		b := f.ip.As4()
-		name := []string{"ppp-%d-%d-%d-%d.dialup.isp%d.example.net", "dsl%d-%d-%d-%d.pool.isp%d.example.net", "%d-%d-%d-%d.dyn.isp%d.example.net", "cpe-%d-%d-%d-%d.cable.isp%d.example.net"}[f.n%4]
-		rd := fmt.Sprintf(name, b[0], b[1], b[2], b[3], f.n)
+		name := []string{"ppp-%d-%d-%d-%d.dialup", "dsl%d-%d-%d-%d.pool", "%d-%d-%d-%d.dyn", "cpe-%d-%d-%d-%d.cable"}[f.n%4]
+		rd := f.own(name, b[0], b[1], b[2], b[3])
 		return f.hop(rd, rd, "", "", "", "")
 	}},
 	{cat: trace.CategoryDynamicHost, label: "dynamic (for=To)", make: func(f *forgeCtx) string {
@@ -152,15 +162,15 @@ var forgeries = []forgery{
 			return ""
 		}
 		b := f.ip.As4()
-		rd := fmt.Sprintf("dsl%d-%d-%d-%d.pool.isp%d.example.net", b[0], b[1], b[2], b[3], f.n)
+		rd := f.own("dsl%d-%d-%d-%d.pool", b[0], b[1], b[2], b[3])
 		return strings.Replace(f.hop(rd, rd, "", "", "", ""), "for <"+f.rcpt+">", "for <"+f.to+">", 1)
 	}},
 	{cat: trace.CategoryForgedHELO, make: func(f *forgeCtx) string {
 		helo := []string{"mail.yahoo.com", "smtp.gmail.com", "mx.hotmail.com", "mail.aol.com"}[f.n%4]
-		return f.hop(helo, fmt.Sprintf("host%d.spamhost%d.example.net", f.n, f.n), "", "", "", "")
+		return f.hop(helo, f.own("host%d", f.n), "", "", "", "")
 	}},
 	{cat: trace.CategorySpamware, make: func(f *forgeCtx) string {
-		return f.hop("alt1", fmt.Sprintf("host%d.example.net", f.n), "", "", "", "")
+		return f.hop("alt1", f.own("host%d", f.n), "", "", "", "")
 	}},
 }
 
