@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/spamtrace/spamtrace/auth"
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -43,6 +44,9 @@ func (t *Tracer) authInput(tr *Trace, h received.Header) *auth.Input {
 	for i := range h {
 		if f := &h[i]; f.Name == "Received" || auth.Wants(f.Name) {
 			in.Fields = append(in.Fields, auth.Field{Name: f.Key(), Value: f.Value})
+		} else if len(f.Name) == 12 && ascii.EqualFold(f.Name, "Content-Type") {
+			// Kept for Header.report only; the runs the analysis reads
+			// were measured without it, so it breaks none.
 		} else {
 			in.Fields = append(in.Fields, auth.Field{}) // a field of another kind: it only breaks runs
 		}

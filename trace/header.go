@@ -14,10 +14,17 @@ func readSummary(h received.Header) (Header, []ClientIP, []ClientRecord) {
 	var s Header
 	var ips []ClientIP
 	var recs []ClientRecord
+	seenType := false
 	for i := range h {
 		f := &h[i]
 		if f.Name == "Received" {
 			continue // the most common field, none of these
+		}
+		if len(f.Name) == 12 && ascii.EqualFold(f.Name, "Content-Type") {
+			if !seenType { // the first, as MIME readers take it
+				seenType, s.report = true, isReport(f.Value)
+			}
+			continue
 		}
 		if dst := s.summaryField(f.Name); dst != nil {
 			if *dst == "" { // the first (topmost) field of each name
@@ -42,6 +49,44 @@ func readSummary(h received.Header) (Header, []ClientIP, []ClientRecord) {
 		}
 	}
 	return s, ips, recs
+}
+
+// isReport reports whether a Content-Type value is multipart/report
+// (RFC 6522), the type of delivery status notifications (RFC 3464),
+// feedback reports (RFC 5965) and disposition notifications (RFC 8098).
+func isReport(v string) bool {
+	v = skipCFWS(v)
+	const t = "multipart/report"
+	if len(v) < len(t) || !ascii.EqualFold(v[:len(t)], t) {
+		return false
+	}
+	if len(v) == len(t) {
+		return true
+	}
+	switch v[len(t)] {
+	case ';', ' ', '\t', '\r', '\n', '(':
+		return true
+	}
+	return false
+}
+
+// skipCFWS drops the white space and comments (RFC 5322 CFWS, nested
+// parentheses, quoted pairs) at the start of v.
+func skipCFWS(v string) string {
+	depth := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == '\\' && depth > 0:
+			i++
+		case depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n':
+			return v[i:]
+		}
+	}
+	return ""
 }
 
 // summaryField returns the field of s that a header field of this name
@@ -167,5 +212,6 @@ func keptBucket(n int, first, last byte) uint8 {
 	return uint8(n*7 + int(ascii.Lower(first))*3 + int(ascii.Lower(last)))
 }
 
-// summaryFieldNames are the fields of Header (summaryField).
-var summaryFieldNames = []string{"To", "Cc", "From", "Date", "Subject", "Reply-To", "Message-Id", "Return-Path", "Delivered-To"}
+// summaryFieldNames are the fields of Header (summaryField, and
+// Content-Type for Header.report).
+var summaryFieldNames = []string{"To", "Cc", "From", "Date", "Subject", "Reply-To", "Message-Id", "Return-Path", "Delivered-To", "Content-Type"}

@@ -147,3 +147,74 @@ func TestLocalhostHELOOverNetworkVouchesForNothingOutside(t *testing.T) {
 		}
 	}
 }
+
+// A report (multipart/report) is written by the mail system that
+// reports: its server's own no-from hop, under a Message-ID that names
+// that server, is where it began even when the Message-ID does not carry
+// the queue id (Postfix's bounce shape, the queue ids of the bounce and
+// the bounced message differing). A report the recipient's side
+// re-submits (its no-from hop on top, the Message-ID its writer made
+// elsewhere) is followed down to the writer as before.
+func TestReportBeganOnItsServer(t *testing.T) {
+	const hop = "Received: by mail.example.co.jp (Postfix) id 49E71FA97E1D; Thu, 29 Apr 2018 23:34:45 +0900\n"
+	const forged = "Received: from mail.yahoo.com (host120.spam.test [97.23.248.142]) by mail.example.co.jp (8.12.11/8.12.11) with ESMTP id 4T; Thu, 29 Apr 2018 23:32:45 +0900\n"
+	const mid = "Message-Id: <20180429233445.A7470DDE1C65@mail.example.co.jp>\nFrom: MAILER-DAEMON@mail.example.co.jp\n"
+	const report = "Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"b\"\n\n--b--\n"
+	tests := []struct {
+		name, msg string
+		origin    int
+		believed  bool // the forged client is the origin
+	}{
+		{"report", hop + forged + mid + report, 0, false},
+		{"report, type in capitals and a comment", hop + forged + mid + "Content-Type: (dsn) Multipart/Report; report-type=delivery-status\n\nx\n", 0, false},
+		{"not a report", hop + forged + mid + "Content-Type: multipart/mixed; boundary=b\n\n--b--\n", 1, true},
+		{"a report named by another server", hop + forged + "Message-Id: <20180429233445.A7470DDE1C65@elsewhere.example.org>\n" + report, 1, true},
+		{"multipart/reports is not a report", hop + forged + mid + "Content-Type: multipart/reports\n\nx\n", 1, true},
+	}
+	for _, tt := range tests {
+		tr, err := TraceMessage(context.Background(), strings.NewReader(tt.msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Origin.Hop != tt.origin || (tr.Origin.IP.String() == "97.23.248.142") != tt.believed {
+			t.Errorf("%s: origin %+v", tt.name, tr.Origin)
+		}
+		if !tt.believed && !strings.Contains(tr.Origin.Reason, "the message is a report (multipart/report)") {
+			t.Errorf("%s: reason %q", tt.name, tr.Origin.Reason)
+		}
+	}
+	// Re-submitted on the recipient's side: the top no-from hop is the
+	// recipient's, the report's writer the outside client below it.
+	const resubmitted = "Received: by bounce.example.net (Postfix) id 4E5F01043E8C; Sat, 3 Sep 2016 22:06:04 +0200\n" +
+		"Received: from mx.school.example (mx.school.example [163.47.52.66]) by bounce.example.net (Postfix) with ESMTP id 53E341043E83; Sat, 3 Sep 2016 22:06:03 +0200\n" +
+		"Message-ID: <30fe02df@exchange1.school.example>\n" + report
+	tr, _ := TraceMessage(context.Background(), strings.NewReader(resubmitted))
+	if tr.Origin.Hop != 1 || tr.Origin.IP.String() != "163.47.52.66" {
+		t.Errorf("re-submitted report: origin %+v", tr.Origin)
+	}
+}
+
+// A hop whose server is named only by a loopback address ("by
+// [127.0.0.1]", written below a loopback client) and that records a
+// client from outside is not vouched for, as "by localhost" is not; a
+// content filter's "by localhost ([127.0.0.1])" hop recording its own
+// server's public address is followed as before.
+func TestLoopbackLiteralServerVouchesForNothingOutside(t *testing.T) {
+	const top = "Received: from [127.0.0.1] ([localhost]) by neko.example.org (ecelerity 3.6.5.1 r(Core:3.6.5.0)) with UNKNOWN id 22/22-00000-00000225; Thu, 29 Apr 2015 23:34:45 +0000\n"
+	const tail = "Message-ID: <22.220000@example.org>\n\nx\n"
+	forged := top + "Received: from mail.yahoo.com (host4.spam.test [120.104.197.57]) by [127.0.0.1] (8.12.11/8.12.11) with ESMTP id t3TNYj00001; Thu, 29 Apr 2015 23:32:45 +0000\n" + tail
+	tr, err := TraceMessage(context.Background(), strings.NewReader(forged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Origin.Hop != 0 || !strings.Contains(tr.Origin.Reason, "names its server only as [127.0.0.1]") {
+		t.Errorf("forged by [127.0.0.1]: origin %+v", tr.Origin)
+	}
+	const filter = "Received: from localhost (localhost [127.0.0.1]) by kci.example.com (Postfix) with ESMTP id 0A47D3EA4; Tue, 23 Jul 2002 19:43:18 -0400\n" +
+		"Received: from kci.example.com ([206.112.95.6]) by localhost (lorax.example.com [127.0.0.1]) (amavisd-new) with SMTP id 50275-07; Tue, 23 Jul 2002 19:43:17 -0400\n" +
+		"Received: from list.example.net (list.example.net [216.136.171.252]) by kci.example.com (Postfix) with ESMTP id 056483E44; Tue, 23 Jul 2002 19:43:16 -0400\n"
+	tr, _ = TraceMessage(context.Background(), strings.NewReader(filter+tail))
+	if tr.Origin.Hop == 0 || strings.Contains(tr.Origin.Reason, "names its server only") {
+		t.Errorf("content filter: origin %+v", tr.Origin)
+	}
+}

@@ -312,11 +312,16 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		a := f.IP.Unmap()
 		if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
 			// An internal client vouches for the hop below unless that
-			// hop names its server only as "localhost" and records a
-			// client from outside: a server that calls itself localhost
-			// while accepting mail from the Internet is a made-up hop
-			// more often than a real one.
-			if i < len(tr.Edges) && tr.Edges[i].Match == MatchNoData && isLocalName(c.names[i+1].by.norm) && !c.names[i+1].fetch &&
+			// hop names its server only as "localhost" or a loopback
+			// address and records a client from outside: a server that
+			// calls itself localhost while accepting mail from the
+			// Internet is a made-up hop more often than a real one. A
+			// loopback address matching a loopback client says nothing
+			// of which machine wrote the hop, but a content filter
+			// writes "by localhost ([127.0.0.1])" for the mail its own
+			// server handed it, recording that server by its public
+			// address, under the name this hop's server gives itself.
+			if i < len(tr.Edges) && (tr.Edges[i].Match == MatchNoData || tr.Edges[i].Match == MatchIP && a.IsLoopback() && !clientIsServer(&c.names[i+1], hn.by.norm)) && localServer(&c.names[i+1], &tr.Hops[i+1].Received) && !c.names[i+1].fetch &&
 				tr.Hops[i+1].Received.From.IP.IsValid() && !internalAddr(tr.Hops[i+1].Received.From.IP) {
 				return false, w.text("client ", w.ip(a.WithZone("")), " is an internal address, but the older hop ", itoa(i+1), " names its server only as ", tr.Hops[i+1].Received.By.Host, ", so nothing older is vouched for")
 			}
@@ -358,13 +363,25 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	// and an older hop from an outside client is made up. (A message that
 	// lacked a Message-ID and was re-injected on the same machine, over
 	// loopback, is left alone.)
+	//
+	// A report (RFC 6522 multipart/report: a delivery status
+	// notification, a feedback report, a disposition notification) is
+	// written by the mail system that reports: a Message-ID made on the
+	// hop's server says the report was written there even without the
+	// queue id (a report passed on and re-submitted by the recipient's
+	// side keeps the Message-ID its writer made elsewhere).
 	localOrigin := f.RDNS == "" && f.IPText == "" && (f.HELO == "" && (f.Ident != "" || *f == received.From{}) || isLocalName(hn.helo.norm))
-	if i+1 < len(tr.Hops) && localOrigin && mintedMessageID(tr.Header.MessageID, h) && outsideClient(&tr.Hops[i+1].Received) {
+	if i+1 < len(tr.Hops) && localOrigin && outsideClient(&tr.Hops[i+1].Received) {
 		by := "a local submission by " + f.Ident
 		if f.Ident == "" {
 			by = "a message that began on its server"
 		}
-		return false, w.text("hop ", itoa(i), " records ", by, " and the Message-ID carries its queue id ", h.ID, ": the message was written on ", h.By.Host, ", so the older hops cannot be believed")
+		switch {
+		case mintedMessageID(tr.Header.MessageID, h):
+			return false, w.text("hop ", itoa(i), " records ", by, " and the Message-ID carries its queue id ", h.ID, ": the message was written on ", h.By.Host, ", so the older hops cannot be believed")
+		case tr.Header.report && messageIDOn(tr.Header.MessageID, h.By.Host) != "":
+			return false, w.text("hop ", itoa(i), " records ", by, " and the message is a report (multipart/report), which the reporting system writes: the message was written on ", h.By.Host, ", so the older hops cannot be believed")
+		}
 	}
 	if i+1 < len(tr.Hops) && f.HELO == "" && f.RDNS == "" {
 		// A hop that received over SMTP without recording its client
@@ -397,6 +414,19 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 	return false, w.text("hop ", itoa(i), " received the message from ", w.describe(f), " and records no address for it")
 }
 
+// localServer reports whether a hop names its server only as the local
+// host: "localhost" or a loopback address, which any machine may call
+// itself.
+func localServer(hn *hopNames, h *received.Hop) bool {
+	return isLocalName(hn.by.norm) || h.By.IP.IsValid() && h.By.IP.Unmap().IsLoopback() && (h.By.Host == "" || h.By.Host[0] == '[' || h.By.Host == h.By.IPText)
+}
+
+// clientIsServer reports whether a hop's client, by its HELO or reverse
+// DNS name, is the server named by (normalised).
+func clientIsServer(hn *hopNames, by string) bool {
+	return by != "" && (hn.helo.norm == by || hn.rdns.norm == by)
+}
+
 // endUserClient reports whether a hop's client is, by the names the hop
 // records, an end-user machine: a bare or localhost HELO, or a dial-up,
 // DHCP or pool reverse DNS name.
@@ -423,14 +453,10 @@ func outsideClient(h *received.Hop) bool {
 // Exim's, "<E1d5Q3j-0002h2-9s@f424.i.mail.ru>") at a word boundary, with
 // the server's host after the "@".
 func mintedMessageID(msgID string, h *received.Hop) bool {
-	if len(h.ID) < 6 || h.By.Host == "" {
+	if len(h.ID) < 6 {
 		return false
 	}
-	at := strings.LastIndexByte(msgID, '@')
-	if at < 0 || !ascii.HasPrefixFold(strings.TrimSuffix(msgID[at+1:], ">"), h.By.Host) {
-		return false
-	}
-	left := msgID[:at]
+	left := messageIDOn(msgID, h.By.Host)
 	k := strings.Index(left, h.ID)
 	if k < 0 {
 		return false
@@ -441,6 +467,20 @@ func mintedMessageID(msgID string, h *received.Hop) bool {
 	}
 	end := k + len(h.ID)
 	return (before == '.' || before == '<' || left[:k] == "<E") && end == len(left)
+}
+
+// messageIDOn returns the part of msgID before the "@" when the part
+// after it begins with host (a server's own Message-IDs name it there); ""
+// otherwise.
+func messageIDOn(msgID, host string) string {
+	if host == "" {
+		return ""
+	}
+	at := strings.LastIndexByte(msgID, '@')
+	if at < 0 || !ascii.HasPrefixFold(strings.TrimSuffix(msgID[at+1:], ">"), host) {
+		return ""
+	}
+	return msgID[:at]
 }
 
 // isFetch reports whether the hop is a mailbox retrieval (fetchmail,

@@ -206,6 +206,9 @@ type Header struct {
 	DeliveredTo                                                 string
 	// DateTime is Date parsed; zero if absent or unparseable.
 	DateTime time.Time
+	// report: the first Content-Type is multipart/report (isReport), a
+	// message the reporting mail system wrote.
+	report bool
 }
 
 // Trace is the result of tracing one message.
