@@ -333,7 +333,7 @@ func evaluate(ham, spam []corpus.Message) {
 	fmt.Printf("%-20s %5d %8s %5d %8s %5d %10s\n", "any category", hany, pct(hany, len(ham)), sany, pct(sany, len(spam)), uany, pct(uany, len(untouched)))
 	fmt.Printf("(untouched ham: %d messages, without the folders whose collector anonymised hosts, addresses and dates)\n\n", len(untouched))
 
-	fmt.Printf("%-20s %8s %10s %10s %10s %10s\n", "origin vs record", "messages", "w/ record", "agree", "any rec.", "recip-side")
+	fmt.Printf("%-20s %8s %10s %10s %10s %10s %12s\n", "origin vs record", "messages", "w/ record", "agree", "any rec.", "recip-side", "r-s w/ rec.")
 	for _, set := range []struct {
 		name string
 		msgs []corpus.Message
@@ -342,7 +342,7 @@ func evaluate(ham, spam []corpus.Message) {
 		for _, m := range set.msgs {
 			o.add(m.Path, m.Text)
 		}
-		fmt.Printf("%-20s %8d %10d %10s %10s %10s\n", set.name, len(set.msgs), o.withRecord, pct(o.agree, o.withRecord), pct(o.anyRecord, o.withRecord), pct(o.recipientSide, len(set.msgs)))
+		fmt.Printf("%-20s %8d %10d %10s %10s %10s %12s\n", set.name, len(set.msgs), o.withRecord, pct(o.agree, o.withRecord), pct(o.anyRecord, o.withRecord), pct(o.recipientSide, len(set.msgs)), pct(o.recipWithRecord, o.withRecord))
 		if os.Getenv("FORGEEVAL_DISAGREE") == set.name {
 			for _, d := range o.disagree {
 				fmt.Println("  disagree:", d)
@@ -360,6 +360,10 @@ func evaluate(ham, spam []corpus.Message) {
 	rnd := rand.New(rand.NewSource(1))
 	fmt.Printf("%-18s %8s %10s %10s %12s %12s %12s\n", "forged category", "cases", "detected", "ham FP", "origin safe", "untouched", "unt. safe")
 	for _, fg := range forgeries {
+		label := string(fg.cat)
+		if fg.label != "" {
+			label = fg.label
+		}
 		cases, detected, originSafe, misses := 0, 0, 0, 0
 		casesU, detectedU, safeU := 0, 0, 0
 		for i, m := range ham {
@@ -425,7 +429,7 @@ func evaluate(ham, spam []corpus.Message) {
 					detectedU++
 				}
 			}
-			if !hit && os.Getenv("FORGEEVAL_MISSES") == string(fg.cat) && misses < 40 {
+			if !hit && os.Getenv("FORGEEVAL_MISSES") == label && misses < 40 {
 				misses++
 				e := tr.Edges[len(tr.Edges)-1]
 				fmt.Printf("miss: %s %s | %s\n   %s\n", m.Path, e.Match, e.Detail, strings.Join(strings.Fields(tr.Hops[fh-1].Received.Raw), " "))
@@ -435,13 +439,9 @@ func evaluate(ham, spam []corpus.Message) {
 				if untouched {
 					safeU++
 				}
-			} else if os.Getenv("FORGEEVAL_ORIGIN") == string(fg.cat) {
+			} else if os.Getenv("FORGEEVAL_ORIGIN") == label {
 				fmt.Printf("origin moved to the forged hop: %s: %s\n", m.Path, tr.Origin.Reason)
 			}
-		}
-		label := string(fg.cat)
-		if fg.label != "" {
-			label = fg.label
 		}
 		fmt.Printf("%-18s %8d %10s %10s %12s %12s %12s\n", label, cases, pct(detected, cases), pct(hc[fg.cat], len(ham)), pct(originSafe, cases), pct(detectedU, casesU), pct(safeU, casesU))
 	}

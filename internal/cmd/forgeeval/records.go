@@ -268,7 +268,12 @@ func recipientGateway(tr *trace.Trace, o int) bool {
 
 type originStats struct {
 	withRecord, agree, anyRecord, recipientSide int
-	disagree, recipList                         []string
+	// recipWithRecord: recipient-side origins among the messages with a
+	// record (withRecord), the measure; recipientSide counts
+	// them over all messages, a server's own bounces and reports among
+	// them, which do begin on the recipient's side.
+	recipWithRecord     int
+	disagree, recipList []string
 }
 
 // add traces one message and compares its origin with the topmost client
@@ -285,7 +290,8 @@ func (o *originStats) add(path, text string) {
 	}
 	org := tr.Origin.IP.Unmap()
 	recs := records(hdr)
-	if recipientSide(tr, recs) {
+	rside := recipientSide(tr, recs)
+	if rside {
 		f := tr.Hops[tr.Origin.Hop].Received.From
 		o.recipientSide++
 		o.recipList = append(o.recipList, path+" "+f.RDNS+" "+f.HELO+" "+org.String())
@@ -307,11 +313,14 @@ func (o *originStats) add(path, text string) {
 		return
 	}
 	o.withRecord++
+	if rside {
+		o.recipWithRecord++
+	}
 	// The record may name the recipient's own gateway (the receiver behind
 	// it records the gateway as its client): then the origin is right when
 	// it is the client the gateway received from.
 	gw := recipientGateway(tr, refHop)
-	if org == ref || gw && tr.Origin.Hop > refHop && tr.Origin.IP.IsValid() && !recipientSide(tr, recs) {
+	if org == ref || gw && tr.Origin.Hop > refHop && tr.Origin.IP.IsValid() && !rside {
 		o.agree++
 	} else {
 		o.disagree = append(o.disagree, path+" "+refField+" "+ref.String()+" origin "+org.String()+" hop "+itoa(tr.Origin.Hop)+": "+tr.Origin.Reason)
