@@ -266,15 +266,21 @@ func endUserRelay(c *config, tr *Trace, h *Hop) bool {
 }
 
 // belowSubmission reports whether the hop above h records the message's
-// submission by a user: a local program, an authenticated client or a
-// webmail browser.
+// submission by a user: a local program, an authenticated client, a
+// webmail browser, an Outlook client over MAPI (Exchange's "with mapi"
+// hop, written where the mailbox hands the user's message to transport),
+// or a provider's own point of entry, a hop over SMTP that names no
+// client on the same server as h (unnamedEntryAbove).
 func belowSubmission(tr *Trace, h *Hop) bool {
 	if h.Index == 0 {
 		return false
 	}
 	up := &tr.Hops[h.Index-1].Received
-	return isLocalSubmission(up) || !up.Auth.IsZero() ||
-		up.Protocol == received.ProtocolHTTP || up.Protocol == received.ProtocolHTTPS
+	switch up.Protocol {
+	case received.ProtocolHTTP, received.ProtocolHTTPS, received.ProtocolMAPI:
+		return true
+	}
+	return isLocalSubmission(up) || !up.Auth.IsZero() || unnamedEntryAbove(tr, h.Index)
 }
 
 // thirdPartyRelay reports whether hop r, from the home connection name,

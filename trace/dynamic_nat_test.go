@@ -43,3 +43,51 @@ func TestDynamicBelowNATClient(t *testing.T) {
 		}
 	}
 }
+
+// A dial-up hop below where a provider took the user's message in is
+// older than the submission, so made up (medium), even when it names the
+// message's own recipient: Gmail's point of entry (a hop over SMTP that
+// names no client, on the same server as the hop below) and Exchange's
+// "with mapi" hop, as real mail records them. Below an ordinary relay hop
+// the same dial-up hop stays low: it is how much legitimate mail starts.
+func TestDynamicBelowProviderEntry(t *testing.T) {
+	const top = "Received: from mail-wm1-f50.google.com (mail-wm1-f50.google.com [209.85.128.50]) by mx.example.org (Postfix) with ESMTPS id 47k; Fri, 27 Dec 2019 21:34:15 +0000\n"
+	const tail = "From: a@gmail.com\nTo: list@example.org\nMessage-ID: <PH0PR14MB4296A1@PH0PR14MB4296.namprd14.prod.outlook.com>\n\nx\n"
+	dialup := func(by string) string {
+		return "Received: from ppp-5-6-7-8.dialup.isp1.example.net (ppp-5-6-7-8.dialup.isp1.example.net [5.6.7.8]) by " + by + " (8.12.11/8.12.11) with ESMTP id g7LGKmA01220 for <list@example.org>; Fri, 27 Dec 2019 21:32:15 +0000\n"
+	}
+	tests := []struct {
+		name, hops string
+		medium     bool
+	}{
+		{"below Gmail's entry", top +
+			"Received: by mail-wm1-f50.google.com with SMTP id p17so9336970wma.1 for <list@example.org>; Fri, 27 Dec 2019 13:34:14 -0800\n" +
+			dialup("mail-wm1-f50.google.com"), true},
+		{"below a MAPI submission", "Received: from PH0PR14MB4296.namprd14.prod.outlook.com (2a01:111:e400:fc4b::4b) by BN8NAM11FT008.mail.protection.outlook.com (2a01:111:e400:fc4b::351) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.4042.16 via Frontend Transport; Sat, 17 Apr 2021 10:00:01 +0000\n" +
+			"Received: from PH0PR14MB4296.namprd14.prod.outlook.com ([fe80::d093:57ee:eee8:ab8b]) by PH0PR14MB4296.namprd14.prod.outlook.com ([fe80::d093:57ee:eee8:ab8b%3]) with mapi id 15.20.4042.021; Sat, 17 Apr 2021 10:00:00 +0000\n" +
+			dialup("PH0PR14MB4296.namprd14.prod.outlook.com"), true},
+		{"below an ordinary relay", top +
+			"Received: from relay.isp1.example.net (relay.isp1.example.net [81.2.69.44]) by mail-wm1-f50.google.com with ESMTP id p17so9336970wma.1 for <list@example.org>; Fri, 27 Dec 2019 21:33:14 +0000\n" +
+			dialup("relay.isp1.example.net"), false},
+	}
+	for _, tt := range tests {
+		tr, err := TraceMessage(context.Background(), strings.NewReader(tt.hops+tail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := len(tr.Hops) - 1
+		var got *Finding
+		for i, f := range tr.Findings {
+			if f.Category == CategoryDynamicHost && f.Hop == last {
+				got = &tr.Findings[i]
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: no dynamic-host finding on the dial-up hop: %+v", tt.name, tr.Findings)
+			continue
+		}
+		if (got.Severity >= SeverityMedium) != tt.medium || tt.medium && !strings.Contains(got.Message, "where a user submitted the message") {
+			t.Errorf("%s: %v %q", tt.name, got.Severity, got.Message)
+		}
+	}
+}

@@ -218,3 +218,32 @@ func TestLoopbackLiteralServerVouchesForNothingOutside(t *testing.T) {
 		t.Errorf("content filter: origin %+v", tr.Origin)
 	}
 }
+
+// Exchange's "with mapi" hop under a Message-ID its server made is where
+// the message was written (a user's message handed from the mailbox to
+// transport): a hop below it from an outside client is not believed. Under
+// a Message-ID made elsewhere (a message a mailbox rule sends on) the walk
+// goes on as before.
+func TestMAPISubmissionBeganThere(t *testing.T) {
+	const hops = "Received: from PH0PR14MB4296.namprd14.prod.outlook.com (2a01:111:e400:fc4b::4b) by BN8NAM11FT008.mail.protection.outlook.com (2a01:111:e400:fc4b::351) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.4042.16 via Frontend Transport; Sat, 17 Apr 2021 14:51:22 +0000\n" +
+		"Received: from PH0PR14MB4296.namprd14.prod.outlook.com ([fe80::d093:57ee:eee8:ab8b]) by PH0PR14MB4296.namprd14.prod.outlook.com ([fe80::d093:57ee:eee8:ab8b%3]) with mapi id 15.20.4042.021; Sat, 17 Apr 2021 14:51:21 +0000\n" +
+		"Received: from mail.yahoo.com (host9.spam.test [97.23.248.142]) by PH0PR14MB4296.namprd14.prod.outlook.com (8.12.11/8.12.11) with ESMTP id 4T; Sat, 17 Apr 2021 14:49:21 +0000\n"
+	for _, tt := range []struct {
+		mid      string
+		believed bool
+	}{
+		{"<PH0PR14MB4296D2E1@PH0PR14MB4296.namprd14.prod.outlook.com>", false},
+		{"<20210417.abc@sender.example.org>", true},
+	} {
+		tr, err := TraceMessage(context.Background(), strings.NewReader(hops+"Message-ID: "+tt.mid+"\n\nx\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Origin.IP.String() == "97.23.248.142"; got != tt.believed {
+			t.Errorf("Message-ID %s: origin %+v", tt.mid, tr.Origin)
+		}
+		if !tt.believed && (tr.Origin.Hop != 1 || !strings.Contains(tr.Origin.Reason, "submission from the mailbox over MAPI")) {
+			t.Errorf("Message-ID %s: origin %+v", tt.mid, tr.Origin)
+		}
+	}
+}

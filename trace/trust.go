@@ -294,6 +294,14 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		// Online's internal "from ... with HTTPS" hops name their client).
 		return false, w.text("hop ", itoa(i), " records a webmail submission: its client is the sender")
 	}
+	if h.Protocol == received.ProtocolMAPI && i+1 < len(tr.Hops) && messageIDOn(tr.Header.MessageID, h.By.Host) != "" {
+		// "from X ([fe80::...]) by X with mapi": Exchange's mailbox
+		// server handing its user's message (written in Outlook) to
+		// transport, under a Message-ID that server made: the message
+		// was written there, and no SMTP hop can be older. (A message a
+		// mailbox rule sends on keeps the Message-ID its writer made.)
+		return false, w.text("hop ", itoa(i), " records a submission from the mailbox over MAPI under a Message-ID ", h.By.Host, " made: the message was written there, so the older hops cannot be believed")
+	}
 	if inNets(f.IP, c.trustedNets) {
 		return true, w.text("client ", w.ip(f.IP), " is in a trusted network")
 	}
@@ -389,10 +397,8 @@ func (c *config) clientTrustedByHop(tr *Trace, i int, w why) (bool, string) {
 		// a user's message enters) does not vouch for a hop below on the
 		// same server that does record a network client: a server does
 		// not hand the message to itself that way.
-		if i < len(tr.Edges) && tr.Edges[i].Match == MatchLocal && smtpFamily(h.Protocol) {
-			if lf := &tr.Hops[i+1].Received.From; lf.IP.IsValid() && !internalAddr(lf.IP) {
-				return false, w.text("hop ", itoa(i), " received the message over ", string(h.Protocol), " without naming its client, and the older hop ", itoa(i+1), ", on the same server, records an outside client, which that server cannot have handed on to itself")
-			}
+		if unnamedEntryAbove(tr, i+1) {
+			return false, w.text("hop ", itoa(i), " received the message over ", string(h.Protocol), " without naming its client, and the older hop ", itoa(i+1), ", on the same server, records an outside client, which that server cannot have handed on to itself")
 		}
 		return true, w.text("hop ", itoa(i), " is an internal hand-off")
 	}
@@ -691,6 +697,24 @@ func inboundGateway(tr *Trace, i int, pastForwarder bool) bool {
 		}
 	}
 	return false
+}
+
+// unnamedEntryAbove reports whether the hop above hop j received the
+// message over SMTP without naming its client (Gmail's "by
+// mail-lf1-x132.google.com with SMTP id ...", where a user's message
+// enters), on the same server as hop j (MatchLocal), while hop j records
+// an outside client: a server does not hand a message to itself that way,
+// so hop j is older than where the message entered.
+func unnamedEntryAbove(tr *Trace, j int) bool {
+	if j < 1 || j >= len(tr.Hops) || tr.Edges[j-1].Match != MatchLocal {
+		return false
+	}
+	up := &tr.Hops[j-1].Received
+	if up.From.HELO != "" || up.From.RDNS != "" || up.From.IP.IsValid() || !smtpFamily(up.Protocol) {
+		return false
+	}
+	lf := &tr.Hops[j].Received.From
+	return lf.IP.IsValid() && !internalAddr(lf.IP)
 }
 
 // smtpFamily reports whether p is SMTP or one of its extensions (RFC 3848
