@@ -25,7 +25,7 @@ func buildEdges(hops []Hop, names []hopNames, tb *texts) []Edge {
 		m, detail := matchHops(hops, names, start, i, tb)
 		if names[i].fetch {
 			start = i + 1 // a new chain: the mailbox server's own
-		} else if m == MatchNoData && opaqueAbove(&hops[i].Received, &names[i]) {
+		} else if m == MatchNoData && opaqueAbove(&hops[i].Received, &names[i]) && !submittedFromAnywhere(&hops[i].Received, &hops[i+1].Received) {
 			if d, ok := strangerBelow(names, start, i); ok {
 				m, detail = MatchNone, tb.join(detail, "; and the older hop's server, ", names[i+1].by.norm, ", belongs to ", d, ", a domain no newer hop names")
 			}
@@ -166,6 +166,17 @@ func opaqueAbove(u *received.Hop, un *hopNames) bool {
 		return true
 	}
 	return !f.IP.IsValid() && !strings.Contains(f.HELO, ".") && !strings.Contains(f.RDNS, ".")
+}
+
+// submittedFromAnywhere reports whether hop u is an authenticated
+// submission and the older hop l names no outside client: the user's own
+// side of the message, which may be any system that user runs or uses (a
+// home server's local pickup, another provider's server sending as the
+// user, Gmail's "send mail as"), so a server of a domain no newer hop
+// names does not break the chain there. An older hop claiming an outside
+// client still does.
+func submittedFromAnywhere(u, l *received.Hop) bool {
+	return authenticated(u) && !outsideClient(l)
 }
 
 // strangerBelow reports whether hop i+1, which the hop above cannot be

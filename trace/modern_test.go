@@ -55,6 +55,21 @@ func TestEdgeKinds(t *testing.T) {
 			"by mail.messagingengine.com (Postfix) with ESMTPA for <list@example.org>; Wed, 15 Jan 2025 03:03:39 -0500 (EST)",
 			"from jroth by sprite with local (Exim 4.96) (envelope-from <someone@example.org>) id 1tXyNF-0001dz-2e for list@example.org; Wed, 15 Jan 2025 03:03:38 -0500",
 		}, 0, MatchNoData},
+		{"Gmail's send-as: an authenticated submission above Gmail's own entry", []string{
+			"from mail.kernel.org (mail.kernel.org [198.145.29.99]) by smtp.subspace.kernel.org (Postfix) with ESMTPS id 125F072 for <ksummit@lists.linux.dev>; Thu, 8 Jul 2021 16:07:46 +0000 (UTC)",
+			"by mail.kernel.org (Postfix) with ESMTPSA id 9194C61925 for <ksummit@lists.linux.dev>; Thu, 8 Jul 2021 16:07:45 +0000 (UTC)",
+			"by mail-ej1-f43.google.com with SMTP id gn32so10582911ejc.2 for <ksummit@lists.linux.dev>; Thu, 08 Jul 2021 09:07:45 -0700 (PDT)",
+		}, 1, MatchNoData},
+		{"an authenticated submission above a home server's local pickup", []string{
+			"from mailfrontend1 ([10.202.2.162]) by compute2.internal (MEProxy); Mon, 21 Nov 2022 19:24:26 -0500",
+			"by mail.messagingengine.com (Postfix) with ESMTPA; Mon, 21 Nov 2022 19:24:23 -0500 (EST)",
+			"by box.shutemov.name (Postfix, from userid 1000) id A7279109A30; Tue, 22 Nov 2022 03:24:21 +0300 (+03)",
+		}, 1, MatchNoData},
+		{"an outside client below an authenticated submission is still a break", []string{
+			"from mail.kernel.org (mail.kernel.org [198.145.29.99]) by smtp.subspace.kernel.org (Postfix) with ESMTPS id 125F072 for <ksummit@lists.linux.dev>; Thu, 8 Jul 2021 16:07:46 +0000 (UTC)",
+			"by mail.kernel.org (Postfix) with ESMTPSA id 9194C61925 for <ksummit@lists.linux.dev>; Thu, 8 Jul 2021 16:07:45 +0000 (UTC)",
+			"from a.example.com (a.example.com [81.2.69.20]) by relay3.unrelated.test (8.12.11/8.12.11) with ESMTP id g2C9ETs00001; Thu, 8 Jul 2021 16:07:43 +0000",
+		}, 1, MatchNone},
 		{"a server naming itself by an internal name", []string{
 			"from newsmg.example.com.tr (mail.example.com.tr [31.25.168.78]) by mail.example.org (Postfix) with ESMTP id 1; Tue, 12 Mar 2024 09:14:31 +0000",
 			"from EGUVENEX.EGUVEN.LOCAL (192.168.127.11) by EGUVENEX.EGUVEN.LOCAL (192.168.127.11) with Microsoft SMTP Server id 15.1.2507.23; Tue, 12 Mar 2024 12:14:30 +0300",
