@@ -2,6 +2,7 @@ package trace
 
 import (
 	"hash/maphash"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 
@@ -53,6 +54,9 @@ func matchHops(hops []Hop, names []hopNames, start, i int, tb *texts) (Match, st
 	if fromIP.IsValid() && byIP.IsValid() {
 		if fromIP.Unmap().WithZone("") == byIP.Unmap().WithZone("") {
 			return MatchIP, tb.join("the older hop's server is ", byIP.String(), ", the address the newer hop recorded")
+		}
+		if sixToFourOf(byIP, fromIP) {
+			return MatchIP, tb.join("the older hop's server is ", byIP.String(), ", the 6to4 address (RFC 3056) of ", fromIP.Unmap().String(), ", the address the newer hop recorded")
 		}
 	}
 	helo, rdns := un.helo.strip, un.rdns.norm
@@ -140,7 +144,7 @@ func matchHops(hops []Hop, names []hopNames, start, i int, tb *texts) (Match, st
 	// Both sides named but one side only by a bare or internal name (no
 	// dot, or a top-level domain no registry serves, ".local", ".lan",
 	// "aa.mta1vsmtp.cc.prd.sparkpost"): too little to call a break.
-	if (byHost != "" && !byIP.IsValid() && ln.by.internalByNameOf(byHost)) ||
+	if (byHost != "" && (!byIP.IsValid() || !comparableAddrs(fromIP, byIP) && !isAddrLiteral(byHost)) && ln.by.internalByNameOf(byHost)) ||
 		(!fromIP.IsValid() && !strings.Contains(helo, ".") && !strings.Contains(rdns, ".")) {
 		return MatchNoData, tb.join("only a bare internal name to compare (", byHost, ")")
 	}
@@ -155,6 +159,37 @@ func matchHops(hops []Hop, names []hopNames, start, i int, tb *texts) (Match, st
 	b.WriteString(" but the older hop was written by ")
 	b.WriteString(describeBy(by))
 	return MatchNone, b.String()
+}
+
+// comparableAddrs reports whether the older hop's server address by can
+// say that it is not the client address from the newer hop recorded: both
+// known, of one family, and by not an internal address, which the world
+// sees through a translation (NAT) as some other address. A dual-stack
+// server sends from its IPv4 address while it names its IPv6 one.
+func comparableAddrs(from, by netip.Addr) bool {
+	if !from.IsValid() || !by.IsValid() || internalAddr(by) {
+		return false
+	}
+	return from.Unmap().Is4() == by.Unmap().Is4()
+}
+
+// isAddrLiteral reports whether a host is written as an IP address, with
+// or without brackets.
+func isAddrLiteral(host string) bool {
+	_, form := received.ParseIPLiteral(stripBrackets(host))
+	return form != received.IPFormNone
+}
+
+// sixToFourOf reports whether v6 is a 6to4 address (2002::/16, RFC 3056)
+// whose site prefix embeds the IPv4 address v4: one interface of the
+// same machine.
+func sixToFourOf(v6, v4 netip.Addr) bool {
+	v4 = v4.Unmap()
+	if !v6.Is6() || v6.Is4In6() || !v4.Is4() {
+		return false
+	}
+	b, a := v6.As16(), v4.As4()
+	return b[0] == 0x20 && b[1] == 0x02 && b[2] == a[0] && b[3] == a[1] && b[4] == a[2] && b[5] == a[3]
 }
 
 // opaqueAbove reports whether hop u tells nothing checkable about its

@@ -208,3 +208,21 @@ func TestEncodesIPAsBefore(t *testing.T) {
 		}
 	}
 }
+
+func TestSixToFourOf(t *testing.T) {
+	for _, tt := range []struct {
+		v6, v4 string
+		want   bool
+	}{
+		{"2002:f78:1192::f78:1192", "15.120.17.146", true},
+		{"2002:f78:1192::1", "::ffff:15.120.17.146", true},
+		{"2002:f78:1193::f78:1193", "15.120.17.146", false},
+		{"2001:f78:1192::f78:1192", "15.120.17.146", false},
+		{"::ffff:15.120.17.146", "15.120.17.146", false},
+		{"2002:f78:1192::", "2002:f78:1192::", false},
+	} {
+		if got := sixToFourOf(netip.MustParseAddr(tt.v6), netip.MustParseAddr(tt.v4)); got != tt.want {
+			t.Errorf("sixToFourOf(%s, %s) = %v", tt.v6, tt.v4, got)
+		}
+	}
+}

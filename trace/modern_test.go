@@ -70,6 +70,26 @@ func TestEdgeKinds(t *testing.T) {
 			"by mail.kernel.org (Postfix) with ESMTPSA id 9194C61925 for <ksummit@lists.linux.dev>; Thu, 8 Jul 2021 16:07:45 +0000 (UTC)",
 			"from a.example.com (a.example.com [81.2.69.20]) by relay3.unrelated.test (8.12.11/8.12.11) with ESMTP id g2C9ETs00001; Thu, 8 Jul 2021 16:07:43 +0000",
 		}, 1, MatchNone},
+		{"a 6to4 address of the recorded client", []string{
+			"FROM m4a0041g.houston.softwaregrp.com (15.120.17.146) BY m4a0041g.houston.softwaregrp.com WITH ESMTP; Wed, 27 Nov 2019 15:46:48 +0000",
+			"from M4W0335.microfocus.com (2002:f78:1193::f78:1193) by M4W0334.microfocus.com (2002:f78:1192::f78:1192) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256_P256) id 15.1.1591.10; Wed, 27 Nov 2019 15:28:28 +0000",
+		}, 0, MatchIP},
+		{"a bare-named dual-stack server naming its IPv6 address", []string{
+			"from mxd.seznam.cz (mxd.seznam.cz [77.75.78.210]) by mx.example.org (Postfix) with ESMTPS id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000",
+			"from email.seznam.cz (email-smtpc18b.ng.seznam.cz [10.23.18.44]) by smtpc-mxd-669f474d4c-28xh6 (smtpc) with ESMTP id 1; Tue, 12 Mar 2024 10:14:30 +0100",
+		}, 0, MatchNoData},
+		{"an internal name at a private address behind the public one", []string{
+			"from newsmg.example.com.tr (mail.example.com.tr. [31.25.168.78]) by gmr-mx.google.com with ESMTP id bu25; Mon, 31 Jul 2023 21:52:28 -0700 (PDT)",
+			"from [192.168.8.119] (188.213.34.99) by EGUVENEX.EGUVEN.LOCAL (192.168.127.11) with Microsoft SMTP Server (TLS) id 15.0.1497.48; Tue, 1 Aug 2023 07:39:19 +0300",
+		}, 0, MatchNoData},
+		{"a server named only by a private literal is still compared", []string{
+			"from (schabmueller.example) [62.157.239.77] by post.example.de with smtp (Exim 3.12 #1) id 15F0HM-00019f-00; Tue, 26 Jun 2001 23:21:48 +0200",
+			"from 129.37.237.24 ([129.37.237.24]) by 192.168.2.2; Sun, 24 Jun 2001 18:14:29 +0200",
+		}, 0, MatchNone},
+		{"a named server whose IPv6 address differs from an IPv4 client is still a break", []string{
+			"from a.example.com (a.example.com [81.2.69.20]) by mx.example.org (Postfix) with ESMTPS id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000",
+			"from b.example.net (b.example.net [81.2.69.30]) by relay.unrelated.test (2001:db8::25) with ESMTP id 1; Tue, 12 Mar 2024 09:14:30 +0000",
+		}, 0, MatchNone},
 		{"a server naming itself by an internal name", []string{
 			"from newsmg.example.com.tr (mail.example.com.tr [31.25.168.78]) by mail.example.org (Postfix) with ESMTP id 1; Tue, 12 Mar 2024 09:14:31 +0000",
 			"from EGUVENEX.EGUVEN.LOCAL (192.168.127.11) by EGUVENEX.EGUVEN.LOCAL (192.168.127.11) with Microsoft SMTP Server id 15.1.2507.23; Tue, 12 Mar 2024 12:14:30 +0300",
