@@ -324,6 +324,39 @@ var bigProviders = []string{
 	"mail.ru", "gmx.net", "gmx.de", "web.de", "comcast.net", "att.net", "verizon.net",
 }
 
+// heloLiteralNets are addresses a client may announce as its own in HELO
+// without claiming to be another host on the Internet: none of them is an
+// address anybody connects from.
+var heloLiteralNets = []struct {
+	p   netip.Prefix
+	why string
+}{
+	{netip.MustParsePrefix("0.0.0.0/32"), "the unspecified address (RFC 1122): a client that does not know its own"},
+	{netip.MustParsePrefix("::/128"), "the unspecified address (RFC 4291): a client that does not know its own"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "a benchmarking address (RFC 2544), not on the Internet: VPN and proxy software number their tunnels there"},
+}
+
+// heloLiteralOwn says why a HELO address literal a other than the
+// connecting address ip is still the client's own: an address of
+// heloLiteralNets, or an IPv6 address in ip's /48, the prefix of one site
+// (RFC 6177), which a machine in one subnet uses while the site's gateway
+// or proxy connects from another. "" when neither.
+func heloLiteralOwn(a, ip netip.Addr) string {
+	for _, n := range heloLiteralNets {
+		if n.p.Contains(a) {
+			return n.why
+		}
+	}
+	if a.Is6() && ip.Is6() {
+		pa, _ := a.Prefix(48)
+		pb, _ := ip.Prefix(48)
+		if pa == pb {
+			return "in the connecting address's /48, one site's prefix (RFC 6177)"
+		}
+	}
+	return ""
+}
+
 func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 	f := &h.Received.From
 	helo := stripBrackets(f.HELO)
@@ -341,6 +374,9 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 				// A client behind NAT announcing its own LAN address.
 				sev = SeverityInfo
 				msg += " (a private address: a client behind NAT)"
+			} else if why := heloLiteralOwn(a, ip); why != "" {
+				sev = SeverityInfo
+				msg += " (" + why + ")"
 			}
 			add(Finding{Rule: "helo-ip-literal", Category: CategoryHELOIPMismatch, Severity: sev, Hop: h.Index, Message: msg, Evidence: f.HELO})
 		}
