@@ -66,13 +66,6 @@ func dynamicName(host string, n *hostName, ip netip.Addr) (bool, string) {
 	if e != nil && e.family >= 0 && !operatorFamilies[e.family].residential {
 		return false, ""
 	}
-	if ip.IsValid() && ip.Unmap().Is4() && encodesIP(host, ip.Unmap()) {
-		return true, "the name spells out its IP address"
-	}
-	// Internal names (ip-10-0-0-1.ec2.internal) name no access network.
-	if e != nil && e.unlisted {
-		return false, ""
-	}
 	// Only the labels left of the registered domain count: "dsl.example"
 	// as a company name is not a dial-up pool.
 	d := ""
@@ -83,8 +76,31 @@ func dynamicName(host string, n *hostName, ip netip.Addr) (bool, string) {
 	if d != "" && len(host) > len(d) {
 		sub = host[:len(host)-len(d)-1]
 	} else if d != "" {
+		sub = ""
+	}
+	// An access provider that calls an address static (a business line,
+	// "23-24-6-165-static.hfc.comcastbusiness.net") says it is no pool,
+	// as SpamAssassin's RDNS_DYNAMIC takes it.
+	if sub != "" && nameWord(sub, isStaticWord) != "" {
 		return false, ""
 	}
+	if ip.IsValid() && ip.Unmap().Is4() && encodesIP(host, ip.Unmap()) {
+		return true, "the name spells out its IP address"
+	}
+	// Internal names (ip-10-0-0-1.ec2.internal) name no access network.
+	if e != nil && e.unlisted || sub == "" {
+		return false, ""
+	}
+	if label := nameWord(sub, isDynamicWord); label != "" {
+		return true, "the name contains \"" + label + "\""
+	}
+	return false, ""
+}
+
+// nameWord returns the first label of sub (split at dots, hyphens and
+// underscores) that, without its trailing digits, is a word is accepts;
+// "" if none.
+func nameWord(sub string, is func(string) bool) string {
 	for start := 0; start < len(sub); {
 		end := start
 		for end < len(sub) && sub[end] != '.' && sub[end] != '-' && sub[end] != '_' {
@@ -96,11 +112,24 @@ func dynamicName(host string, n *hostName, ip netip.Addr) (bool, string) {
 		for len(w) > 0 && '0' <= w[len(w)-1] && w[len(w)-1] <= '9' {
 			w = w[:len(w)-1]
 		}
-		if isDynamicWord(w) {
-			return true, "the name contains \"" + label + "\""
+		if is(w) {
+			return label
 		}
 	}
-	return false, ""
+	return ""
+}
+
+// staticWords are labels access providers give statically assigned
+// addresses (business lines, where servers run).
+var staticWords = [...]string{"static", "fixed", "fixip", "dedicated"}
+
+func isStaticWord(w string) bool {
+	for _, s := range staticWords {
+		if w == s {
+			return true
+		}
+	}
+	return false
 }
 
 // encodesIP reports whether the four octets of ip appear in host as numbers

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,37 @@ func TestDynamicBelowProviderEntry(t *testing.T) {
 		}
 		if (got.Severity >= SeverityMedium) != tt.medium || tt.medium && !strings.Contains(got.Message, "where a user submitted the message") {
 			t.Errorf("%s: %v %q", tt.name, got.Severity, got.Message)
+		}
+	}
+}
+
+// A reverse DNS name reads as a dial-up, DSL or pool host by the address
+// it spells or a pool word left of its registered domain, unless the
+// access provider calls the address static (SpamAssassin's RDNS_DYNAMIC
+// takes those as servers too) or the name is a mail operator's own.
+func TestIsDynamicName(t *testing.T) {
+	tests := []struct {
+		host, ip string
+		want     bool
+	}{
+		{"23-24-6-165-static.hfc.comcastbusiness.net", "23.24.6.165", false},
+		{"static-81-2-69-44.isp.example.net", "81.2.69.44", false},
+		{"81-2-69-44.fixed.isp.example.net", "81.2.69.44", false},
+		{"c-23-24-6-165.hsd1.ca.comcast.net", "23.24.6.165", true},
+		{"ppp-81-2-69-44.dialup.isp.example.net", "", true},
+		{"dsl3.pool.isp.example.net", "", true},
+		{"staticky.isp.example.net", "", false},
+		{"static.dsl.example", "", false},
+		{"mail-oln040092253055.outbound.protection.outlook.com", "40.92.253.55", false},
+		{"mail.example.org", "81.2.69.44", false},
+	}
+	for _, tt := range tests {
+		var ip netip.Addr
+		if tt.ip != "" {
+			ip = netip.MustParseAddr(tt.ip)
+		}
+		if got, why := isDynamicName(tt.host, ip); got != tt.want {
+			t.Errorf("isDynamicName(%s, %s) = %v (%s)", tt.host, tt.ip, got, why)
 		}
 	}
 }
