@@ -395,8 +395,10 @@ func checkHELO(c *config, tr *Trace, h *Hop, add func(Finding)) {
 			Message: "HELO " + f.HELO + " claims the recipient's own domain, from an outside address", Evidence: f.HELO})
 		return
 	}
-	// HELO claiming to be the receiving server itself.
-	if by := hn.by.norm; by != "" && by == name && strings.Contains(name, ".") && ip.IsValid() && !isInternal(ip) {
+	// HELO claiming to be the receiving server itself, from an address
+	// that is not the server's own (Exchange records its hand-offs to
+	// itself, "from X (a) by X (a)", and MAPI submissions that way).
+	if by := hn.by.norm; by != "" && by == name && strings.Contains(name, ".") && ip.IsValid() && !isInternal(ip) && ip.Unmap() != h.Received.By.IP.Unmap().WithZone("") {
 		if rd := hn.rdns.norm; rd != name && !sameOperatorInfo(hn.rdns.infoOf(rd), hn.helo.infoOf(name)) {
 			add(Finding{Rule: "helo-is-receiver", Category: CategoryForgedHELO, Severity: SeverityMedium, Hop: h.Index,
 				Message: "the client announced itself as the receiving server " + f.HELO, Evidence: f.HELO})

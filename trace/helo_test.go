@@ -43,3 +43,30 @@ func TestHELOLiteralOwnAddress(t *testing.T) {
 		}
 	}
 }
+
+// A client announcing itself as the receiving server is medium, unless
+// it connects from the server's own address: Exchange records its
+// hand-offs to itself and its MAPI submissions that way.
+func TestHELOIsReceiverOwnAddress(t *testing.T) {
+	const top = "from mx.example.org (mx.example.org [81.2.69.1]) by list.example.net (Postfix) with ESMTPS id 4Q2; Mon, 12 Jun 2023 18:48:18 +0000"
+	for _, tt := range []struct {
+		hop  string
+		want bool
+	}{
+		{"from UMAILX-M205.xds.umail.example.edu (155.97.144.205) by UMAILX-M205.xds.umail.example.edu (155.97.144.205) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) id 15.1.2375.34; Mon, 12 Jun 2023 12:48:17 -0600", false},
+		{"from email1.uni.example.de ([139.30.22.81]) by email1.uni.example.de ([139.30.22.81]) with mapi id 15.02.0858.010; Sun, 25 Apr 2021 11:32:02 +0200", false},
+		{"from UMAILX-M205.xds.umail.example.edu (155.97.144.99) by UMAILX-M205.xds.umail.example.edu (155.97.144.205) with Microsoft SMTP Server id 15.1.2375.34; Mon, 12 Jun 2023 12:48:17 -0600", true},
+		{"from mx.example.org (dsl-81-2-70-20.isp.example.net [81.2.70.20]) by mx.example.org (Postfix) with ESMTP id 4Q1; Mon, 12 Jun 2023 18:48:17 +0000", true},
+	} {
+		tr := chain(t, nil, top, tt.hop)
+		got := false
+		for _, f := range tr.Findings {
+			if f.Rule == "helo-is-receiver" {
+				got = true
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: helo-is-receiver %v, want %v: %+v", tt.hop, got, tt.want, tr.Findings)
+		}
+	}
+}
