@@ -88,6 +88,19 @@ func (p *parser) setLiteral(s string, port uint16) {
 	if !hasDigit(s) {
 		return
 	}
+	if len(s) > 2 && s[0] == '(' && s[len(s)-1] == ')' {
+		// "[(123.150.8.42)]" (a "Generic MTA" gateway): the address
+		// in parentheses.
+		if a, q := quad(s[1 : len(s)-1]); q == quadOK {
+			p.setAddr(a, IPFormIPv4, s[1:len(s)-1], port)
+			return
+		}
+	}
+	if !addressLike(s) {
+		// "[MTA_---0WzjGRdB_1771929101]" (Alibaba's webmail): a
+		// session token, no attempt at an address.
+		return
+	}
 	a, form := ParseIPLiteral(s)
 	if form == IPFormNone || form == IPFormInvalid {
 		if ap, text, pt, ok := addrPort(s); ok {
@@ -97,6 +110,24 @@ func (p *parser) setLiteral(s string, port uint16) {
 		form = IPFormInvalid
 	}
 	p.setAddr(a, form, s, port)
+}
+
+// addressLike reports whether a bracketed literal is written only with
+// what an address, well formed or not, is written with: letters and
+// digits, dots and colons (a zone after '%' holds anything). Such a text
+// can be a malformed address; one with other marks ('_', '-', '@') is
+// some other token.
+func addressLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c), 'a' <= c|0x20 && c|0x20 <= 'z', c == '.', c == ':':
+		case c == '%':
+			return true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) setAddr(a netip.Addr, form IPForm, text string, port uint16) {
