@@ -269,9 +269,13 @@ func main() {
 // names, addresses and dates (SOURCES.md): real structure, altered values.
 var anonymised = map[string]bool{"bounces-sisimai-set-of-emails": true}
 
+// knownSpam are messages of the legitimate folders that SOURCES.md names
+// as spam ("a real spam sample relayed through GMX").
+var knownSpam = map[string]bool{"fixtures-nodemailer-mailparser/test_fixtures_spam.eml": true}
+
 // loadModern reads the modern corpus. Spam is the spam archive's folder and
 // any message a list's own filter marked as spam (X-Spam-Status: Yes or
-// X-Spam-Flag: YES); everything else (list traffic, bounces, reports,
+// X-Spam-Flag: YES) or that SOURCES.md names (knownSpam); everything else (list traffic, bounces, reports,
 // fixtures) is legitimate.
 func loadModern(dir string) (ham, spam []corpus.Message, err error) {
 	msgs, err := corpus.LoadModern(dir)
@@ -285,7 +289,7 @@ func loadModern(dir string) (ham, spam []corpus.Message, err error) {
 			hdr = hdr[:k+1]
 		}
 		lh := strings.ToLower(hdr)
-		if strings.HasPrefix(m.Group, "spam-") || strings.Contains(lh, "\nx-spam-status: yes") || strings.Contains(lh, "\nx-spam-flag: yes") {
+		if strings.HasPrefix(m.Group, "spam-") || strings.Contains(lh, "\nx-spam-status: yes") || strings.Contains(lh, "\nx-spam-flag: yes") || knownSpam[m.Path] {
 			spam = append(spam, m)
 		} else {
 			ham = append(ham, m)
