@@ -161,17 +161,23 @@ const (
 )
 
 // sectionID names a message's section from its file and position, so a
-// worker can link to it without knowing the message's place in the run.
-func sectionID(file string, position int, part string) string {
+// worker can link to it without knowing the message's place in the run; a
+// file the run names again gets the number of its earlier readings after
+// a '-', so that no two sections share an id.
+func sectionID(file string, position int, part string, again int) string {
 	h := fnv.New64a()
 	io.WriteString(h, file)
 	fmt.Fprintf(h, "\x00%d\x00%s", position, part)
-	return "m" + strconv.FormatUint(h.Sum64(), 36)
+	id := "m" + strconv.FormatUint(h.Sum64(), 36)
+	if again > 0 {
+		id += "-" + strconv.Itoa(again)
+	}
+	return id
 }
 
 // newHTMLMessage builds a message's section from its record.
 func newHTMLMessage(r *record) *htmlMessage {
-	m := &htmlMessage{ID: sectionID(r.file, r.position, r.part), Name: sanitize(recordName(r), htmlShort)}
+	m := &htmlMessage{ID: sectionID(r.file, r.position, r.part, r.again), Name: sanitize(recordName(r), htmlShort)}
 	if r.err != nil {
 		m.Err = sanitize(r.err.Error(), htmlLong)
 	}

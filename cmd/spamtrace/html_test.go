@@ -296,6 +296,36 @@ func TestHTMLOneMessageHasNoIndex(t *testing.T) {
 	}
 }
 
+// A file named twice gets two sections with ids of their own, and the
+// index links each row to its own section.
+func TestHTMLFileNamedTwice(t *testing.T) {
+	doc := parseHTML(t, htmlReport(t, sample("forged-spam.eml"), sample("forged-spam.eml"), sample("forged-spam.eml")))
+	ids := map[string]bool{}
+	for _, s := range find(doc, byTag("section")) {
+		id, _ := attr(s, "id")
+		if id == "" || ids[id] {
+			t.Errorf("section id %q empty or repeated", id)
+		}
+		ids[id] = true
+	}
+	if len(ids) != 3 {
+		t.Fatalf("%d distinct sections, want 3", len(ids))
+	}
+	links := 0
+	for _, a := range find(doc, byTag("a")) {
+		if href, _ := attr(a, "href"); strings.HasPrefix(href, "#m") {
+			if !ids[href[1:]] {
+				t.Errorf("index link %s names no section", href)
+			}
+			delete(ids, href[1:])
+			links++
+		}
+	}
+	if links != 3 || len(ids) != 0 {
+		t.Errorf("%d index links; sections without one: %v", links, ids)
+	}
+}
+
 func TestHTMLUnreadableInput(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"-format", "html", "no-such-file.eml", sample("forged-spam.eml")}, nil, &out, &errb)

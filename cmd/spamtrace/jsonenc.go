@@ -91,6 +91,7 @@ type record struct {
 	hosts         map[string]*trace.HostLookup // URL hosts resolved (-resolve)
 	raw           []byte                       // the message, while the record is encoded
 	frame         bool                         // ARF: one report of an mbox of reports
+	again         int                          // the earlier times the run named this file (input.again)
 }
 
 // appendRecord appends one JSON Lines object (without the newline).

@@ -240,6 +240,9 @@ type input struct {
 	path string
 	err  error // the path could not be listed, or the walk skipped it
 	size int64 // bytes, for progress (0 when progress is off)
+	// again counts the earlier times the run named this path (html:
+	// each reading gets a section id of its own)
+	again int
 }
 
 // notRead is a file the run did not trace: skipped by the walk (a fifo, a
@@ -384,11 +387,19 @@ func bulk(ctx context.Context, tracer *trace.Tracer, paths []string, stdin io.Re
 			jobs <- j
 			j = newJob()
 		}
+		var named map[string]int // html: the times each path was named
+		if opt.format == "html" {
+			named = map[string]int{}
+		}
 		mailbox.Paths(paths, func(path string, err error) bool {
 			if ctx.Err() != nil {
 				return false
 			}
 			in := input{path: path, err: err}
+			if named != nil {
+				in.again = named[path]
+				named[path]++
+			}
 			if opt.progress && err == nil {
 				if st, err := os.Stat(path); err == nil && path != "-" {
 					in.size = st.Size() // standard input adds a file, no bytes
@@ -519,7 +530,7 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 			continue
 		}
 		if in.err != nil {
-			emit(&record{file: in.path, err: in.err})
+			emit(&record{file: in.path, err: in.err, again: in.again})
 			continue
 		}
 		start := time.Now()
@@ -529,6 +540,7 @@ func work(ctx context.Context, tracer *trace.Tracer, j *job, stdin io.Reader, mo
 			frame := opt.arfMbox || m.Position > 0 || reportCount(recs) > 1
 			for i := range recs {
 				recs[i].frame = frame
+				recs[i].again = in.again
 				applyLog(recs[i].tr, opt.logs)
 				emit(&recs[i])
 			}
