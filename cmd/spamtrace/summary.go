@@ -10,6 +10,7 @@ import (
 // summary counts what a bulk run saw.
 type summary struct {
 	messages, errors, withOrigin int
+	attached                     int            // of messages, those attached to another (unwrap)
 	origins                      map[string]int // origin /24 or /48 network
 	countries, asns              map[string]int
 	findings                     map[string]int // "category severity"
@@ -26,6 +27,9 @@ func (s *summary) notRead(reason string) {
 
 func (s *summary) add(r *record) {
 	s.messages++
+	if r.part != "" {
+		s.attached++
+	}
 	if r.err != nil {
 		s.errors++
 	}
@@ -68,6 +72,7 @@ func (s *summary) add(r *record) {
 // merge adds o's counts to s.
 func (s *summary) merge(o *summary) {
 	s.messages += o.messages
+	s.attached += o.attached
 	s.errors += o.errors
 	s.withOrigin += o.withOrigin
 	if o.origins == nil {
@@ -105,7 +110,12 @@ func top(m map[string]int, n int) []string {
 }
 
 func (s *summary) write(w io.Writer) {
-	fmt.Fprintf(w, "== summary\nmessages: %d  with an origin: %d  with errors: %d\n", s.messages, s.withOrigin, s.errors)
+	fmt.Fprintf(w, "== summary\nmessages: %d", s.messages)
+	if s.attached > 0 {
+		// each attached message is traced as one of its own
+		fmt.Fprintf(w, " (%d of them attached to another)", s.attached)
+	}
+	fmt.Fprintf(w, "  with an origin: %d  with errors: %d\n", s.withOrigin, s.errors)
 	section := func(title string, m map[string]int) {
 		if len(m) == 0 {
 			return

@@ -516,3 +516,25 @@ func base64Lines(s string) string {
 	b.WriteString(enc)
 	return b.String()
 }
+
+// -summary counts an attached message as a message of its own and says
+// how many of the messages were attached to another.
+func TestSummaryCountsAttached(t *testing.T) {
+	dir := t.TempDir()
+	spam := readFile(t, sample("forged-spam.eml"))
+	fwd := filepath.Join(dir, "fwd.eml")
+	if err := os.WriteFile(fwd, []byte(forwardAsAttachment([]string{spam, spam}, []string{"rfc822"})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCmd(t, "", "-json", "-summary", fwd, sample("forged-spam.eml"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "messages: 4 (2 of them attached to another)  with an origin") {
+		t.Errorf("summary:\n%s", errOut)
+	}
+	_, errOut, _ = runCmd(t, "", "-json", "-summary", sample("forged-spam.eml"))
+	if !strings.Contains(errOut, "messages: 1  with an origin") {
+		t.Errorf("summary without attachments:\n%s", errOut)
+	}
+}
