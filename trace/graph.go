@@ -26,7 +26,7 @@ func buildEdges(hops []Hop, names []hopNames, tb *texts) []Edge {
 		m, detail := matchHops(hops, names, start, i, tb)
 		if names[i].fetch {
 			start = i + 1 // a new chain: the mailbox server's own
-		} else if m == MatchNoData && opaqueAbove(&hops[i].Received, &names[i]) && !submittedFromAnywhere(&hops[i].Received, &hops[i+1].Received) {
+		} else if m == MatchNoData && opaqueAbove(&hops[i].Received, &names[i]) && !submittedFromAnywhere(&hops[i].Received, &hops[i+1].Received) && !addressAbove(hops, start, i) {
 			if d, ok := strangerBelow(names, start, i); ok {
 				m, detail = MatchNone, tb.join(detail, "; and the older hop's server, ", names[i+1].by.norm, ", belongs to ", d, ", a domain no newer hop names")
 			}
@@ -73,6 +73,11 @@ func matchHops(hops []Hop, names []hopNames, start, i int, tb *texts) (Match, st
 		}
 		if helo != "" && helo == byHost {
 			return MatchHost, tb.join("HELO ", helo, " names the older hop's server")
+		}
+		// A host greeting with its short name ("nwd2mhb1" for
+		// nwd2mhb1.analog.com): the first label of the older hop's server.
+		if helo != "" && strings.IndexByte(helo, '.') < 0 && len(byHost) > len(helo) && byHost[len(helo)] == '.' && byHost[:len(helo)] == helo && !endUserName(byHost) {
+			return MatchHost, tb.join("HELO ", helo, " is the short name of the older hop's server, ", byHost)
 		}
 	}
 	// The same server handing the message to itself: a content filter or
@@ -201,6 +206,24 @@ func opaqueAbove(u *received.Hop, un *hopNames) bool {
 		return true
 	}
 	return !f.IP.IsValid() && !strings.Contains(f.HELO, ".") && !strings.Contains(f.RDNS, ".")
+}
+
+// addressAbove reports whether a hop from start to i recorded as its
+// client the address the server of hop i+1 names itself by: the chain
+// holds across the opaque hops between ("(cpmta 17587 invoked from
+// network)" between a relay's hop and the one its server wrote).
+func addressAbove(hops []Hop, start, i int) bool {
+	a := hops[i+1].Received.By.IP
+	if !a.IsValid() || internalAddr(a) {
+		return false
+	}
+	a = a.Unmap().WithZone("")
+	for j := start; j <= i; j++ {
+		if ip := hops[j].Received.From.IP; ip.IsValid() && ip.Unmap().WithZone("") == a {
+			return true
+		}
+	}
+	return false
 }
 
 // submittedFromAnywhere reports whether hop u is an authenticated

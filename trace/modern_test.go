@@ -90,6 +90,24 @@ func TestEdgeKinds(t *testing.T) {
 			"from a.example.com (a.example.com [81.2.69.20]) by mx.example.org (Postfix) with ESMTPS id 4Q1; Tue, 12 Mar 2024 09:14:31 +0000",
 			"from b.example.net (b.example.net [81.2.69.30]) by relay.unrelated.test (2001:db8::25) with ESMTP id 1; Tue, 12 Mar 2024 09:14:30 +0000",
 		}, 0, MatchNone},
+		{"a HELO that is the short name of the older hop's server", []string{
+			"from nwd2mhb1 (nwd2mhb1.example.com [137.71.5.12]) by mail.example.org (8.11.6/8.11.6) with ESMTP id g7LFMOK02531; Wed, 21 Aug 2002 16:22:24 +0100",
+			"from dsun358.example.com (dsun358 [137.71.41.58]) by nwd2mhb1.example.com (8.11.6+Sun/8.11.6) with ESMTP id g7LFMOK02530; Wed, 21 Aug 2002 16:22:23 +0100",
+		}, 0, MatchHost},
+		{"a bare HELO that is another server's short name is still a break", []string{
+			"from nwd2mhb1 ([137.71.5.12]) by mail.example.org (8.11.6/8.11.6) with ESMTP id g7LFMOK02531; Wed, 21 Aug 2002 16:22:24 +0100",
+			"from dsun358.example.com (dsun358 [137.71.41.58]) by nwd2mhb2.example.com (8.11.6+Sun/8.11.6) with ESMTP id g7LFMOK02530; Wed, 21 Aug 2002 16:22:23 +0100",
+		}, 0, MatchNone},
+		{"the address a relay recorded names the server below a qmail pickup", []string{
+			"from c007.snv.example.net (h013.c007.snv.example.net [209.228.33.241]) by xent.example.com (Postfix) with SMTP id 0346C29409F; Tue, 17 Sep 2002 21:18:29 -0700 (PDT)",
+			"(cpmta 17587 invoked from network); 17 Sep 2002 21:21:48 -0700",
+			"from 65.189.7.13 (HELO alumni.example.edu) by smtp.directv.test (209.228.33.241) with SMTP; 17 Sep 2002 21:21:48 -0700",
+		}, 1, MatchNoData},
+		{"a server below a qmail pickup at another address is still a stranger", []string{
+			"from c007.snv.example.net (h013.c007.snv.example.net [209.228.33.241]) by xent.example.com (Postfix) with SMTP id 0346C29409F; Tue, 17 Sep 2002 21:18:29 -0700 (PDT)",
+			"(cpmta 17587 invoked from network); 17 Sep 2002 21:21:48 -0700",
+			"from 65.189.7.13 (HELO alumni.example.edu) by smtp.directv.test (209.228.33.99) with SMTP; 17 Sep 2002 21:21:48 -0700",
+		}, 1, MatchNone},
 		{"a server naming itself by an internal name", []string{
 			"from newsmg.example.com.tr (mail.example.com.tr [31.25.168.78]) by mail.example.org (Postfix) with ESMTP id 1; Tue, 12 Mar 2024 09:14:31 +0000",
 			"from EGUVENEX.EGUVEN.LOCAL (192.168.127.11) by EGUVENEX.EGUVEN.LOCAL (192.168.127.11) with Microsoft SMTP Server id 15.1.2507.23; Tue, 12 Mar 2024 12:14:30 +0300",
