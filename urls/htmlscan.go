@@ -523,6 +523,9 @@ var (
 // text. (Line endings, which Text also converts, change no URL: a URL ends
 // at either.)
 func (z *htmlScanner) emitText(b []byte, convertNUL, raw bool) {
+	if len(b) < minURLText {
+		return // the white space between tags, mostly: no URL fits
+	}
 	if convertNUL && bytes.IndexByte(b, 0) >= 0 {
 		b = bytes.ReplaceAll(b, nulByte, replacement)
 	}

@@ -182,6 +182,11 @@ func cleanHref(v string) string {
 	return v
 }
 
+// minURLText is the shortest text that can hold a URL scanText finds:
+// "www." and one letter or digit ("http://" is longer). Decoding character
+// references only shortens a text.
+const minURLText = len("www.") + 1
+
 // scanText calls fn with each URL-looking run of text: from "http://",
 // "https://" or a word-initial "www." to the first character that cannot
 // be part of a URL written in text, with trailing punctuation and

@@ -35,10 +35,35 @@ const (
 // control characters and the characters HTML and JavaScript treat specially
 // are escaped.
 func Append(b []byte, s string) []byte {
-	b = slices.Grow(b, len(s)+2)
+	// Most strings a record holds are short and plain: find the first
+	// byte that needs work, and copy the whole string when there is none.
+	i := 0
+	for i+8 <= len(s) {
+		w := s[i : i+8]
+		if bad := notPlain(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56); bad != 0 {
+			i += bits.TrailingZeros64(bad) / 8
+			break
+		}
+		i += 8
+	}
+	for i < len(s) && jsonClass[s[i]] == classPlain {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	return appendFrom(b, s, i)
+}
+
+// appendFrom is Append of a string whose first i bytes are plain.
+func appendFrom(b []byte, s string, i int) []byte {
+	b = slices.Grow(b, len(s)+8)
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		for i+8 <= len(s) {
 			w := s[i : i+8]
 			bad := notPlain(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |

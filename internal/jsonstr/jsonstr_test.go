@@ -119,3 +119,18 @@ func BenchmarkAppend(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendShort writes the strings of one hop of a record, most of
+// them short and plain (Append's fast path), one a raw header.
+func BenchmarkAppendShort(b *testing.B) {
+	fields := []string{"", "phobos", "", "127.0.0.1", "127.0.0.1", "ipv4", "", "localhost", "", "fetchmail-5.9.0", "", "IMAP", "IMAP", "", "zzzz@localhost", "",
+		"Thu, 22 Aug 2002 12:36:16 +0100 (IST)", "IST", "", "", "fetchmail", "trusted",
+		"from phobos [127.0.0.1] by localhost with IMAP (fetchmail-5.9.0) for <zzzz@localhost> (single-drop); Thu, 22 Aug 2002 12:36:16 +0100 (IST)"}
+	buf := make([]byte, 0, 4096)
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range fields {
+			buf = Append(buf, s)
+		}
+	}
+}
