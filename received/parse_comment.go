@@ -112,6 +112,13 @@ func (p *parser) comment(c string, where clause) {
 			h.Auth.User = trimAngle(firstWord(trimSpace(rest[7:])))
 		}
 	}
+	if h.Auth.Method == "" {
+		// qmail's SMTP AUTH patch (Yahoo's smtp.mail.yahoo.com in 2002):
+		// "(user@192.0.2.1 with plain)".
+		if u, method, ok := qmailAuth(c); ok {
+			h.Auth.Method, h.Auth.User = method, u
+		}
+	}
 	if m.has(mAuthColon) && h.Auth.Method == "" {
 		rest := c[m.at(mAuthColon)+6:]
 		h.Auth.Method = firstWord(rest)
@@ -226,4 +233,33 @@ func trimAngle(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return strings.Trim(s, "<>")
+}
+
+// qmailAuthMethods are the SASL mechanisms qmail's SMTP AUTH patch names
+// after "with" (RFC 4954's common ones).
+var qmailAuthMethods = [...]string{"plain", "login", "cram-md5", "digest-md5"}
+
+// qmailAuth reads qmail's authenticated-submission comment "user@address
+// with method": the user and the method.
+func qmailAuth(c string) (user, method string, ok bool) {
+	sp := strings.IndexByte(c, ' ')
+	if sp < 3 || !strings.HasPrefix(c[sp:], " with ") {
+		return "", "", false
+	}
+	method = c[sp+6:]
+	known := false
+	for _, k := range qmailAuthMethods {
+		if ascii.EqualFold(method, k) {
+			known = true
+			break
+		}
+	}
+	at := strings.LastIndexByte(c[:sp], '@')
+	if !known || at <= 0 {
+		return "", "", false
+	}
+	if _, q := quad(c[at+1 : sp]); q != quadOK {
+		return "", "", false
+	}
+	return c[:at], method, true
 }

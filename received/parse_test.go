@@ -323,3 +323,24 @@ func TestProtocolNamesHoldNoDialect(t *testing.T) {
 		}
 	}
 }
+
+func TestQmailAuth(t *testing.T) {
+	for _, tt := range []struct {
+		c, user, method string
+		ok              bool
+	}{
+		{"salimma1@62.190.233.247 with plain", "salimma1", "plain", true},
+		{"user44@192.0.2.91 with LOGIN", "user44", "LOGIN", true},
+		{"a.b@example@192.0.2.91 with cram-md5", "a.b@example", "cram-md5", true},
+		{"user@192.0.2.91 with smtp", "", "", false},
+		{"user@host.example with plain", "", "", false},
+		{"192.0.2.91 with plain", "", "", false},
+		{"user@192.0.2.91 with plain extra", "", "", false},
+		{"envelope-from <x@example.org>", "", "", false},
+	} {
+		u, m, ok := qmailAuth(tt.c)
+		if u != tt.user || m != tt.method || ok != tt.ok {
+			t.Errorf("qmailAuth(%q) = %q, %q, %v", tt.c, u, m, ok)
+		}
+	}
+}
