@@ -157,7 +157,13 @@
 //     levels is reported but still matched.
 //   - A literal glued to a name ("host[192.0.2.1]") and a literal with a
 //     port (":25" after the bracket, or inside it) are read; "[local]",
-//     "[unix socket]" and other literals without a digit are no address.
+//     "[unix socket]" and other literals without a digit are no address,
+//     and nor is one holding marks no address is written with ('_', '-',
+//     '@': Alibaba's "[MTA_---0WzjGRdB_1771929101]" session token), while
+//     an address in parentheses inside the brackets ("[(192.0.2.1)]", a
+//     "Generic MTA" gateway) is read as the address.
+//   - qmail's SMTP AUTH comment "(user@192.0.2.1 with plain)" records an
+//     authenticated submission ([Hop.Auth]) as well as the ident.
 //   - A trailing dot on a reverse-DNS name (Gmail "mail.example.net.") is
 //     dropped, "unknown" is recorded as [From.RDNSUnknown], not as a name.
 //   - Exim and qmail write "from host" meaning the verified reverse-DNS
