@@ -54,7 +54,15 @@
 // 365); when its reverse-DNS name shares the receiving server's registered
 // domain; or when the hop is an internal hand-off naming no client. An
 // authenticated submission (SMTP AUTH, ESMTPA) stops the walk, its client
-// being the sender, and so does a broken edge below the hop.
+// being the sender, and so does a broken edge below the hop. So does a hop
+// where the message was written: a local program's submission or a
+// server's own bounce whose queue id the Message-ID carries, a report
+// (multipart/report) at its server's no-from hop under a Message-ID naming
+// that server, and an Exchange "with mapi" hop under a Message-ID its
+// server made; an older hop claiming an outside client below such a hop
+// is not believed. An internal client does not vouch for an older hop whose
+// server is named only "localhost" or a loopback address and which records
+// an outside client, nor does an end-user machine's internal address.
 //
 // The first trusted hop whose client is not trusted is the origin hop
 // ([TrustOrigin]); the client address it recorded is the [Origin] of the
