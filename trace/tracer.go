@@ -87,10 +87,11 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 	// Parse each hop in place: a hop is large, and copying it from a
 	// received.Message into the trace would cost more than reading it.
 	tr := &Trace{Hops: make([]Hop, len(msg.Received))}
+	var ps received.Parser
 	for i, v := range msg.Received {
 		h := &tr.Hops[i]
 		h.Index = i
-		h.ParseErr = received.ParseTo(&h.Received, v)
+		h.ParseErr = ps.ParseTo(&h.Received, v)
 	}
 	var cut chainCut
 	if msg.Truncated {
