@@ -197,6 +197,5 @@
 // safe for concurrent use, as are ReadMessage and ReadHeader (each call
 // reads with buffers of its own) and the methods of a Header, which only
 // read it; a [Parser] is for one goroutine at a time. The package's
-// lookup tables are built at initialisation and
-// only read afterwards.
+// lookup tables are built at initialisation and only read afterwards.
 package received
