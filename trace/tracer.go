@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -307,10 +308,8 @@ func normName(s string) string {
 		s = strings.TrimSpace(s)
 	}
 	s = strings.TrimSuffix(s, ".")
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			return strings.ToLower(s)
-		}
+	if ascii.HasUpper(s) {
+		return strings.ToLower(s)
 	}
 	return s
 }
