@@ -406,7 +406,7 @@ func (rb *readBuffers) readLines(src []byte, eof bool, capBytes int64) (int, boo
 func lineName(l []byte) (nameEnd, colon int, ok bool) {
 	i := 0
 	for i+8 <= len(l) {
-		if stop := nameStops(word(l, i)); stop != 0 {
+		if stop := nameStops(bytesWord(l, i)); stop != 0 {
 			i += bits.TrailingZeros64(stop) >> 3
 			goto end
 		}
@@ -424,26 +424,6 @@ end:
 		return n, i, true
 	}
 	return 0, 0, false
-}
-
-// nameStops returns x, eight bytes of a line, with the top bit set of
-// each byte that is not a nameBytes byte (a control byte or space, DEL,
-// a colon, not ASCII), every other bit clear. On a byte's low seven bits
-// y, y+0x5f reaches the top bit from '!' up, y+1 only from DEL, and
-// (y^':')+0x7f for every byte but the colon; no sum carries into the
-// next byte.
-func nameStops(x uint64) uint64 {
-	const low7, top = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
-	y := x & low7
-	return (x | ^(y + 0x5f5f5f5f5f5f5f5f) | (y + 0x0101010101010101) | ^((y ^ 0x3a3a3a3a3a3a3a3a) + low7)) & top
-}
-
-// word returns b[i:i+8] as a little-endian word (the compiler makes the
-// eight byte loads one).
-func word(b []byte, i int) uint64 {
-	b = b[i : i+8]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // nameBytes are the bytes of a field name go-message accepts: printable
