@@ -15,6 +15,7 @@ func TestContainsFetcher(t *testing.T) {
 		"", "fetchmail", "FETCHMAIL-6.4.0", "by localhost with POP3 (fetchmail-5.9.0)", "getmail_maildir",
 		"GetMail 4.3", "fetch mail", "getmai", "etmail", "mmmmail", "xgetmailx", "fetchmai", "mail", "Fetchmail",
 		"gEtMaIl", "ffetchmail", "get\u212aail", "ESMTP", "8.11.6/8.11.6",
+		"xxxxxxxxxxxxxxxxgetmail", "MMMMMMMMMMMMMMMMFETCHMAIL", "mail mail mail mail getmai", "(qmail 1234 invoked by uid 0); getmail",
 	} {
 		want := ascii.ContainsFold(s, "fetchmail") || ascii.ContainsFold(s, "getmail")
 		if got := containsFetcher(s); got != want {

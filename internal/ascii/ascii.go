@@ -4,6 +4,8 @@
 // (it folds the Kelvin sign K into k).
 package ascii
 
+import "math/bits"
+
 // Lower returns c lower-cased if it is an ASCII capital letter.
 func Lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -83,6 +85,30 @@ func HasUpper(s string) bool {
 		}
 	}
 	return false
+}
+
+// IndexLetter returns the index of the first byte of s that is the ASCII
+// letter c (given in lower case) in either case, -1 when there is none.
+// It reads eight bytes at a time: a letter with 0x20 set is its lower
+// case, which no other byte becomes.
+func IndexLetter(s string, c byte) int {
+	const ones, top = 0x0101010101010101, 0x8080808080808080
+	want := ones * uint64(c)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// (d - ones) &^ d marks the zero bytes of d exactly up to the
+		// first one (a borrow runs on above it): the first is all read.
+		d := (word(s, i) | ones*0x20) ^ want
+		if m := (d - ones) &^ d & top; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i]|0x20 == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // word returns s[i:i+8] as a little-endian word (the compiler makes the

@@ -72,3 +72,33 @@ func TestWordAtATime(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexLetter checks IndexLetter against a byte at a time, for every
+// byte value at every place of strings of 1 to 20 bytes.
+func TestIndexLetter(t *testing.T) {
+	base := "abcdefghijklnopqrstu"
+	for _, c := range []byte{'m', 'a', 'z'} {
+		for n := 1; n <= len(base); n++ {
+			for at := 0; at < n; at++ {
+				for v := 0; v < 256; v++ {
+					b := []byte(strings.ReplaceAll(base[:n], string(c), "_"))
+					b[at] = byte(v)
+					if at+3 < n {
+						b[at+3] = c - 'a' + 'A' // a later one, in upper case
+					}
+					s := string(b)
+					want := -1
+					for i := 0; i < len(s); i++ {
+						if s[i] == c || s[i] == c-'a'+'A' {
+							want = i
+							break
+						}
+					}
+					if got := IndexLetter(s, c); got != want {
+						t.Fatalf("IndexLetter(%q, %q) = %d, want %d", s, c, got, want)
+					}
+				}
+			}
+		}
+	}
+}
