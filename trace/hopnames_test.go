@@ -209,3 +209,11 @@ func TestEncodesIPAsBefore(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimBrackets(t *testing.T) {
+	for _, s := range []string{"", "[", "]", "[]", "][", "[192.0.2.1]", "[[x]]", "]x[", "x", "[x", "x]", "[ x ]", "a[b]c", "[[[]]]"} {
+		if got, want := trimBrackets(s), strings.Trim(s, "[]"); got != want {
+			t.Errorf("trimBrackets(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
