@@ -30,7 +30,7 @@ func runChecks(c *config, tr *Trace) {
 		checkSpamware(c, h, add)
 		checkFuture(c, h, add)
 	}
-	checkChain(tr, add)
+	checkChain(c, tr, add)
 	checkTimeTravel(c, tr, add)
 	checkDateHeader(c, tr, add)
 }
@@ -404,21 +404,22 @@ func samePrefix(a, b netip.Addr) bool {
 	return err1 == nil && err2 == nil && pa == pb
 }
 
-func checkChain(tr *Trace, add func(Finding)) {
+func checkChain(c *config, tr *Trace, add func(Finding)) {
 	for _, e := range tr.Edges {
 		if !e.Broken {
 			if e.Match == MatchNoData && isLocalSubmission(&tr.Hops[e.Upper].Received) {
 				// Mail re-injected by a list manager or filter legitimately
 				// has hops below a local submission; forged mail too.
 				add(Finding{Rule: "below-local-submission", Category: CategoryBrokenChain, Severity: SeverityLow, Hop: e.Lower,
-					Message:  fmt.Sprintf("hop %d records a local submission on %s; the older hop %d can only belong to an earlier message (list or filter re-injection) or be forged", e.Upper, tr.Hops[e.Upper].Received.By.Host, e.Lower),
+					Message: c.text.join("hop ", itoa(e.Upper), " records a local submission on ", tr.Hops[e.Upper].Received.By.Host,
+						"; the older hop ", itoa(e.Lower), " can only belong to an earlier message (list or filter re-injection) or be forged"),
 					Evidence: tr.Hops[e.Lower].Received.Raw})
 			}
 			continue
 		}
 		lower := &tr.Hops[e.Lower].Received
 		add(Finding{Rule: "broken-chain", Category: CategoryBrokenChain, Severity: SeverityMedium, Hop: e.Lower,
-			Message:  fmt.Sprintf("hop %d does not connect to hop %d: %s", e.Lower, e.Upper, e.Detail),
+			Message:  c.text.join("hop ", itoa(e.Lower), " does not connect to hop ", itoa(e.Upper), ": ", e.Detail),
 			Evidence: lower.Raw})
 	}
 }
@@ -442,7 +443,7 @@ func checkTimeTravel(c *config, tr *Trace, add func(Finding)) {
 					sev = SeverityMedium
 				}
 				add(Finding{Rule: "time-travel", Category: CategoryTimeTravel, Severity: sev, Hop: i,
-					Message:  fmt.Sprintf("hop %d is dated %s after hop %d, which received the message from it", i, roundDur(ahead), above),
+					Message:  c.text.join("hop ", itoa(i), " is dated ", roundDur(ahead), " after hop ", itoa(above), ", which received the message from it"),
 					Evidence: tr.Hops[i].Received.DateText})
 			}
 		}
