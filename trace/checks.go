@@ -255,13 +255,30 @@ func zoneMismatch(zoneName string, t time.Time, hop int, evidence string, add fu
 		Evidence: evidence})
 }
 
-// zoneOf is zoneOffsets[normZone(name)], without making the upper-case
-// name a string (every dated hop asks).
+// zoneOf is zoneOffsets[normZone(name)], from zoneTable: the upper-case
+// name packed into a word is hashed and probed, not made a string and
+// looked up in the map (every dated hop asks).
 func zoneOf(name string) (offsets []int, strict, ok bool) {
-	if len(name) == 0 || len(name) > 5 {
+	key, ok := zoneKey(name)
+	if !ok {
 		return nil, false, false
 	}
-	var b [5]byte
+	for i := zoneSlot(key); ; i = (i + 1) % len(zoneTable) {
+		switch e := &zoneTable[i]; e.key {
+		case key:
+			return e.offsets, e.strict, true
+		case 0:
+			return nil, false, false
+		}
+	}
+}
+
+// zoneKey packs a zone name of one to five ASCII letters, upper-cased,
+// into a word (first letter lowest); ok is false for any other name.
+func zoneKey(name string) (key uint64, ok bool) {
+	if len(name) == 0 || len(name) > 5 {
+		return 0, false
+	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
@@ -269,13 +286,35 @@ func zoneOf(name string) (offsets []int, strict, ok bool) {
 		case 'a' <= c && c <= 'z':
 			c -= 'a' - 'A'
 		default:
-			return nil, false, false
+			return 0, false
 		}
-		b[i] = c
+		key |= uint64(c) << (8 * i)
 	}
-	z, ok := zoneOffsets[string(b[:len(name)])]
-	return z.offsets, z.strict, ok
+	return key, true
 }
+
+func zoneSlot(key uint64) int { return int(key * 0x9e3779b97f4a7c15 >> 56) }
+
+// zoneTable is zoneOffsets by zoneKey, open-addressed (linear probing)
+// in 256 slots, a key of 0 marking an empty one.
+var zoneTable = func() (t [256]struct {
+	key     uint64
+	offsets []int
+	strict  bool
+}) {
+	for name, z := range zoneOffsets {
+		key, ok := zoneKey(name)
+		if !ok {
+			panic("trace: zone name " + name + " is not one to five letters")
+		}
+		i := zoneSlot(key)
+		for t[i].key != 0 {
+			i = (i + 1) % len(t)
+		}
+		t[i].key, t[i].offsets, t[i].strict = key, z.offsets, z.strict
+	}
+	return t
+}()
 
 func fmtOffset(min int) string {
 	sign := byte('+')
