@@ -74,24 +74,42 @@ func checkIPForms(h *Hop, add func(Finding)) {
 			Message: fmt.Sprintf("the connecting address is written in %s form (%s = %s); MTAs write dotted decimal", f.IPForm, f.IPText, f.IP), Evidence: f.IPText})
 	}
 	// Names written as numbers: "from 3735928559 (3735928559 [...])".
-	for _, n := range [...]struct{ what, s string }{{"HELO", f.HELO}, {"reverse DNS name", f.RDNS}, {"receiving host", h.Received.By.Host}} {
-		s := stripBrackets(n.s)
-		if s == "" || s == f.IPText {
-			continue
+	checkIPName(h, "HELO", f.HELO, add)
+	checkIPName(h, "reverse DNS name", f.RDNS, add)
+	checkIPName(h, "receiving host", h.Received.By.Host, add)
+}
+
+// checkIPName reports a name of hop h (what it is, as written) that is an
+// IP address in an encoded form or with an octet over 255.
+func checkIPName(h *Hop, what, name string, add func(Finding)) {
+	f := &h.Received.From
+	s := stripBrackets(name)
+	if s == "" || s == f.IPText {
+		return
+	}
+	// Only a literal starting with a digit (after any brackets) is an
+	// IPv4 form: an IPv6 one (or "IPv6:...") is neither encoded nor has
+	// octets over 255.
+	if c := s[0]; c == '[' && len(s) > 1 {
+		c = s[1]
+		if c < '0' || c > '9' {
+			return
 		}
-		a, form := received.ParseIPLiteral(s)
-		switch {
-		case form.Encoded() && form != received.IPFormShort && a.IsValid() && a.Unmap().As4()[0] != 0:
-			add(Finding{Rule: "encoded-ip-name", Category: CategoryEncodedIP, Severity: SeverityHigh, Hop: h.Index,
-				Message: fmt.Sprintf("the %s %s is an IP address in %s form (%s)", n.what, s, form, a), Evidence: n.s})
-		case form == received.IPFormBadOctet:
-			sev := SeverityMedium
-			if n.what == "HELO" {
-				sev = SeverityLow
-			}
-			add(Finding{Rule: "invalid-ip-name", Category: CategoryInvalidIP, Severity: sev, Hop: h.Index,
-				Message: fmt.Sprintf("the %s %s is an IP literal with an octet over 255", n.what, s), Evidence: n.s})
+	} else if c < '0' || c > '9' {
+		return
+	}
+	a, form := received.ParseIPLiteral(s)
+	switch {
+	case form.Encoded() && form != received.IPFormShort && a.IsValid() && a.Unmap().As4()[0] != 0:
+		add(Finding{Rule: "encoded-ip-name", Category: CategoryEncodedIP, Severity: SeverityHigh, Hop: h.Index,
+			Message: fmt.Sprintf("the %s %s is an IP address in %s form (%s)", what, s, form, a), Evidence: name})
+	case form == received.IPFormBadOctet:
+		sev := SeverityMedium
+		if what == "HELO" {
+			sev = SeverityLow
 		}
+		add(Finding{Rule: "invalid-ip-name", Category: CategoryInvalidIP, Severity: sev, Hop: h.Index,
+			Message: fmt.Sprintf("the %s %s is an IP literal with an octet over 255", what, s), Evidence: name})
 	}
 }
 

@@ -217,3 +217,40 @@ func TestTrimBrackets(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckIPName pins which host names are reported as IP addresses in
+// an encoded form or with an octet over 255, brackets and all.
+func TestCheckIPName(t *testing.T) {
+	tests := []struct {
+		name string
+		rule string // "" for no finding
+	}{
+		{"3735928559", "encoded-ip-name"},
+		{"[3735928559]", "encoded-ip-name"},
+		{"[[3735928559]]", "encoded-ip-name"},
+		{"0xdeadbeef", "encoded-ip-name"},
+		{"0337.0255.0276.0357", "encoded-ip-name"},
+		{"999.1.1.1", "invalid-ip-name"},
+		{"[999.1.1.1]", "invalid-ip-name"},
+		{"192.0.2.1", ""},
+		{"127.1", ""}, // the short form is left to the address checks
+		{"mail.example.com", ""},
+		{"deadbeef", ""},
+		{"IPv6:2001:db8::1", ""},
+		{"[IPv6:2001:db8::1]", ""},
+		{"::ffff:192.0.2.1", ""},
+		{"[1abc", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		h := &Hop{Index: 2}
+		var got []Finding
+		checkIPName(h, "HELO", tt.name, func(f Finding) { got = append(got, f) })
+		switch {
+		case tt.rule == "" && len(got) != 0:
+			t.Errorf("%q: %+v, want no finding", tt.name, got)
+		case tt.rule != "" && (len(got) != 1 || got[0].Rule != tt.rule || got[0].Hop != 2 || got[0].Evidence != tt.name):
+			t.Errorf("%q: %+v, want one %s", tt.name, got, tt.rule)
+		}
+	}
+}
