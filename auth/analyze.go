@@ -13,7 +13,10 @@ import (
 
 // Field is one header field as the message carries it, top first.
 type Field struct {
-	Name  string // as written, without the colon
+	// Name is as written, without the colon. Analyze matches it ignoring
+	// ASCII case; it shows in the result only as the Header of a vendor
+	// field's Verdicts.
+	Name  string
 	Value string // unfolded
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -404,9 +405,17 @@ func (rb *readBuffers) readLines(src []byte, eof bool, capBytes int64) (int, boo
 // printable ASCII up to a colon.
 func lineName(l []byte) (nameEnd, colon int, ok bool) {
 	i := 0
+	for i+8 <= len(l) {
+		if stop := nameStops(bytesWord(l, i)); stop != 0 {
+			i += bits.TrailingZeros64(stop) >> 3
+			goto end
+		}
+		i += 8
+	}
 	for i < len(l) && nameBytes[l[i]] {
 		i++
 	}
+end:
 	n := i
 	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
 		i++

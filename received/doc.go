@@ -5,7 +5,8 @@
 // from the top, a message's Received fields describe its path backwards:
 // who handed the message to whom, from which address, when, and how. This
 // package reads one field at a time with [Parse] (or [ParseTo], into a hop
-// the caller holds), and the fields of a whole message with [ReadMessage]
+// the caller holds; a [Parser] for the fields of one message shares their
+// allocations), and the fields of a whole message with [ReadMessage]
 // ([ReadHeader] reads the header block and leaves the parsing to the
 // caller).
 //
@@ -201,6 +202,6 @@
 // Parse, ParseDate and ParseIPLiteral keep no state between calls and are
 // safe for concurrent use, as are ReadMessage and ReadHeader (each call
 // reads with buffers of its own) and the methods of a Header, which only
-// read it; the package's lookup tables are built at initialisation and
-// only read afterwards.
+// read it; a [Parser] is for one goroutine at a time. The package's
+// lookup tables are built at initialisation and only read afterwards.
 package received

@@ -368,3 +368,38 @@ func ExampleHeader() {
 	// Subject (Subject): "hello again"
 	// hello again
 }
+
+// TestLineNameWords checks lineName's eight-bytes-at-a-time reading of a
+// name against a byte at a time, for every byte value at every place of
+// lines of 1 to 24 bytes.
+func TestLineNameWords(t *testing.T) {
+	slow := func(l []byte) (int, int, bool) {
+		i := 0
+		for i < len(l) && nameBytes[l[i]] {
+			i++
+		}
+		n := i
+		for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+			i++
+		}
+		if i < len(l) && l[i] == ':' {
+			return n, i, true
+		}
+		return 0, 0, false
+	}
+	for _, base := range []string{"X-Originating-IP:  x y", "Received: from a by b", "Subject \t: hello there!", "abcdefghijklmnopqrstuvwx"} {
+		for n := 1; n <= len(base); n++ {
+			for at := 0; at < n; at++ {
+				for c := 0; c < 256; c++ {
+					l := []byte(base[:n])
+					l[at] = byte(c)
+					e1, c1, ok1 := lineName(l)
+					e2, c2, ok2 := slow(l)
+					if e1 != e2 || c1 != c2 || ok1 != ok2 {
+						t.Fatalf("lineName(%q) = %d, %d, %v, want %d, %d, %v", l, e1, c1, ok1, e2, c2, ok2)
+					}
+				}
+			}
+		}
+	}
+}

@@ -95,8 +95,9 @@ func ReadMessage(r io.Reader, lim *Limits) (*Message, error) {
 	}
 	m.Hops = make([]Hop, len(m.Received))
 	m.HopErrs = make([]error, len(m.Received))
+	var ps Parser
 	for i, v := range m.Received {
-		m.HopErrs[i] = ParseTo(&m.Hops[i], v)
+		m.HopErrs[i] = ps.ParseTo(&m.Hops[i], v)
 	}
 	return m, nil
 }

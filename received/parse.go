@@ -110,7 +110,55 @@ func ParseTo(h *Hop, value string) error {
 	return p.err()
 }
 
-func (p *parser) parse(value string) {
+// Parser is [ParseTo] for a caller that parses several fields, the
+// Received fields of one message: the Comments of the hops it fills are
+// cut from arrays they share, a few hops to an allocation, where
+// [ParseTo] makes one for each hop, and the scanner's token array is
+// cleared once, not once a field. The zero Parser is ready to use. A
+// Parser is not safe for concurrent use. The hops it fills do not refer
+// to it, but a hop kept keeps the array its Comments lie in alive, as it
+// keeps its field's value.
+type Parser struct {
+	comments []string // room for the Comments of the hops to come
+	toks     [firstTokens]token
+}
+
+// commentRoom is the room for Comments a Parser allocates at once: five
+// or six hops of real mail, two or three comments each.
+const commentRoom = 16
+
+// ParseTo is [ParseTo] with the Parser's arrays.
+func (ps *Parser) ParseTo(h *Hop, value string) error {
+	var p parser
+	p.parseWith(value, ps)
+	*h = p.hop
+	if p.nerr == 0 {
+		return nil
+	}
+	return p.err()
+}
+
+// newComments returns a slice of length 0 and capacity n for a hop's
+// Comments: cut from ps's shared array when ps is set, so that appending
+// to it cannot write into another hop's.
+func newComments(ps *Parser, n int) []string {
+	if ps == nil {
+		return make([]string, 0, n)
+	}
+	if len(ps.comments) < n {
+		ps.comments = make([]string, max(n, commentRoom))
+	}
+	c := ps.comments[:0:n]
+	ps.comments = ps.comments[n:]
+	return c
+}
+
+func (p *parser) parse(value string) { p.parseWith(value, nil) }
+
+// parseWith is parse with a Parser's arrays when ps is set. (ps is not
+// kept in p: escape analysis would then send it to the heap with the
+// hop's strings.)
+func (p *parser) parseWith(value string, ps *Parser) {
 	p.s = value
 	p.hop.Raw = value
 	// A whole header in brackets, "[from a by b ...; date]", as some
@@ -122,7 +170,7 @@ func (p *parser) parse(value string) {
 		}
 		p.base++
 	}
-	p.run()
+	p.run(ps)
 }
 
 func (p *parser) err() error {
@@ -155,12 +203,17 @@ func (p *parser) clauseAt(off int) clause {
 	return c
 }
 
-func (p *parser) run() {
+func (p *parser) run(ps *Parser) {
 	h := &p.hop
 	var lastSemi int
-	var buf [firstTokens]token
 	var date scannedDate
-	sc := scanner{toks: buf[:], max: maxTokens}
+	var sc scanner
+	if ps != nil {
+		sc = scanner{toks: ps.toks[:], max: maxTokens}
+	} else {
+		var buf [firstTokens]token
+		sc = scanner{toks: buf[:], max: maxTokens}
+	}
 	if scanDates {
 		sc.date = &date
 	}
@@ -229,7 +282,7 @@ func (p *parser) run() {
 		if ncom > 32 {
 			ncom = 32
 		}
-		h.Comments = make([]string, 0, ncom)
+		h.Comments = newComments(ps, ncom)
 		for i := range toks[:clauseEnd] {
 			if toks[i].kind == tokComment && len(h.Comments) < cap(h.Comments) {
 				h.Comments = append(h.Comments, toks[i].text)

@@ -344,3 +344,76 @@ func TestQmailAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestParserMatchesParseTo checks that a Parser fills hops exactly as
+// ParseTo does, that the Comments it cuts from one array cannot be
+// appended into each other, and that it allocates a few hops' Comments
+// at once.
+func TestParserMatchesParseTo(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+	}{
+		{"mix", benchMix},
+		{"no comments", []string{"from a by b; Thu, 1 Jan 2024 00:00:00 +0000", "by c id 1"}},
+		{"more comments than the room", []string{
+			"from a " + strings.Repeat("(c) ", commentRoom-1) + "by b; 1 Jan 2024 00:00:00 +0000",
+			"from d (e) (f) by g; 1 Jan 2024 00:00:00 +0000",
+			"from h " + strings.Repeat("(c) ", 40) + "by i; 1 Jan 2024 00:00:00 +0000",
+		}},
+		{"errors", []string{"junk from", "from x (unterminated by y", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ps Parser
+			got := make([]Hop, len(tt.in))
+			for i, in := range tt.in {
+				var want Hop
+				wantErr := ParseTo(&want, in)
+				got[i] = Hop{Via: "stale", Comments: []string{"stale"}} // overwritten
+				err := ps.ParseTo(&got[i], in)
+				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+					t.Errorf("%.50q: error %v, want %v", in, err, wantErr)
+				}
+				if g, w := fmt.Sprintf("%#v", got[i]), fmt.Sprintf("%#v", want); g != w {
+					t.Errorf("%.50q:\n got %s\nwant %s", in, g, w)
+				}
+				if cap(got[i].Comments) != len(got[i].Comments) {
+					t.Errorf("%.50q: Comments has room for %d more", in, cap(got[i].Comments)-len(got[i].Comments))
+				}
+			}
+			// Appending to one hop's Comments leaves the others as they were.
+			comments := func() string {
+				var b strings.Builder
+				for _, h := range got {
+					fmt.Fprintf(&b, "%q\n", h.Comments)
+				}
+				return b.String()
+			}
+			before := comments()
+			for i := range got {
+				if len(got[i].Comments) > 0 {
+					_ = append(got[i].Comments, "appended")
+				}
+			}
+			if after := comments(); after != before {
+				t.Errorf("appending changed the hops:\n%s\n%s", before, after)
+			}
+		})
+	}
+	hops := make([]Hop, len(benchMix))
+	var ps Parser
+	n := testing.AllocsPerRun(100, func() {
+		ps = Parser{}
+		for i, in := range benchMix {
+			_ = ps.ParseTo(&hops[i], in)
+		}
+	})
+	comments := 0
+	for _, h := range hops {
+		comments += len(h.Comments)
+	}
+	if want := float64((comments + commentRoom - 1) / commentRoom); comments > 0 && n > want+1 {
+		t.Errorf("a Parser made %v allocations for %d hops with %d comments, want at most %v", n, len(benchMix), comments, want+1)
+	}
+}

@@ -250,9 +250,7 @@ func (sc *scanner) scan(s string, lastSemi *int) {
 			// end, so scanning stays linear.
 			j, depth, lastClose, semiClose := i+1, 1, -1, -1
 			for j < n {
-				for j < n && charClass[s[j]]&ccComment == 0 {
-					j++
-				}
+				j = commentRun(s, j)
 				if j >= n {
 					break
 				}

@@ -42,14 +42,22 @@ func (t *Tracer) authInput(tr *Trace, h received.Header) *auth.Input {
 		in.Hops = append(in.Hops, auth.Hop{Received: &hop.Received, Trusted: hop.Trust == TrustTrusted || hop.Trust == TrustOrigin})
 	}
 	for i := range h {
-		if f := &h[i]; f.Name == "Received" || auth.Wants(f.Name) {
-			in.Fields = append(in.Fields, auth.Field{Name: f.Key(), Value: f.Value})
-		} else if len(f.Name) == 12 && ascii.EqualFold(f.Name, "Content-Type") {
+		f := &h[i]
+		if len(f.Name) == 12 && ascii.EqualFold(f.Name, "Content-Type") {
 			// Kept for Header.report only; the runs the analysis reads
 			// were measured without it, so it breaks none.
-		} else {
-			in.Fields = append(in.Fields, auth.Field{}) // a field of another kind: it only breaks runs
+			continue
 		}
+		// Every other field is given, as Analyze finds the kind of each
+		// (a field it does not read only breaks runs). It matches names
+		// ignoring ASCII case, and only a vendor field's name (all begin
+		// "X-") reaches its result (Verdict.Header): only those are given
+		// as their key, the form a trace has always shown.
+		name := f.Name
+		if name[0] == 'X' || name[0] == 'x' {
+			name = f.Key()
+		}
+		in.Fields = append(in.Fields, auth.Field{Name: name, Value: f.Value})
 	}
 	if t.Now != nil {
 		in.Now = t.Now()

@@ -98,3 +98,43 @@ func TestNoAuth(t *testing.T) {
 		t.Errorf("NoAuth gave evidence")
 	}
 }
+
+// TestAuthFieldNames checks that the names of the fields the analysis
+// reads are matched ignoring ASCII case, and that a vendor field's name
+// reaches its verdict as its key (net/textproto's canonical form), however
+// it was written.
+func TestAuthFieldNames(t *testing.T) {
+	const hop = "Received: from mail.sender.example (mail.sender.example [80.68.177.35])\n" +
+		"\tby mx.recipient.example (Postfix) with ESMTPS id 4QxyZ1; Mon, 1 Jan 2024 10:00:00 +0000\n"
+	tests := []struct {
+		name, field  string
+		results      int    // results fields read
+		verdictField string // the Header of the one verdict; "" for none
+	}{
+		{"results canonical", "Authentication-Results: mx.recipient.example; spf=fail smtp.mailfrom=sender.example", 1, ""},
+		{"results upper", "AUTHENTICATION-RESULTS: mx.recipient.example; spf=fail smtp.mailfrom=sender.example", 1, ""},
+		{"results lower", "authentication-results: mx.recipient.example; spf=fail smtp.mailfrom=sender.example", 1, ""},
+		{"scl as Microsoft writes it", "X-MS-Exchange-Organization-SCL: 5", 0, "X-Ms-Exchange-Organization-Scl"},
+		{"scl lower", "x-ms-exchange-organization-scl: 5", 0, "X-Ms-Exchange-Organization-Scl"},
+		{"spam flag odd case", "x-spam-FLAG: YES", 0, "X-Spam-Flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := tt.field + "\n" + hop + "From: <a@sender.example>\nSubject: s\n\nbody\n"
+			var tc Tracer
+			got, err := tc.Trace(context.Background(), strings.NewReader(msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(got.Auth.ResultFields); n != tt.results {
+				t.Errorf("%d results fields read, want %d", n, tt.results)
+			}
+			switch v := got.Auth.Verdicts; {
+			case tt.verdictField == "" && len(v) != 0:
+				t.Errorf("verdicts %+v, want none", v)
+			case tt.verdictField != "" && (len(v) != 1 || v[0].Header != tt.verdictField):
+				t.Errorf("verdicts %+v, want one from %s", v, tt.verdictField)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func runChecks(c *config, tr *Trace) {
 		checkSpamware(c, h, add)
 		checkFuture(c, h, add)
 	}
-	checkChain(tr, add)
+	checkChain(c, tr, add)
 	checkTimeTravel(c, tr, add)
 	checkDateHeader(c, tr, add)
 }
@@ -74,24 +74,42 @@ func checkIPForms(h *Hop, add func(Finding)) {
 			Message: fmt.Sprintf("the connecting address is written in %s form (%s = %s); MTAs write dotted decimal", f.IPForm, f.IPText, f.IP), Evidence: f.IPText})
 	}
 	// Names written as numbers: "from 3735928559 (3735928559 [...])".
-	for _, n := range [...]struct{ what, s string }{{"HELO", f.HELO}, {"reverse DNS name", f.RDNS}, {"receiving host", h.Received.By.Host}} {
-		s := stripBrackets(n.s)
-		if s == "" || s == f.IPText {
-			continue
+	checkIPName(h, "HELO", f.HELO, add)
+	checkIPName(h, "reverse DNS name", f.RDNS, add)
+	checkIPName(h, "receiving host", h.Received.By.Host, add)
+}
+
+// checkIPName reports a name of hop h (what it is, as written) that is an
+// IP address in an encoded form or with an octet over 255.
+func checkIPName(h *Hop, what, name string, add func(Finding)) {
+	f := &h.Received.From
+	s := stripBrackets(name)
+	if s == "" || s == f.IPText {
+		return
+	}
+	// Only a literal starting with a digit (after any brackets) is an
+	// IPv4 form: an IPv6 one (or "IPv6:...") is neither encoded nor has
+	// octets over 255.
+	if c := s[0]; c == '[' && len(s) > 1 {
+		c = s[1]
+		if c < '0' || c > '9' {
+			return
 		}
-		a, form := received.ParseIPLiteral(s)
-		switch {
-		case form.Encoded() && form != received.IPFormShort && a.IsValid() && a.Unmap().As4()[0] != 0:
-			add(Finding{Rule: "encoded-ip-name", Category: CategoryEncodedIP, Severity: SeverityHigh, Hop: h.Index,
-				Message: fmt.Sprintf("the %s %s is an IP address in %s form (%s)", n.what, s, form, a), Evidence: n.s})
-		case form == received.IPFormBadOctet:
-			sev := SeverityMedium
-			if n.what == "HELO" {
-				sev = SeverityLow
-			}
-			add(Finding{Rule: "invalid-ip-name", Category: CategoryInvalidIP, Severity: sev, Hop: h.Index,
-				Message: fmt.Sprintf("the %s %s is an IP literal with an octet over 255", n.what, s), Evidence: n.s})
+	} else if c < '0' || c > '9' {
+		return
+	}
+	a, form := received.ParseIPLiteral(s)
+	switch {
+	case form.Encoded() && form != received.IPFormShort && a.IsValid() && a.Unmap().As4()[0] != 0:
+		add(Finding{Rule: "encoded-ip-name", Category: CategoryEncodedIP, Severity: SeverityHigh, Hop: h.Index,
+			Message: fmt.Sprintf("the %s %s is an IP address in %s form (%s)", what, s, form, a), Evidence: name})
+	case form == received.IPFormBadOctet:
+		sev := SeverityMedium
+		if what == "HELO" {
+			sev = SeverityLow
 		}
+		add(Finding{Rule: "invalid-ip-name", Category: CategoryInvalidIP, Severity: sev, Hop: h.Index,
+			Message: fmt.Sprintf("the %s %s is an IP literal with an octet over 255", what, s), Evidence: name})
 	}
 }
 
@@ -255,13 +273,30 @@ func zoneMismatch(zoneName string, t time.Time, hop int, evidence string, add fu
 		Evidence: evidence})
 }
 
-// zoneOf is zoneOffsets[normZone(name)], without making the upper-case
-// name a string (every dated hop asks).
+// zoneOf is zoneOffsets[normZone(name)], from zoneTable: the upper-case
+// name packed into a word is hashed and probed, not made a string and
+// looked up in the map (every dated hop asks).
 func zoneOf(name string) (offsets []int, strict, ok bool) {
-	if len(name) == 0 || len(name) > 5 {
+	key, ok := zoneKey(name)
+	if !ok {
 		return nil, false, false
 	}
-	var b [5]byte
+	for i := zoneSlot(key); ; i = (i + 1) % len(zoneTable) {
+		switch e := &zoneTable[i]; e.key {
+		case key:
+			return e.offsets, e.strict, true
+		case 0:
+			return nil, false, false
+		}
+	}
+}
+
+// zoneKey packs a zone name of one to five ASCII letters, upper-cased,
+// into a word (first letter lowest); ok is false for any other name.
+func zoneKey(name string) (key uint64, ok bool) {
+	if len(name) == 0 || len(name) > 5 {
+		return 0, false
+	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
@@ -269,13 +304,35 @@ func zoneOf(name string) (offsets []int, strict, ok bool) {
 		case 'a' <= c && c <= 'z':
 			c -= 'a' - 'A'
 		default:
-			return nil, false, false
+			return 0, false
 		}
-		b[i] = c
+		key |= uint64(c) << (8 * i)
 	}
-	z, ok := zoneOffsets[string(b[:len(name)])]
-	return z.offsets, z.strict, ok
+	return key, true
 }
+
+func zoneSlot(key uint64) int { return int(key * 0x9e3779b97f4a7c15 >> 56) }
+
+// zoneTable is zoneOffsets by zoneKey, open-addressed (linear probing)
+// in 256 slots, a key of 0 marking an empty one.
+var zoneTable = func() (t [256]struct {
+	key     uint64
+	offsets []int
+	strict  bool
+}) {
+	for name, z := range zoneOffsets {
+		key, ok := zoneKey(name)
+		if !ok {
+			panic("trace: zone name " + name + " is not one to five letters")
+		}
+		i := zoneSlot(key)
+		for t[i].key != 0 {
+			i = (i + 1) % len(t)
+		}
+		t[i].key, t[i].offsets, t[i].strict = key, z.offsets, z.strict
+	}
+	return t
+}()
 
 func fmtOffset(min int) string {
 	sign := byte('+')
@@ -442,21 +499,22 @@ func samePrefix(a, b netip.Addr) bool {
 	return err1 == nil && err2 == nil && pa == pb
 }
 
-func checkChain(tr *Trace, add func(Finding)) {
+func checkChain(c *config, tr *Trace, add func(Finding)) {
 	for _, e := range tr.Edges {
 		if !e.Broken {
 			if e.Match == MatchNoData && isLocalSubmission(&tr.Hops[e.Upper].Received) {
 				// Mail re-injected by a list manager or filter legitimately
 				// has hops below a local submission; forged mail too.
 				add(Finding{Rule: "below-local-submission", Category: CategoryBrokenChain, Severity: SeverityLow, Hop: e.Lower,
-					Message:  fmt.Sprintf("hop %d records a local submission on %s; the older hop %d can only belong to an earlier message (list or filter re-injection) or be forged", e.Upper, tr.Hops[e.Upper].Received.By.Host, e.Lower),
+					Message: c.text.join("hop ", itoa(e.Upper), " records a local submission on ", tr.Hops[e.Upper].Received.By.Host,
+						"; the older hop ", itoa(e.Lower), " can only belong to an earlier message (list or filter re-injection) or be forged"),
 					Evidence: tr.Hops[e.Lower].Received.Raw})
 			}
 			continue
 		}
 		lower := &tr.Hops[e.Lower].Received
 		add(Finding{Rule: "broken-chain", Category: CategoryBrokenChain, Severity: SeverityMedium, Hop: e.Lower,
-			Message:  fmt.Sprintf("hop %d does not connect to hop %d: %s", e.Lower, e.Upper, e.Detail),
+			Message:  c.text.join("hop ", itoa(e.Lower), " does not connect to hop ", itoa(e.Upper), ": ", e.Detail),
 			Evidence: lower.Raw})
 	}
 }
@@ -480,7 +538,7 @@ func checkTimeTravel(c *config, tr *Trace, add func(Finding)) {
 					sev = SeverityMedium
 				}
 				add(Finding{Rule: "time-travel", Category: CategoryTimeTravel, Severity: sev, Hop: i,
-					Message:  fmt.Sprintf("hop %d is dated %s after hop %d, which received the message from it", i, roundDur(ahead), above),
+					Message:  c.text.join("hop ", itoa(i), " is dated ", roundDur(ahead), " after hop ", itoa(above), ", which received the message from it"),
 					Evidence: tr.Hops[i].Received.DateText})
 			}
 		}

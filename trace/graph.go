@@ -46,7 +46,7 @@ func matchHops(hops []Hop, names []hopNames, start, i int, tb *texts) (Match, st
 	byHost := ln.by.norm
 	byIP := by.IP
 	if !byIP.IsValid() && byHost != "" {
-		if a, form := received.ParseIPLiteral(strings.Trim(byHost, "[]")); form.Canonical() {
+		if a, form := received.ParseIPLiteral(trimBrackets(byHost)); form.Canonical() {
 			byIP = a
 		}
 	}
@@ -305,6 +305,18 @@ func describeBy(b *received.By) string {
 	}
 	if s == "" {
 		return "an unnamed server"
+	}
+	return s
+}
+
+// trimBrackets is strings.Trim(s, "[]"), without building the cut set on
+// every call.
+func trimBrackets(s string) string {
+	for len(s) > 0 && (s[0] == '[' || s[0] == ']') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == '[' || s[len(s)-1] == ']') {
+		s = s[:len(s)-1]
 	}
 	return s
 }

@@ -2,7 +2,6 @@ package trace
 
 import (
 	"net/netip"
-	"strings"
 	"sync"
 
 	"github.com/spamtrace/spamtrace/internal/ascii"
@@ -159,25 +158,23 @@ func hopNamesFor(names []hopNames, hops []Hop) []hopNames {
 // containsFetcher reports whether s names fetchmail or getmail, ASCII case
 // ignored: ascii.ContainsFold(s, "fetchmail") || ascii.ContainsFold(s,
 // "getmail") in one pass. Both names end in "mail", so only the text
-// around each 'm' (which strings.IndexByte finds fast) is read; isFetch
-// asks this of every comment of every hop.
+// around each 'm' or 'M' (which ascii.IndexLetter finds eight bytes at a
+// time) is read; isFetch asks this of every comment of every hop.
 func containsFetcher(s string) bool {
 	if len(s) < len("getmail") {
 		return false
 	}
-	for _, m := range [...]byte{'m', 'M'} {
-		for i := 0; ; {
-			k := strings.IndexByte(s[i:], m)
-			if k < 0 {
-				break
-			}
-			k += i
-			if ascii.HasPrefixFold(s[k:], "mail") &&
-				(k >= 5 && ascii.EqualFold(s[k-5:k], "fetch") || k >= 3 && ascii.EqualFold(s[k-3:k], "get")) {
-				return true
-			}
-			i = k + 1
+	for i := 3; i < len(s); {
+		k := ascii.IndexLetter(s[i:], 'm')
+		if k < 0 {
+			return false
 		}
+		k += i
+		if ascii.HasPrefixFold(s[k:], "mail") &&
+			(k >= 5 && ascii.EqualFold(s[k-5:k], "fetch") || ascii.EqualFold(s[k-3:k], "get")) {
+			return true
+		}
+		i = k + 1
 	}
 	return false
 }

@@ -15,6 +15,7 @@ func TestContainsFetcher(t *testing.T) {
 		"", "fetchmail", "FETCHMAIL-6.4.0", "by localhost with POP3 (fetchmail-5.9.0)", "getmail_maildir",
 		"GetMail 4.3", "fetch mail", "getmai", "etmail", "mmmmail", "xgetmailx", "fetchmai", "mail", "Fetchmail",
 		"gEtMaIl", "ffetchmail", "get\u212aail", "ESMTP", "8.11.6/8.11.6",
+		"xxxxxxxxxxxxxxxxgetmail", "MMMMMMMMMMMMMMMMFETCHMAIL", "mail mail mail mail getmai", "(qmail 1234 invoked by uid 0); getmail",
 	} {
 		want := ascii.ContainsFold(s, "fetchmail") || ascii.ContainsFold(s, "getmail")
 		if got := containsFetcher(s); got != want {
@@ -223,6 +224,51 @@ func TestSixToFourOf(t *testing.T) {
 	} {
 		if got := sixToFourOf(netip.MustParseAddr(tt.v6), netip.MustParseAddr(tt.v4)); got != tt.want {
 			t.Errorf("sixToFourOf(%s, %s) = %v", tt.v6, tt.v4, got)
+		}
+	}
+}
+
+func TestTrimBrackets(t *testing.T) {
+	for _, s := range []string{"", "[", "]", "[]", "][", "[192.0.2.1]", "[[x]]", "]x[", "x", "[x", "x]", "[ x ]", "a[b]c", "[[[]]]"} {
+		if got, want := trimBrackets(s), strings.Trim(s, "[]"); got != want {
+			t.Errorf("trimBrackets(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestCheckIPName pins which host names are reported as IP addresses in
+// an encoded form or with an octet over 255, brackets and all.
+func TestCheckIPName(t *testing.T) {
+	tests := []struct {
+		name string
+		rule string // "" for no finding
+	}{
+		{"3735928559", "encoded-ip-name"},
+		{"[3735928559]", "encoded-ip-name"},
+		{"[[3735928559]]", "encoded-ip-name"},
+		{"0xdeadbeef", "encoded-ip-name"},
+		{"0337.0255.0276.0357", "encoded-ip-name"},
+		{"999.1.1.1", "invalid-ip-name"},
+		{"[999.1.1.1]", "invalid-ip-name"},
+		{"192.0.2.1", ""},
+		{"127.1", ""}, // the short form is left to the address checks
+		{"mail.example.com", ""},
+		{"deadbeef", ""},
+		{"IPv6:2001:db8::1", ""},
+		{"[IPv6:2001:db8::1]", ""},
+		{"::ffff:192.0.2.1", ""},
+		{"[1abc", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		h := &Hop{Index: 2}
+		var got []Finding
+		checkIPName(h, "HELO", tt.name, func(f Finding) { got = append(got, f) })
+		switch {
+		case tt.rule == "" && len(got) != 0:
+			t.Errorf("%q: %+v, want no finding", tt.name, got)
+		case tt.rule != "" && (len(got) != 1 || got[0].Rule != tt.rule || got[0].Hop != 2 || got[0].Evidence != tt.name):
+			t.Errorf("%q: %+v, want one %s", tt.name, got, tt.rule)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/spamtrace/spamtrace/internal/ascii"
 	"github.com/spamtrace/spamtrace/received"
 )
 
@@ -87,10 +88,11 @@ func (t *Tracer) Trace(ctx context.Context, raw io.Reader) (*Trace, error) {
 	// Parse each hop in place: a hop is large, and copying it from a
 	// received.Message into the trace would cost more than reading it.
 	tr := &Trace{Hops: make([]Hop, len(msg.Received))}
+	var ps received.Parser
 	for i, v := range msg.Received {
 		h := &tr.Hops[i]
 		h.Index = i
-		h.ParseErr = received.ParseTo(&h.Received, v)
+		h.ParseErr = ps.ParseTo(&h.Received, v)
 	}
 	var cut chainCut
 	if msg.Truncated {
@@ -306,10 +308,8 @@ func normName(s string) string {
 		s = strings.TrimSpace(s)
 	}
 	s = strings.TrimSuffix(s, ".")
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			return strings.ToLower(s)
-		}
+	if ascii.HasUpper(s) {
+		return strings.ToLower(s)
 	}
 	return s
 }

@@ -24,12 +24,12 @@ func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 	reason := ""
 	for {
 		hops[i].Trust = TrustTrusted
-		if ok, _ := c.clientTrusted(tr, i, false); !ok {
-			_, reason = c.clientTrusted(tr, i, true)
+		if ok, _ := c.clientTrusted(tr, i, why{}); !ok {
+			_, reason = c.clientTrusted(tr, i, why{&c.text})
 			break
 		}
 		if i+1 >= len(hops) {
-			_, why := c.clientTrusted(tr, i, true)
+			_, why := c.clientTrusted(tr, i, why{&c.text})
 			switch {
 			case cut.unread > 0:
 				// The chain goes on past what was read: do not claim
@@ -47,7 +47,7 @@ func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 	// A forwarding service the walk stopped at (a mailing list, an alias
 	// provider) may have recorded its own connecting client: follow it.
 	for range maxForwarders {
-		j, why, ok := forwardedFrom(tr, i)
+		j, fwd, ok := forwardedFrom(tr, i)
 		if !ok {
 			break
 		}
@@ -55,10 +55,10 @@ func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 			hops[k].Trust = TrustTrusted
 		}
 		hops[j].Trust = TrustTrusted
-		i, reason = j, why
+		i, reason = j, fwd
 		c.pastForwarder = true
 		for i+1 < len(hops) {
-			ok, _ := c.clientTrusted(tr, i, false)
+			ok, _ := c.clientTrusted(tr, i, why{})
 			if !ok {
 				break
 			}
@@ -66,7 +66,7 @@ func findOrigin(c *config, tr *Trace, cut chainCut) Origin {
 			hops[i].Trust = TrustTrusted
 		}
 		if i > j {
-			_, reason = c.clientTrusted(tr, i, true)
+			_, reason = c.clientTrusted(tr, i, why{&c.text})
 		}
 	}
 	// When the chain ran out inside trusted infrastructure, the origin is
@@ -258,25 +258,26 @@ func (c *config) clientTrusted(tr *Trace, i int, w why) (bool, string) {
 }
 
 // why writes the reasons of the trust walk only when asked to: the walk
-// asks once, for the hop it stopped at.
-type why bool
+// asks once, for the hop it stopped at. It writes them in the trace's
+// texts (t); the zero why writes none.
+type why struct{ t *texts }
 
 func (w why) text(parts ...string) string {
-	if !w {
+	if w.t == nil {
 		return ""
 	}
-	return strings.Join(parts, "")
+	return w.t.join(parts...)
 }
 
 func (w why) ip(a netip.Addr) string {
-	if !w {
+	if w.t == nil {
 		return ""
 	}
 	return a.String()
 }
 
 func (w why) describe(f *received.From) string {
-	if !w {
+	if w.t == nil {
 		return ""
 	}
 	return describeFrom(f)
@@ -653,7 +654,7 @@ func checkOriginRecord(c *config, tr *Trace) {
 		var msg string
 		switch {
 		case j >= 0 && j < o:
-			_, why := c.clientTrusted(tr, j, true)
+			_, why := c.clientTrusted(tr, j, why{&c.text})
 			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + "; the origin is an older hop because " + why
 		case j > o:
 			msg = r.Writer + " recorded " + r.IP.String() + " (the client of hop " + itoa(j) + ") in " + r.Field + ", but the trace cannot follow the chain to that older hop: " + tr.Origin.Reason

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,27 @@ func TestZeroValuesInTraces(t *testing.T) {
 			if !f.Severity.IsValid() {
 				t.Errorf("message %d: finding %s (%s) has severity %v", i, f.Rule, f.Category, f.Severity)
 			}
+		}
+	}
+}
+
+// TestZoneOf checks the zone table against the map it is built from, in
+// either case, and names that are in neither.
+func TestZoneOf(t *testing.T) {
+	for name, z := range zoneOffsets {
+		for _, n := range []string{name, strings.ToLower(name)} {
+			offsets, strict, ok := zoneOf(n)
+			if !ok || strict != z.strict || fmt.Sprint(offsets) != fmt.Sprint(z.offsets) {
+				t.Errorf("zoneOf(%q) = %v, %v, %v, want %v, %v, true", n, offsets, strict, ok, z.offsets, z.strict)
+			}
+		}
+	}
+	for _, n := range []string{"", "XYZQW", "ABCDEF", "E1T", "ES", "ESTT", "é", "UTC "} {
+		if _, ok := zoneOffsets[normZone(n)]; ok {
+			continue
+		}
+		if _, _, ok := zoneOf(n); ok {
+			t.Errorf("zoneOf(%q) found a zone", n)
 		}
 	}
 }

@@ -37,3 +37,68 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+// TestWordAtATime checks the eight-bytes-at-a-time EqualFold,
+// EqualFoldBytes and HasUpper against a byte at a time, for every byte
+// value at every place of strings of 1 to 20 bytes.
+func TestWordAtATime(t *testing.T) {
+	lower := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			b[i] = Lower(c)
+		}
+		return string(b)
+	}
+	base := "aB3-xYz.Q_mnOP9@kLw%"
+	for n := 1; n <= len(base); n++ {
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(base[:n])
+				b[at] = byte(c)
+				s := string(b)
+				if got, want := HasUpper(s), lower(s) != s; got != want {
+					t.Fatalf("HasUpper(%q) = %v, want %v", s, got, want)
+				}
+				for _, o := range []string{base[:n], strings.ToUpper(base[:n]), lower(base[:n]), strings.ToUpper(s), lower(s)} {
+					want := lower(s) == lower(o)
+					if got := EqualFold(s, o); got != want {
+						t.Fatalf("EqualFold(%q, %q) = %v, want %v", s, o, got, want)
+					}
+					if got := EqualFoldBytes([]byte(s), o); got != want {
+						t.Fatalf("EqualFoldBytes(%q, %q) = %v, want %v", s, o, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestIndexLetter checks IndexLetter against a byte at a time, for every
+// byte value at every place of strings of 1 to 20 bytes.
+func TestIndexLetter(t *testing.T) {
+	base := "abcdefghijklnopqrstu"
+	for _, c := range []byte{'m', 'a', 'z'} {
+		for n := 1; n <= len(base); n++ {
+			for at := 0; at < n; at++ {
+				for v := 0; v < 256; v++ {
+					b := []byte(strings.ReplaceAll(base[:n], string(c), "_"))
+					b[at] = byte(v)
+					if at+3 < n {
+						b[at+3] = c - 'a' + 'A' // a later one, in upper case
+					}
+					s := string(b)
+					want := -1
+					for i := 0; i < len(s); i++ {
+						if s[i] == c || s[i] == c-'a'+'A' {
+							want = i
+							break
+						}
+					}
+					if got := IndexLetter(s, c); got != want {
+						t.Fatalf("IndexLetter(%q, %q) = %d, want %d", s, c, got, want)
+					}
+				}
+			}
+		}
+	}
+}
