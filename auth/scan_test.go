@@ -73,3 +73,26 @@ func TestFoldValue(t *testing.T) {
 		}
 	}
 }
+
+// Lists taken from a strArena keep their strings when the arena grows,
+// and appending to one does not write into the next.
+func TestStrArena(t *testing.T) {
+	var s strArena
+	s.reserve(2)
+	s.add("a")
+	s.add("b")
+	ab := s.take()
+	s.add("c")
+	s.drop()
+	for i := 0; i < 20; i++ {
+		s.add("x")
+	}
+	xs := s.take()
+	if s.take() != nil {
+		t.Error("an empty run is not nil")
+	}
+	ab = append(ab, "z")
+	if strings.Join(ab, "") != "abz" || len(xs) != 20 || xs[0] != "x" {
+		t.Errorf("lists %q %q", ab, xs)
+	}
+}
