@@ -549,7 +549,18 @@ func (a *analyzer) trustedNames() []string {
 	return a.trusted
 }
 
+// isIPText reports whether s is an IP address, "IPv6:" before it allowed.
+// A name without ':' holding a byte that is no digit or '.' is no IPv4
+// address and no IPv6 one: it is rejected without parsing (a failed parse
+// allocates its error).
 func isIPText(s string) bool {
+	if strings.IndexByte(s, ':') < 0 {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c != '.' && (c < '0' || c > '9') {
+				return false
+			}
+		}
+	}
 	_, err := netip.ParseAddr(strings.TrimPrefix(lower(s), "ipv6:"))
 	return err == nil
 }
