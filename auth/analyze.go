@@ -310,21 +310,27 @@ func Analyze(in *Input) *Evidence {
 	// Size the results from the fields: growing slices of large structs
 	// is most of the analysis' allocation. The results fields are parsed
 	// first, for their number of methods; the string lists results keep
-	// (comments, h= names) share one array, sized from the '(' and ':'
-	// the fields hold.
+	// (comments, h= names, the DKIM and header.from domains of the
+	// identities) share one array, sized from the '(' and ':' the fields
+	// hold.
 	var nDKIM, nSPF, nVendor, nStrs int
+	hasRes := false
 	for _, p := range fields {
 		switch p.k {
 		case kAR, kAAR:
+			hasRes = true
 			nStrs += strings.Count(p.f.Value, "(")
 		case kDKIM:
 			nDKIM++
-			nStrs += strings.Count(p.f.Value, ":") + 1
+			nStrs += strings.Count(p.f.Value, ":") + 2 // its h= names, its d=
 		case kSPF:
 			nSPF++
 		case kVendor:
 			nVendor += vendorVerdicts(p.name)
 		}
+	}
+	if hasRes {
+		nStrs += 2 // header.from domains: a message has one or two
 	}
 	a.bufs.strs.reserve(nStrs)
 	for _, p := range fields {

@@ -104,6 +104,9 @@ func (s *strArena) take() []string {
 	return r
 }
 
+// run is the current run, to read.
+func (s *strArena) run() []string { return s.buf[s.start:] }
+
 // drop forgets the current run.
 func (s *strArena) drop() {
 	clear(s.buf[s.start:])
