@@ -96,3 +96,23 @@ func TestStrArena(t *testing.T) {
 		t.Errorf("lists %q %q", ab, xs)
 	}
 }
+
+// The analysis' h= reading gives headerList's names, and reads a
+// lower-case list in place.
+func TestHeaderListInPlace(t *testing.T) {
+	for _, in := range []string{
+		" From:To: Subject:\r\n\tDate::Message-ID:", "from:to: subject:\r\n\tdate::message-id:",
+		"from : t o :", "", ":", " \t", "from", "a:\u00a0b", "x:Y",
+	} {
+		var b parseBufs
+		got, want := b.headerList(in), headerList(in)
+		if strings.Join(got, ",") != strings.Join(want, ",") || len(got) != len(want) {
+			t.Errorf("headerList(%q) = %q, want %q", in, got, want)
+		}
+	}
+	in := "from:to: subject:\r\n\tdate"
+	var b parseBufs
+	if h := b.headerList(in); len(h) != 4 || unsafeData(h[2]) != unsafeData(in[9:]) {
+		t.Errorf("a lower-case list was copied: %q", h)
+	}
+}

@@ -71,12 +71,21 @@ func (b *parseBufs) dkim(v string) DKIMSignature {
 
 // headerList is the names of a DKIM h= list, lower-cased, from b.strs.
 func (b *parseBufs) headerList(v string) []string {
-	v = foldValue(v, true) // one copy at most, not one a mixed-case name
+	// A list in lower case is read in place, each name without the white
+	// space around it (and a copy of a name with white space inside);
+	// else the whole list is folded, one copy, not one a mixed-case name.
+	lowerCase := !hasUpper(v)
+	if !lowerCase {
+		v = foldValue(v, true)
+	}
 	b.strs.drop()
 	b.strs.reserve(strings.Count(v, ":") + 1)
 	for v != "" {
 		var p string
 		p, v, _ = strings.Cut(v, ":")
+		if lowerCase {
+			p = foldValue(trimWSP(p), false)
+		}
 		if p != "" {
 			b.strs.add(p)
 		}
@@ -85,6 +94,27 @@ func (b *parseBufs) headerList(v string) []string {
 		return h
 	}
 	return []string{}
+}
+
+// hasUpper reports whether s holds an ASCII upper-case letter.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// trimWSP is s without the white space (isWSP) at its ends.
+func trimWSP(s string) string {
+	for s != "" && isWSP(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isWSP(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 func headerList(v string) []string {
