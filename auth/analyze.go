@@ -272,6 +272,9 @@ type analyzer struct {
 	trusted     []string // by-hosts and org domains of trusted hops
 	trustedDone bool
 	orgs        [][2]string // orgOf's memory
+	bufs        parseBufs   // bufs.strs is the result's, new each analysis
+	parsed      []ParsedResults
+	arcs        []ARCSet // the ARC sets, in the order met
 }
 
 // Analyze reads the authentication evidence of a message: it parses every
@@ -282,11 +285,17 @@ type analyzer struct {
 func Analyze(in *Input) *Evidence {
 	ev := &Evidence{ARCChain: "none"}
 	a := analyzers.Get().(*analyzer)
-	*a = analyzer{in: in, ev: ev, hops: a.hops, placed: a.placed, trusted: a.trusted[:0], orgs: a.orgs[:0]}
+	*a = analyzer{in: in, ev: ev, hops: a.hops, placed: a.placed, trusted: a.trusted[:0], orgs: a.orgs[:0],
+		bufs: parseBufs{methods: a.bufs.methods[:0], tags: a.bufs.tags[:0]}, parsed: a.parsed[:0], arcs: a.arcs[:0]}
 	defer func() {
 		clear(a.placed)
 		clear(a.orgs)
-		*a = analyzer{hops: a.hops[:0], placed: a.placed[:0], trusted: a.trusted[:0], orgs: a.orgs[:0]}
+		clear(a.bufs.methods[:cap(a.bufs.methods)])
+		clear(a.bufs.tags[:cap(a.bufs.tags)])
+		clear(a.parsed)
+		clear(a.arcs)
+		*a = analyzer{hops: a.hops[:0], placed: a.placed[:0], trusted: a.trusted[:0], orgs: a.orgs[:0],
+			bufs: parseBufs{methods: a.bufs.methods[:0], tags: a.bufs.tags[:0]}, parsed: a.parsed[:0], arcs: a.arcs[:0]}
 		analyzers.Put(a)
 	}()
 	a.indexHops()
@@ -299,23 +308,41 @@ func Analyze(in *Input) *Evidence {
 			Message: fmt.Sprintf("the header carries %d authentication fields; only the top %d were read", n, maxAuthFields)})
 	}
 	// Size the results from the fields: growing slices of large structs
-	// is most of the analysis' allocation.
-	var nRes, nDKIM, nSPF, nVendor int
+	// is most of the analysis' allocation. The results fields are parsed
+	// first, for their number of methods; the string lists results keep
+	// (comments, h= names, the DKIM and header.from domains of the
+	// identities) share one array, sized from the '(' and ':' the fields
+	// hold.
+	var nDKIM, nSPF, nVendor, nStrs int
+	hasRes := false
 	for _, p := range fields {
 		switch p.k {
 		case kAR, kAAR:
-			nRes++
+			hasRes = true
+			nStrs += strings.Count(p.f.Value, "(")
 		case kDKIM:
 			nDKIM++
+			nStrs += strings.Count(p.f.Value, ":") + 2 // its h= names, its d=
 		case kSPF:
 			nSPF++
 		case kVendor:
-			nVendor++
+			nVendor += vendorVerdicts(p.name)
 		}
 	}
-	if nRes > 0 {
-		ev.ResultFields = make([]ResultsField, 0, nRes)
-		ev.Results = make([]Result, 0, 3*nRes)
+	if hasRes {
+		nStrs += 2 // header.from domains: a message has one or two
+	}
+	a.bufs.strs.reserve(nStrs)
+	for _, p := range fields {
+		if p.k == kAR || p.k == kAAR {
+			a.parsed = append(a.parsed, a.bufs.results(p.f.Value, p.k == kAAR))
+		}
+	}
+	if len(a.parsed) > 0 {
+		ev.ResultFields = make([]ResultsField, 0, len(a.parsed))
+		if len(a.bufs.methods) > 0 {
+			ev.Results = make([]Result, 0, len(a.bufs.methods))
+		}
 	}
 	if nDKIM > 0 {
 		ev.DKIM = make([]DKIMSignature, 0, nDKIM)
@@ -324,26 +351,17 @@ func Analyze(in *Input) *Evidence {
 		ev.SPF = make([]ReceivedSPF, 0, nSPF)
 	}
 	if nVendor > 0 {
-		ev.Verdicts = make([]Verdict, 0, 4*nVendor)
+		ev.Verdicts = make([]Verdict, 0, nVendor)
 	}
 	var from, sender, replyTo, msgID, returnPath string
-	arc := map[int]*ARCSet{}
-	var arcOrder []int
-	set := func(i int) *ARCSet {
-		s, ok := arc[i]
-		if !ok {
-			s = &ARCSet{Instance: i, Hop: -1, Verify: "none"}
-			arc[i] = s
-			arcOrder = append(arcOrder, i)
-		}
-		return s
-	}
+	nParsed := 0
 	for _, p := range fields {
 		switch p.k {
 		case kAR, kAAR:
-			a.addResults(p)
+			a.addResults(p, &a.parsed[nParsed])
+			nParsed++
 		case kDKIM:
-			d := ParseDKIMSignature(p.f.Value)
+			d := a.bufs.dkim(p.f.Value)
 			d.Hop, _ = a.attribute(p, d.Domain, netip.Addr{})
 			d.above = p.above
 			ev.DKIM = append(ev.DKIM, d)
@@ -353,12 +371,12 @@ func Analyze(in *Input) *Evidence {
 			r.Trusted = a.trustedHop(r.Hop)
 			ev.SPF = append(ev.SPF, r)
 		case kAS:
-			s := parseARCSeal(p.f.Value)
+			s := a.bufs.arcSeal(p.f.Value)
 			if s.instance == 0 {
 				a.arcError(s.err)
 				continue
 			}
-			as := set(s.instance)
+			as := a.arcSet(s.instance)
 			if as.Seal != "" {
 				as.Err = errf("auth: two ARC-Seal fields with i=%d", s.instance)
 				continue
@@ -369,12 +387,12 @@ func Analyze(in *Input) *Evidence {
 				as.Err = s.err
 			}
 		case kAMS:
-			inst, d, err := amsInfo(p.f.Value)
+			inst, d, err := a.bufs.amsInfo(p.f.Value)
 			if inst == 0 {
 				a.arcError(err)
 				continue
 			}
-			as := set(inst)
+			as := a.arcSet(inst)
 			if as.Signature != "" {
 				as.Err = errf("auth: two ARC-Message-Signature fields with i=%d", inst)
 				continue
@@ -384,10 +402,12 @@ func Analyze(in *Input) *Evidence {
 				as.Err = err
 			}
 		case kVendor:
-			hop, _ := a.attribute(p, vendorWriter(p.f.Name), netip.Addr{})
-			for _, v := range decodeVendor(p.f.Name, p.f.Value) {
-				v.Hop, v.Trusted = hop, a.trustedHop(hop)
-				ev.Verdicts = append(ev.Verdicts, v)
+			hop, _ := a.attribute(p, vendorWriter(p.name), netip.Addr{})
+			n := len(ev.Verdicts)
+			ev.Verdicts = decodeVendor(ev.Verdicts, p.name, p.f.Name, p.f.Value)
+			trusted := a.trustedHop(hop)
+			for i := n; i < len(ev.Verdicts); i++ {
+				ev.Verdicts[i].Hop, ev.Verdicts[i].Trusted = hop, trusted
 			}
 		case kIdentity, kTraceish:
 			switch fieldKinds[p.name].name {
@@ -409,7 +429,7 @@ func Analyze(in *Input) *Evidence {
 	for i := range ev.ResultFields {
 		rf := &ev.ResultFields[i]
 		if rf.Header == "ARC-Authentication-Results" && rf.Instance > 0 {
-			s := set(rf.Instance)
+			s := a.arcSet(rf.Instance)
 			if s.Results != "" {
 				s.Err = errf("auth: two ARC-Authentication-Results fields with i=%d", rf.Instance)
 				continue
@@ -417,14 +437,35 @@ func Analyze(in *Input) *Evidence {
 			s.Results = rf.Raw
 		}
 	}
-	sortInts(arcOrder)
-	for _, i := range arcOrder {
-		ev.ARC = append(ev.ARC, *arc[i])
+	if len(a.arcs) > 0 {
+		sortARC(a.arcs)
+		ev.ARC = append([]ARCSet(nil), a.arcs...)
 	}
 	a.identities(from, sender, replyTo, msgID, returnPath)
 	a.align(nil)
 	a.checks()
 	return ev
+}
+
+// arcSet returns the ARC set of instance i, made when first asked for;
+// the pointer is good until the next call.
+func (a *analyzer) arcSet(i int) *ARCSet {
+	for k := range a.arcs {
+		if a.arcs[k].Instance == i {
+			return &a.arcs[k]
+		}
+	}
+	a.arcs = append(a.arcs, ARCSet{Instance: i, Hop: -1, Verify: "none"})
+	return &a.arcs[len(a.arcs)-1]
+}
+
+// sortARC orders the sets by instance (a chain has a few).
+func sortARC(s []ARCSet) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j].Instance < s[j-1].Instance; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
 }
 
 func first(have, v string) string {
@@ -444,10 +485,11 @@ func (a *analyzer) arcError(err error) {
 	})
 }
 
-// vendorWriter names the operator a vendor field's header name implies.
-func vendorWriter(name string) string {
-	n := lower(name)
-	if strings.HasPrefix(n, "x-forefront") || strings.HasPrefix(n, "x-microsoft") || strings.HasPrefix(n, "x-ms-") {
+// vendorWriter names the operator a vendor field's header name implies,
+// by its index in fieldKinds.
+func vendorWriter(name int) string {
+	switch fieldKinds[name].name {
+	case "X-Forefront-Antispam-Report", "X-Microsoft-Antispam", "X-MS-Exchange-Organization-SCL":
 		return "microsoft.com"
 	}
 	return ""
@@ -513,7 +555,18 @@ func (a *analyzer) trustedNames() []string {
 	return a.trusted
 }
 
+// isIPText reports whether s is an IP address, "IPv6:" before it allowed.
+// A name without ':' holding a byte that is no digit or '.' is no IPv4
+// address and no IPv6 one: it is rejected without parsing (a failed parse
+// allocates its error).
 func isIPText(s string) bool {
+	if strings.IndexByte(s, ':') < 0 {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c != '.' && (c < '0' || c > '9') {
+				return false
+			}
+		}
+	}
 	_, err := netip.ParseAddr(strings.TrimPrefix(lower(s), "ipv6:"))
 	return err == nil
 }
@@ -706,9 +759,8 @@ func (a *analyzer) clientIs(h int, ip netip.Addr) bool {
 	return h >= 0 && h < len(a.in.Hops) && a.in.Hops[h].Received != nil && a.in.Hops[h].Received.From.IP.Unmap() == ip.Unmap()
 }
 
-func (a *analyzer) addResults(p placed) {
+func (a *analyzer) addResults(p placed, pr *ParsedResults) {
 	arc := p.k == kAAR
-	pr := ParseResults(p.f.Value, arc)
 	header := "Authentication-Results"
 	if arc {
 		header = "ARC-Authentication-Results"
@@ -736,7 +788,7 @@ func (a *analyzer) addResults(p placed) {
 // microsoftStyle reports whether a results field without an authserv-id
 // has Microsoft's shape: "spf=... (sender IP is ...)" or a compauth
 // method.
-func microsoftStyle(pr ParsedResults) bool {
+func microsoftStyle(pr *ParsedResults) bool {
 	for _, m := range pr.Methods {
 		if m.Name == "compauth" {
 			return true
@@ -752,7 +804,7 @@ func microsoftStyle(pr ParsedResults) bool {
 
 // resultsClientIP is the client address a results field records
 // (smtp.client-ip, policy.iprev, Microsoft's "sender IP is" comment).
-func resultsClientIP(pr ParsedResults) netip.Addr {
+func resultsClientIP(pr *ParsedResults) netip.Addr {
 	for _, m := range pr.Methods {
 		for _, k := range [...]string{"smtp.client-ip", "policy.iprev", "smtp.remote-ip"} {
 			if v, ok := m.Properties[k]; ok {
@@ -815,14 +867,6 @@ func (a *analyzer) namesTrusted(writer string) claim {
 		}
 	}
 	return c
-}
-
-func sortInts(s []int) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // dedupeClaims settles two Authentication-Results fields with one

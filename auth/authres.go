@@ -54,19 +54,43 @@ const maxMethods = 64
 // ptype ("action=none", Microsoft's "reason=100" after compauth) is kept
 // under its bare name; method names and results are lower-cased.
 func ParseResults(v string, arc bool) ParsedResults {
+	var b parseBufs
+	return b.results(v, arc)
+}
+
+// parseBufs are the buffers the parsers fill. methods and tags are
+// scratch, reused from field to field: what a result keeps of them is
+// copied out (ParsedResults.Methods is a part of methods, valid until the
+// next reset). strs holds the string lists results keep.
+type parseBufs struct {
+	methods []Method
+	tags    []Tag
+	strs    strArena
+}
+
+// results is ParseResults, its methods appended to b.methods.
+func (b *parseBufs) results(v string, arc bool) ParsedResults {
 	p := ParsedResults{Raw: v}
-	items := splitTop(v, ';')
-	k := 0
+	first := len(b.methods)
+	item, rest, more := cutTop(v, ';')
+	next := func() bool {
+		if !more {
+			return false
+		}
+		item, rest, more = cutTop(rest, ';')
+		return true
+	}
+	have := true // item is unread
 	if arc {
-		inst, err := parseInstance(items[0])
+		inst, err := parseInstance(item)
 		p.Instance = inst
 		if err != nil {
 			p.Err = err
 		}
-		k = 1
+		have = next()
 	}
-	if k < len(items) && !looksLikeMethod(items[k]) {
-		c := cursor{s: items[k]}
+	if have && !looksLikeMethod(item) {
+		c := cursor{s: item}
 		if err := c.skipCFWS(nil); err != nil && p.Err == nil {
 			p.Err = err
 		}
@@ -82,32 +106,37 @@ func ParseResults(v string, arc bool) ParsedResults {
 			}
 			p.Version = ver
 		}
-		k++
+		have = next()
 	}
-	for ; k < len(items); k++ {
-		if len(p.Methods) == maxMethods {
+	for ; have; have = next() {
+		if len(b.methods)-first == maxMethods {
 			if p.Err == nil {
 				p.Err = fmt.Errorf("auth: more than %d results in one field; the rest were not read", maxMethods)
 			}
 			break
 		}
-		it := items[k]
+		it := item
 		if strings.TrimSpace(it) == "" {
 			continue // a trailing or doubled ';'
 		}
 		if bareDomain(it) {
 			continue // Microsoft repeats the recipient's domain between methods
 		}
-		m, err := parseMethod(it)
+		m, err := parseMethod(it, &b.strs)
 		if err != nil {
 			if p.Err == nil {
 				p.Err = err
 			}
 		}
 		if m.Result == "" {
+			b.strs.drop()
 			continue // no-result ("; none"), or no result to keep
 		}
-		p.Methods = append(p.Methods, m)
+		m.Comments = b.strs.take()
+		b.methods = append(b.methods, m)
+	}
+	if n := len(b.methods); n > first {
+		p.Methods = b.methods[first:n:n]
 	}
 	if p.AuthservID == "" && p.Err == nil && !arc && len(p.Methods) == 0 {
 		p.Err = fmt.Errorf("auth: no authserv-id and no results in %q", clip(v))
@@ -141,22 +170,24 @@ func looksLikeMethod(it string) bool {
 	return tok != "" && (c.peek() == '=' || c.peek() == '/')
 }
 
-func parseMethod(it string) (Method, error) {
+// parseMethod reads one resinfo; its comments are the current run of
+// comments, which the caller takes or drops.
+func parseMethod(it string, comments *strArena) (Method, error) {
 	var m Method
 	c := cursor{s: it}
-	if err := c.skipCFWS(&m.Comments); err != nil {
+	if err := c.skipCFWS(comments); err != nil {
 		return m, err
 	}
 	m.Name = lower(c.token("=/"))
 	if m.Name == "" {
 		return m, fmt.Errorf("auth: no method in %q", clip(it))
 	}
-	c.skipCFWS(&m.Comments)
+	c.skipCFWS(comments)
 	if c.peek() == '/' { // method version
 		c.i++
-		c.skipCFWS(&m.Comments)
+		c.skipCFWS(comments)
 		c.token("=")
-		c.skipCFWS(&m.Comments)
+		c.skipCFWS(comments)
 	}
 	if c.peek() != '=' {
 		if m.Name == "none" && c.done() {
@@ -165,14 +196,14 @@ func parseMethod(it string) (Method, error) {
 		return m, fmt.Errorf("auth: method %q has no result", clip(m.Name))
 	}
 	c.i++
-	c.skipCFWS(&m.Comments)
+	c.skipCFWS(comments)
 	m.Result = lower(c.token(""))
 	var err error
 	if !knownResults[m.Result] {
 		err = fmt.Errorf("auth: %s has result %q, not a registered result", m.Name, clip(m.Result))
 	}
 	for !c.done() {
-		if e := c.skipCFWS(&m.Comments); e != nil {
+		if e := c.skipCFWS(comments); e != nil {
 			return m, e
 		}
 		if c.done() {
@@ -180,7 +211,7 @@ func parseMethod(it string) (Method, error) {
 		}
 		start := c.i
 		key := lower(c.token("="))
-		c.skipCFWS(&m.Comments)
+		c.skipCFWS(comments)
 		if key == "" || c.peek() != '=' {
 			if err == nil {
 				err = fmt.Errorf("auth: %s: %q is not a property", m.Name, clip(c.s[start:]))
@@ -191,7 +222,7 @@ func parseMethod(it string) (Method, error) {
 			continue
 		}
 		c.i++
-		c.skipCFWS(&m.Comments)
+		c.skipCFWS(comments)
 		val, e := c.value("")
 		if e != nil {
 			return m, e

@@ -44,16 +44,22 @@ func (a *analyzer) identities(from, sender, replyTo, msgID, returnPath string) {
 			}
 		}
 	}
+	// The two lists come from the analysis' string array, which has room
+	// for the domains.
+	strs := &a.bufs.strs
+	strs.drop()
 	for _, d := range a.ev.DKIM {
-		if d.Domain != "" && !contains(id.DKIMDomains, d.Domain) {
-			id.DKIMDomains = append(id.DKIMDomains, d.Domain)
+		if d.Domain != "" && !contains(strs.run(), d.Domain) {
+			strs.add(d.Domain)
 		}
 	}
+	id.DKIMDomains = strs.take()
 	for _, r := range a.ev.Results {
-		if hf := r.Properties["header.from"]; r.Trusted && hf != "" && !contains(id.HeaderFrom, lower(hf)) {
-			id.HeaderFrom = append(id.HeaderFrom, lower(hf))
+		if hf := r.Properties["header.from"]; r.Trusted && hf != "" && !contains(strs.run(), lower(hf)) {
+			strs.add(lower(hf))
 		}
 	}
+	id.HeaderFrom = strs.take()
 }
 
 func contains(s []string, v string) bool {

@@ -144,7 +144,7 @@ func TestParseDKIMSignature(t *testing.T) {
 }
 
 func TestDecodeVendor(t *testing.T) {
-	vs := decodeVendor("X-Forefront-Antispam-Report", "CIP:2001:db8::1;CTRY:US;LANG:en;SCL:5;SRV:;IPV:NLI;SFV:SPM;H:mail.example.com;PTR:;CAT:PHSH;SFTY:9.25;SFS:(1)(2);DIR:INB;")
+	vs := decodeVendor(nil, fieldIndex("X-Forefront-Antispam-Report"), "X-Forefront-Antispam-Report", "CIP:2001:db8::1;CTRY:US;LANG:en;SCL:5;SRV:;IPV:NLI;SFV:SPM;H:mail.example.com;PTR:;CAT:PHSH;SFTY:9.25;SFS:(1)(2);DIR:INB;")
 	var got []string
 	for _, v := range vs {
 		got = append(got, v.Name+"="+v.Value+"="+v.Meaning)
@@ -166,7 +166,7 @@ func TestDecodeVendor(t *testing.T) {
 		{"X-Spamd-Result", "default: False [0.80 / 15.00]; R_SPF_ALLOW(-0.20)[+ip4:192.0.2.0/24]", "status=False=not spam;score=0.80=below the threshold 15.00: not spam"},
 	} {
 		var parts []string
-		for _, v := range decodeVendor(c.name, c.v) {
+		for _, v := range decodeVendor(nil, fieldIndex(c.name), c.name, c.v) {
 			parts = append(parts, v.Name+"="+v.Value+"="+v.Meaning)
 		}
 		if got := strings.Join(parts, ";"); got != c.want {

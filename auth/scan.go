@@ -23,9 +23,9 @@ func (c *cursor) peek() byte {
 
 func isWSP(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
-// skipCFWS skips white space and comments, appending each top-level
-// comment (without its parentheses) to *comments when comments is non-nil.
-func (c *cursor) skipCFWS(comments *[]string) error {
+// skipCFWS skips white space and comments, adding each top-level comment
+// (without its parentheses) to comments when comments is non-nil.
+func (c *cursor) skipCFWS(comments *strArena) error {
 	for c.i < len(c.s) {
 		switch b := c.s[c.i]; {
 		case isWSP(b):
@@ -36,13 +36,81 @@ func (c *cursor) skipCFWS(comments *[]string) error {
 				return err
 			}
 			if comments != nil {
-				*comments = append(*comments, strings.TrimSpace(c.s[start+1:c.i-1]))
+				comments.add(strings.TrimSpace(c.s[start+1 : c.i-1]))
 			}
 		default:
 			return nil
 		}
 	}
 	return nil
+}
+
+// skipCFWSFirst is skipCFWS keeping only the first top-level comment, in
+// *first when it is empty.
+func (c *cursor) skipCFWSFirst(first *string, seen *bool) error {
+	for c.i < len(c.s) {
+		switch b := c.s[c.i]; {
+		case isWSP(b):
+			c.i++
+		case b == '(':
+			start := c.i
+			if err := c.skipComment(); err != nil {
+				return err
+			}
+			if !*seen {
+				*first, *seen = strings.TrimSpace(c.s[start+1:c.i-1]), true
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// strArena hands out the string lists a result keeps (comments, DKIM h=
+// names) from shared arrays: a list is the run of strings added since the
+// last one was taken. A kept list is capped at its length, so appending to
+// it copies; an array once handed out is never written again.
+type strArena struct {
+	buf   []string
+	start int // where the current run begins
+}
+
+// reserve makes room for n more strings in the current run.
+func (s *strArena) reserve(n int) {
+	if cap(s.buf)-len(s.buf) >= n {
+		return
+	}
+	run := len(s.buf) - s.start
+	nb := make([]string, run, max(run+n, 2*cap(s.buf)))
+	copy(nb, s.buf[s.start:])
+	s.buf, s.start = nb, 0
+}
+
+func (s *strArena) add(v string) {
+	if len(s.buf) == cap(s.buf) {
+		s.reserve(8)
+	}
+	s.buf = append(s.buf, v)
+}
+
+// take returns the current run (nil when empty) and starts the next.
+func (s *strArena) take() []string {
+	if len(s.buf) == s.start {
+		return nil
+	}
+	r := s.buf[s.start:len(s.buf):len(s.buf)]
+	s.start = len(s.buf)
+	return r
+}
+
+// run is the current run, to read.
+func (s *strArena) run() []string { return s.buf[s.start:] }
+
+// drop forgets the current run.
+func (s *strArena) drop() {
+	clear(s.buf[s.start:])
+	s.buf = s.buf[:s.start]
 }
 
 var (
@@ -162,10 +230,11 @@ func (c *cursor) value(stop string) (string, error) {
 	return c.token(stop), nil
 }
 
-// splitTop splits s at each sep outside comments and quoted strings.
-func splitTop(s string, sep byte) []string {
-	var out []string
-	depth, quoted, start := 0, false, 0
+// cutTop cuts s at its first sep outside comments and quoted strings: the
+// items of s, read until found is false, are those splitting s at every
+// such sep would give (the state at a top-level sep is the start's).
+func cutTop(s string, sep byte) (item, rest string, found bool) {
+	depth, quoted := 0, false
 	for i := 0; i < len(s); i++ {
 		switch b := s[i]; {
 		case b == '\\' && (quoted || depth > 0):
@@ -184,11 +253,10 @@ func splitTop(s string, sep byte) []string {
 		case b == '"':
 			quoted = true
 		case b == sep:
-			out = append(out, s[start:i])
-			start = i + 1
+			return s[:i], s[i+1:], true
 		}
 	}
-	return append(out, s[start:])
+	return s, "", false
 }
 
 // lower returns s in ASCII lower case, s itself when it has no upper case.

@@ -73,3 +73,46 @@ func TestFoldValue(t *testing.T) {
 		}
 	}
 }
+
+// Lists taken from a strArena keep their strings when the arena grows,
+// and appending to one does not write into the next.
+func TestStrArena(t *testing.T) {
+	var s strArena
+	s.reserve(2)
+	s.add("a")
+	s.add("b")
+	ab := s.take()
+	s.add("c")
+	s.drop()
+	for i := 0; i < 20; i++ {
+		s.add("x")
+	}
+	xs := s.take()
+	if s.take() != nil {
+		t.Error("an empty run is not nil")
+	}
+	ab = append(ab, "z")
+	if strings.Join(ab, "") != "abz" || len(xs) != 20 || xs[0] != "x" {
+		t.Errorf("lists %q %q", ab, xs)
+	}
+}
+
+// The analysis' h= reading gives headerList's names, and reads a
+// lower-case list in place.
+func TestHeaderListInPlace(t *testing.T) {
+	for _, in := range []string{
+		" From:To: Subject:\r\n\tDate::Message-ID:", "from:to: subject:\r\n\tdate::message-id:",
+		"from : t o :", "", ":", " \t", "from", "a:\u00a0b", "x:Y",
+	} {
+		var b parseBufs
+		got, want := b.headerList(in), headerList(in)
+		if strings.Join(got, ",") != strings.Join(want, ",") || len(got) != len(want) {
+			t.Errorf("headerList(%q) = %q, want %q", in, got, want)
+		}
+	}
+	in := "from:to: subject:\r\n\tdate"
+	var b parseBufs
+	if h := b.headerList(in); len(h) != 4 || unsafeData(h[2]) != unsafeData(in[9:]) {
+		t.Errorf("a lower-case list was copied: %q", h)
+	}
+}

@@ -11,8 +11,15 @@ import (
 // §3.5). Verify is left "none"; Err holds the first problem (a malformed
 // tag list, a missing required tag, a bad number).
 func ParseDKIMSignature(v string) DKIMSignature {
+	var b parseBufs
+	return b.dkim(v)
+}
+
+// dkim is ParseDKIMSignature with b's buffers.
+func (b *parseBufs) dkim(v string) DKIMSignature {
 	d := DKIMSignature{Raw: v, BodyLength: -1, Verify: "none"}
-	tags, err := ParseTags(v)
+	tags, err := parseTags(v, b.tags)
+	b.tags = tags
 	d.Err = err
 	fail := func(e error) {
 		if d.Err == nil {
@@ -32,7 +39,7 @@ func ParseDKIMSignature(v string) DKIMSignature {
 		case "c":
 			d.Canon = lower(t.Value)
 		case "h":
-			d.Headers = headerList(t.Value)
+			d.Headers = b.headerList(t.Value)
 		case "bh":
 			d.BodyHash = stripFWS(t.Value)
 		case "l":
@@ -60,6 +67,54 @@ func ParseDKIMSignature(v string) DKIMSignature {
 		}
 	}
 	return d
+}
+
+// headerList is the names of a DKIM h= list, lower-cased, from b.strs.
+func (b *parseBufs) headerList(v string) []string {
+	// A list in lower case is read in place, each name without the white
+	// space around it (and a copy of a name with white space inside);
+	// else the whole list is folded, one copy, not one a mixed-case name.
+	lowerCase := !hasUpper(v)
+	if !lowerCase {
+		v = foldValue(v, true)
+	}
+	b.strs.drop()
+	b.strs.reserve(strings.Count(v, ":") + 1)
+	for v != "" {
+		var p string
+		p, v, _ = strings.Cut(v, ":")
+		if lowerCase {
+			p = foldValue(trimWSP(p), false)
+		}
+		if p != "" {
+			b.strs.add(p)
+		}
+	}
+	if h := b.strs.take(); h != nil {
+		return h
+	}
+	return []string{}
+}
+
+// hasUpper reports whether s holds an ASCII upper-case letter.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// trimWSP is s without the white space (isWSP) at its ends.
+func trimWSP(s string) string {
+	for s != "" && isWSP(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isWSP(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 func headerList(v string) []string {
@@ -96,8 +151,14 @@ type arcSeal struct {
 }
 
 func parseARCSeal(v string) arcSeal {
+	var b parseBufs
+	return b.arcSeal(v)
+}
+
+func (b *parseBufs) arcSeal(v string) arcSeal {
 	var s arcSeal
-	tags, err := ParseTags(v)
+	tags, err := parseTags(v, b.tags)
+	b.tags = tags
 	s.err = err
 	iv, ok := tagValue(tags, "i")
 	if n, e := strconv.Atoi(stripFWS(iv)); !ok || e != nil || n < 1 || n > 50 {
@@ -132,7 +193,13 @@ func parseARCSeal(v string) arcSeal {
 // amsInfo reads the i= and d= of an ARC-Message-Signature (RFC 8617
 // §4.1.2).
 func amsInfo(v string) (inst int, domain string, err error) {
-	tags, err := ParseTags(v)
+	var b parseBufs
+	return b.amsInfo(v)
+}
+
+func (b *parseBufs) amsInfo(v string) (inst int, domain string, err error) {
+	tags, err := parseTags(v, b.tags)
+	b.tags = tags
 	iv, ok := tagValue(tags, "i")
 	n, e := strconv.Atoi(stripFWS(iv))
 	if !ok || e != nil || n < 1 || n > 50 {

@@ -23,7 +23,6 @@ var spfResults = map[string]bool{
 func ParseReceivedSPF(v string) ReceivedSPF {
 	r := ReceivedSPF{Raw: v}
 	c := cursor{s: v}
-	var comments []string
 	if err := c.skipCFWS(nil); err != nil {
 		r.Err = err
 		return r
@@ -32,11 +31,11 @@ func ParseReceivedSPF(v string) ReceivedSPF {
 	if !spfResults[r.Result] {
 		r.Err = fmt.Errorf("auth: Received-SPF result %q is not an RFC 7208 result", clip(r.Result))
 	}
-	if err := c.skipCFWS(&comments); err != nil && r.Err == nil {
+	var seen bool
+	if err := c.skipCFWSFirst(&r.Comment, &seen); err != nil && r.Err == nil {
 		r.Err = err
 	}
-	if len(comments) > 0 {
-		r.Comment = comments[0]
+	if seen {
 		if name, _, ok := strings.Cut(r.Comment, ":"); ok && strings.IndexAny(name, " \t@") < 0 && strings.Contains(name, ".") {
 			r.Receiver = lower(name)
 		}

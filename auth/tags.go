@@ -16,8 +16,14 @@ type Tag struct{ Name, Value string }
 // white space allowed around names and values and inside values. A
 // duplicate tag or a pair without '=' is an error (RFC 6376 §3.2 makes a
 // duplicate invalid); the pairs read are still returned.
-func ParseTags(v string) ([]Tag, error) {
-	tags := make([]Tag, 0, 12)
+func ParseTags(v string) ([]Tag, error) { return parseTags(v, nil) }
+
+// parseTags is ParseTags appending to tags[:0].
+func parseTags(v string, tags []Tag) ([]Tag, error) {
+	if cap(tags) == 0 {
+		tags = make([]Tag, 0, 12)
+	}
+	tags = tags[:0]
 	var err error
 	for rest := v; rest != ""; {
 		if len(tags) == maxTags {

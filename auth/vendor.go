@@ -150,16 +150,30 @@ func sftyMeaning(v string) string {
 // vendorField names a header decodeVendor reads.
 func vendorField(name string) bool { return kindOf(name) == kVendor }
 
-// decodeVendor turns one vendor header into verdicts (hop and trust are
-// filled by the caller).
-func decodeVendor(name, v string) []Verdict {
-	var out []Verdict
-	add := func(vendor, n, val, meaning string) {
-		out = append(out, Verdict{Vendor: vendor, Header: name, Name: n, Value: val, Meaning: meaning})
+// vendorVerdicts is how many verdicts a vendor field gives at most
+// (unless it repeats a name), by its index in fieldKinds.
+func vendorVerdicts(name int) int {
+	switch fieldKinds[name].name {
+	case "X-Forefront-Antispam-Report":
+		return len(forefrontFields)
+	case "X-Spam-Status", "X-Spamd-Result":
+		return 2
 	}
-	switch lower(name) {
-	case "x-forefront-antispam-report":
-		for _, part := range strings.Split(v, ";") {
+	return 1
+}
+
+// decodeVendor appends the verdicts of one vendor field, header its name
+// as written and name the index of that name in fieldKinds (hop and trust
+// are filled by the caller).
+func decodeVendor(out []Verdict, name int, header, v string) []Verdict {
+	add := func(vendor, n, val, meaning string) {
+		out = append(out, Verdict{Vendor: vendor, Header: header, Name: n, Value: val, Meaning: meaning})
+	}
+	switch fieldKinds[name].name {
+	case "X-Forefront-Antispam-Report":
+		for rest, more := v, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, ";")
 			k, val, ok := strings.Cut(strings.TrimSpace(part), ":")
 			if !ok {
 				continue
@@ -173,17 +187,19 @@ func decodeVendor(name, v string) []Verdict {
 				}
 			}
 		}
-	case "x-microsoft-antispam":
-		for _, part := range strings.Split(v, ";") {
+	case "X-Microsoft-Antispam":
+		for rest, more := v, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, ";")
 			k, val, ok := strings.Cut(strings.TrimSpace(part), ":")
 			if ok && strings.EqualFold(k, "BCL") {
 				add("microsoft", "BCL", val, bclMeaning(val))
 			}
 		}
-	case "x-ms-exchange-organization-scl":
+	case "X-MS-Exchange-Organization-SCL":
 		val := strings.TrimSpace(v)
 		add("microsoft", "SCL", val, sclMeaning(val))
-	case "x-spam-status":
+	case "X-Spam-Status":
 		flag, rest, _ := strings.Cut(strings.TrimSpace(v), ",")
 		flag = strings.TrimSpace(flag)
 		switch lower(flag) {
@@ -205,19 +221,19 @@ func decodeVendor(name, v string) []Verdict {
 		if score != "" {
 			add("spamassassin", "score", score, scoreMeaning(score, req))
 		}
-	case "x-spam-flag":
+	case "X-Spam-Flag":
 		val := strings.TrimSpace(v)
 		m := "not spam"
 		if strings.EqualFold(val, "yes") {
 			m = "spam"
 		}
 		add("spamassassin", "flag", val, m)
-	case "x-spam-score":
+	case "X-Spam-Score":
 		val := strings.TrimSpace(v)
 		if _, err := strconv.ParseFloat(val, 64); err == nil {
 			add("spamassassin", "score", val, "spam score (threshold not stated)")
 		}
-	case "x-spamd-result":
+	case "X-Spamd-Result":
 		// "default: False [0.80 / 15.00]; SYMBOL(...)..."
 		head, _, _ := strings.Cut(v, ";")
 		_, rest, ok := strings.Cut(head, ":")
